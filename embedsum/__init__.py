@@ -1,0 +1,32 @@
+"""embedsum: interpretable classifiers made of one step function per feature.
+
+Example
+-------
+>>> import numpy as np
+>>> import embedsum
+>>> X = np.random.default_rng(0).normal(size=(200, 3))
+>>> model = embedsum.EmbeddingSumClassifier().fit(X, X[:, 0] > 0)
+>>> model.predict_proba(X[:2]).shape
+(2, 2)
+"""
+
+from .digitizer import Digitizer
+from .estimator import EmbeddingSumClassifier
+from .exceptions import ConvergenceWarning, NotFittedError
+from .layout import ParameterLayout
+from .regularizers import L2, EmbeddingSumLoss, Regularizer, StepLoss
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Digitizer",
+    "EmbeddingSumClassifier",
+    "ConvergenceWarning",
+    "NotFittedError",
+    "ParameterLayout",
+    "Regularizer",
+    "StepLoss",
+    "EmbeddingSumLoss",
+    "L2",
+    "__version__",
+]

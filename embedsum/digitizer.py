@@ -1,0 +1,154 @@
+"""Quantile binning of each feature, as published (MIRAD), plus a missing-value bin.
+
+For one column the published steps are:
+
+1. candidate cuts: the unique values of ``np.quantile(x, k / max_bins, method="lower")``
+   for ``k = 1 .. max_bins - 1``;
+2. the bin of a value ``v`` is ``np.searchsorted(cuts, v, side="left")``: bin ``k``
+   holds ``cuts[k-1] < v <= cuts[k]``;
+3. bin weights: ``diff([0, mean(x <= c) for c in cuts, 1])``;
+4. while the smallest weight is below ``1 / (2 * max_bins)``: take the smallest bin
+   (the first on ties), merge it with its lighter neighbour (the left one on ties) by
+   deleting the cut between them, and recompute the weights.
+
+embedsum runs these steps on the observed (non-NaN) values of the column and adds
+one bin, placed last, for missing values. ``bin_weights_`` are fractions of all
+training rows, so the interval weights and the missing weight sum to 1.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .validation import check_array, check_is_fitted, check_n_features
+
+__all__ = ["Digitizer", "fit_cuts", "bin_codes", "code_dtype"]
+
+
+def _interval_weights(sorted_x: np.ndarray, cuts: np.ndarray) -> np.ndarray:
+    # count / n equals np.mean(x <= c) bit for bit (both divide an exact count by n).
+    below = np.searchsorted(sorted_x, cuts, side="right") / len(sorted_x)
+    return np.diff(np.concatenate([[0.0], below, [1.0]]))
+
+
+def fit_cuts(column, max_bins: int = 20) -> tuple[np.ndarray, np.ndarray]:
+    """Published cut points of one column and the weights of its interval bins.
+
+    NaN values are left out; an all-NaN column gets no cuts and weights ``[0.0]``.
+
+    Example
+    -------
+    >>> cuts, weights = fit_cuts([1.0, 2.0, 3.0, 4.0], max_bins=2)
+    >>> cuts.tolist(), weights.tolist()
+    ([2.0], [0.5, 0.5])
+    """
+    x = np.asarray(column, dtype=np.float64).ravel()
+    x = np.sort(x[~np.isnan(x)])
+    if len(x) == 0:
+        return np.empty(0), np.zeros(1)
+    quantiles = np.arange(1, max_bins) / max_bins
+    cuts = np.unique(np.quantile(x, quantiles, method="lower"))
+    min_weight = 1.0 / (2 * max_bins)
+    weights = _interval_weights(x, cuts)
+    while len(weights) > 1 and weights.min() < min_weight:
+        k = int(np.argmin(weights))
+        if k == 0:
+            merge_left = False
+        elif k == len(weights) - 1:
+            merge_left = True
+        else:
+            merge_left = weights[k - 1] <= weights[k + 1]
+        cuts = np.delete(cuts, k - 1 if merge_left else k)
+        weights = _interval_weights(x, cuts)
+    return cuts, weights
+
+
+def code_dtype(n_bins: int) -> np.dtype:
+    """Smallest unsigned integer dtype that holds codes ``0 .. n_bins - 1``.
+
+    Example
+    -------
+    >>> code_dtype(256), code_dtype(257)
+    (dtype('uint8'), dtype('uint16'))
+    """
+    for dtype in (np.uint8, np.uint16, np.uint32):
+        if n_bins - 1 <= np.iinfo(dtype).max:
+            return np.dtype(dtype)
+    return np.dtype(np.uint64)
+
+
+def bin_codes(column, cuts: np.ndarray) -> np.ndarray:
+    """Bin index of each value: ``searchsorted(cuts, v, "left")``; NaN gets ``len(cuts) + 1``.
+
+    ±inf are ordinary ordered values and land in the end interval bins.
+
+    Example
+    -------
+    >>> bin_codes([-np.inf, 1.0, 1.5, np.inf, np.nan], np.array([1.0, 2.0])).tolist()
+    [0, 0, 1, 2, 3]
+    """
+    column = np.asarray(column, dtype=np.float64)
+    codes = np.searchsorted(cuts, column, side="left")
+    codes[np.isnan(column)] = len(cuts) + 1
+    return codes
+
+
+class Digitizer:
+    """Bin every feature into published quantile bins plus a missing-value bin.
+
+    Parameters
+    ----------
+    max_bins : int, default=20
+        Number of quantiles that propose cut points; a feature ends with at most
+        ``max_bins`` interval bins (fewer after ties and merging) and one missing bin.
+
+    Attributes
+    ----------
+    cuts_ : list of ndarray
+        Strictly increasing cut points of each feature.
+    bin_weights_ : list of ndarray
+        Training fraction of each bin of each feature: interval bins, then missing.
+    n_bins_ : ndarray of int
+        Number of bins of each feature, the missing bin included.
+    n_features_in_ : int
+
+    Example
+    -------
+    >>> import numpy as np
+    >>> X = np.array([[0.0], [1.0], [2.0], [np.nan]])
+    >>> Digitizer(max_bins=2).fit_transform(X).ravel().tolist()
+    [0, 0, 1, 2]
+    """
+
+    def __init__(self, max_bins: int = 20):
+        self.max_bins = max_bins
+
+    def fit(self, X, y=None) -> "Digitizer":
+        """Learn the cut points of every column of X (NaN = missing)."""
+        max_bins = self.max_bins
+        if isinstance(max_bins, bool) or not isinstance(max_bins, (int, np.integer)) or max_bins < 2:
+            raise ValueError(f"max_bins must be an integer >= 2, got {max_bins!r}")
+        X = check_array(X)
+        missing = np.isnan(X).mean(axis=0)
+        self.cuts_, self.bin_weights_ = [], []
+        for j in range(X.shape[1]):
+            cuts, weights = fit_cuts(X[:, j], int(max_bins))
+            self.cuts_.append(cuts)
+            self.bin_weights_.append(np.append(weights * (1.0 - missing[j]), missing[j]))
+        self.n_bins_ = np.array([len(c) + 2 for c in self.cuts_], dtype=np.intp)
+        self.n_features_in_ = X.shape[1]
+        return self
+
+    def transform(self, X) -> np.ndarray:
+        """Bin codes, shape (n_samples, n_features), in the smallest unsigned dtype."""
+        check_is_fitted(self, "cuts_")
+        X = check_array(X)
+        check_n_features(self, X)
+        codes = np.empty(X.shape, dtype=code_dtype(int(self.n_bins_.max())))
+        for j, cuts in enumerate(self.cuts_):
+            codes[:, j] = bin_codes(X[:, j], cuts)
+        return codes
+
+    def fit_transform(self, X, y=None) -> np.ndarray:
+        """Fit, then transform X."""
+        return self.fit(X).transform(X)

@@ -1,0 +1,244 @@
+"""EmbeddingSumClassifier: the published embedding-sum model, fitted to an optimum by L-BFGS-B."""
+
+from __future__ import annotations
+
+import numbers
+import warnings
+
+import numpy as np
+
+from .base import ParamsMixin
+from .digitizer import Digitizer
+from .exceptions import ConvergenceWarning
+from .layout import ParameterLayout
+from .objective import EmbeddingSumObjective
+from .regularizers import L2, EmbeddingSumLoss, StepLoss
+from .scoring import decision_values, sigmoid
+from .validation import (
+    check_array,
+    check_classification_target,
+    check_feature_names,
+    check_is_fitted,
+    check_n_features,
+    check_sample_weight,
+    feature_names_of,
+)
+
+__all__ = ["EmbeddingSumClassifier", "mirad_importances"]
+
+
+def mirad_importances(bin_scores, bin_weights) -> np.ndarray:
+    """MIRAD feature importance: the weighted mean absolute deviation of each shape function.
+
+    ``importance_j = sum_k u_jk |theta_jk - sum_k u_jk theta_jk|`` with ``u_j`` the
+    training weights of feature j's bins, normalised to sum to 1.
+
+    Example
+    -------
+    >>> mirad_importances([[1.0, -1.0, 0.0]], [[0.5, 0.5, 0.0]]).tolist()
+    [1.0]
+    """
+    out = []
+    for theta, v in zip(bin_scores, bin_weights):
+        u = np.asarray(v, dtype=np.float64) / np.sum(v)
+        theta = np.asarray(theta, dtype=np.float64)
+        out.append(float(u @ np.abs(theta - u @ theta)))
+    return np.array(out)
+
+
+def _check_number(name, value, *, low, integer=False, low_inclusive=True):
+    kinds = (numbers.Integral,) if integer else (numbers.Real,)
+    if isinstance(value, bool) or not isinstance(value, kinds) or not np.isfinite(value):
+        kind = "an integer" if integer else "a finite number"
+        raise ValueError(f"{name} must be {kind}, got {value!r}")
+    if value < low or (value == low and not low_inclusive):
+        sign = ">=" if low_inclusive else ">"
+        raise ValueError(f"{name} must be {sign} {low}, got {value!r}")
+
+
+class EmbeddingSumClassifier(ParamsMixin):
+    """Binary classifier made of one step function per feature: ``sigmoid(intercept + sum of bin scores)``.
+
+    Each feature is cut into quantile bins (see :class:`~embedsum.digitizer.Digitizer`,
+    plus one bin for missing values); the model learns one score per bin by minimising
+    the published objective (mean log-loss + step loss + embedding-sum loss, plus an
+    optional l2 term and any regularisers you add) with scipy's L-BFGS-B.
+
+    Parameters
+    ----------
+    max_bins : int, default=20
+        Quantiles that propose the cut points of each feature.
+    step_loss_weight : float, default=0.01
+        Weight of the mean squared difference between neighbouring bins (smoothness).
+    embedding_sum_loss_weight : float, default=0.01
+        Weight of the mean squared training-weighted mean of each shape function.
+    l2 : float, default=0.0
+        Weight of the mean squared bin score.
+    regularizers : sequence, default=None
+        Extra regularisers (see :mod:`embedsum.regularizers`), added to the three above.
+    max_iter : int, default=1000
+        Most L-BFGS-B iterations.
+    tol : float, default=1e-6
+        Stop when the largest gradient component is below this.
+    verbose : int, default=0
+        1 prints one line every 10 iterations.
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (2,)
+        The labels; ``classes_[1]`` is the positive class.
+    n_features_in_ : int
+    feature_names_in_ : ndarray of str
+        Column names, when X had string column names (a pandas DataFrame).
+    intercept_ : float
+    cuts_ : list of ndarray
+        Cut points of each feature.
+    bin_scores_ : list of ndarray
+        Score of each bin of each feature: interval bins in order, then the missing bin.
+    bin_weights_ : list of ndarray
+        Training fraction of each bin (same shapes).
+    feature_importances_ : ndarray
+        MIRAD importance of each feature (see :func:`mirad_importances`).
+    n_iter_ : int
+    history_ : dict of ndarray
+        Total "loss" and each weighted component at the start and after every iteration.
+
+    Example
+    -------
+    >>> import numpy as np
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.normal(size=(300, 2))
+    >>> y = np.where(X[:, 0] > 0, "attack", "benign")
+    >>> model = EmbeddingSumClassifier(max_bins=8).fit(X, y)
+    >>> model.predict([[1.5, 0.0], [-1.5, 0.0]]).tolist()
+    ['attack', 'benign']
+    """
+
+    _estimator_type = "classifier"
+
+    def __init__(self, max_bins=20, step_loss_weight=0.01, embedding_sum_loss_weight=0.01, l2=0.0,
+                 regularizers=None, max_iter=1000, tol=1e-6, verbose=0):
+        self.max_bins = max_bins
+        self.step_loss_weight = step_loss_weight
+        self.embedding_sum_loss_weight = embedding_sum_loss_weight
+        self.l2 = l2
+        self.regularizers = regularizers
+        self.max_iter = max_iter
+        self.tol = tol
+        self.verbose = verbose
+
+    def _check_params(self) -> None:
+        _check_number("max_bins", self.max_bins, low=2, integer=True)
+        _check_number("step_loss_weight", self.step_loss_weight, low=0)
+        _check_number("embedding_sum_loss_weight", self.embedding_sum_loss_weight, low=0)
+        _check_number("l2", self.l2, low=0)
+        _check_number("max_iter", self.max_iter, low=1, integer=True)
+        _check_number("tol", self.tol, low=0, low_inclusive=False)
+        _check_number("verbose", self.verbose, low=0, integer=True)
+        for reg in self.regularizers or ():
+            if not (hasattr(reg, "value_gradient") and hasattr(reg, "name")):
+                raise TypeError(
+                    f"regularizers must have a 'name' and a 'value_gradient(coef, layout)' method; got {reg!r}"
+                )
+
+    def fit(self, X, y, sample_weight=None) -> "EmbeddingSumClassifier":
+        """Fit the bins and their scores to X (NaN = missing) and labels y.
+
+        Returns self.
+        """
+        self._check_params()
+        names = feature_names_of(X)
+        X = check_array(X)
+        classes, encoded = check_classification_target(y, X.shape[0])
+        if len(classes) < 2:
+            raise ValueError(
+                f"y contains only one class ({classes[0]!r}); a classifier needs rows of two classes."
+            )
+        if len(classes) > 2:
+            raise ValueError(
+                f"y has {len(classes)} classes; EmbeddingSumClassifier supports two classes so far."
+            )
+        sw = check_sample_weight(sample_weight, X.shape[0])
+        y01 = encoded.astype(np.float64)
+        positive_weight = float(sw @ y01)
+        if positive_weight == 0 or positive_weight == sw.sum():
+            raise ValueError(
+                "only one class has a positive sample_weight; a classifier needs weight on rows of two classes."
+            )
+
+        digitizer = Digitizer(max_bins=self.max_bins).fit(X)
+        layout = ParameterLayout(digitizer.n_bins_, digitizer.bin_weights_)
+        regularizers = [
+            StepLoss(self.step_loss_weight),
+            EmbeddingSumLoss(self.embedding_sum_loss_weight),
+            L2(self.l2),
+            *(self.regularizers or ()),
+        ]
+        objective = EmbeddingSumObjective(digitizer.transform(X), y01, sw, layout, regularizers)
+        x0 = np.zeros(layout.n_params)
+        x0[-1] = np.log(positive_weight) - np.log(sw.sum() - positive_weight)
+
+        from .solver import minimize_lbfgs  # imports scipy
+
+        result = minimize_lbfgs(objective, x0, max_iter=self.max_iter, tol=self.tol, verbose=self.verbose)
+        if not result.converged:
+            warnings.warn(
+                f"L-BFGS-B did not converge in {result.n_iter} iterations ({result.message}). "
+                "Increase max_iter, or raise tol.",
+                ConvergenceWarning,
+                stacklevel=2,
+            )
+        scores, intercept = layout.split(result.coef)
+        self.classes_ = classes
+        self.n_features_in_ = X.shape[1]
+        if names is not None:
+            self.feature_names_in_ = names
+        elif hasattr(self, "feature_names_in_"):
+            del self.feature_names_in_
+        self.cuts_ = digitizer.cuts_
+        self.bin_weights_ = digitizer.bin_weights_
+        self.bin_scores_ = [s.copy() for s in scores]
+        self.intercept_ = intercept
+        self.feature_importances_ = mirad_importances(self.bin_scores_, self.bin_weights_)
+        self.n_iter_ = result.n_iter
+        self.history_ = result.history
+        return self
+
+    def _validated(self, X) -> np.ndarray:
+        check_is_fitted(self, "bin_scores_")
+        check_feature_names(self, X)
+        X = check_array(X)
+        check_n_features(self, X)
+        return X
+
+    def decision_function(self, X) -> np.ndarray:
+        """Decision value (log-odds of ``classes_[1]``) of each row, shape (n_samples,)."""
+        X = self._validated(X)
+        return decision_values(X, self.cuts_, self.bin_scores_, self.intercept_)
+
+    def predict_proba(self, X) -> np.ndarray:
+        """Probabilities of ``classes_[0]`` and ``classes_[1]``, shape (n_samples, 2)."""
+        z = self.decision_function(X)
+        return np.column_stack([sigmoid(-z), sigmoid(z)])
+
+    def predict(self, X) -> np.ndarray:
+        """Most likely label of each row (``classes_[1]`` where the decision value is > 0)."""
+        return self.classes_[(self.decision_function(X) > 0).astype(np.intp)]
+
+    def score(self, X, y, sample_weight=None) -> float:
+        """Accuracy of ``predict(X)`` against y (weighted by sample_weight when given)."""
+        y = np.asarray(y)
+        if y.ndim == 2 and y.shape[1] == 1:
+            y = y.ravel()
+        correct = (self.predict(X) == y).astype(np.float64)
+        return float(np.average(correct, weights=sample_weight))
+
+    def __sklearn_tags__(self):
+        from sklearn.utils import ClassifierTags, InputTags, Tags, TargetTags
+
+        return Tags(
+            estimator_type="classifier",
+            target_tags=TargetTags(required=True),
+            classifier_tags=ClassifierTags(multi_class=False),
+            input_tags=InputTags(allow_nan=True),
+        )

@@ -1,0 +1,36 @@
+"""Shared test set-up: a deterministic hypothesis profile under CI, and torch required there."""
+
+import os
+
+import pytest
+from hypothesis import HealthCheck, settings
+
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+settings.register_profile(
+    "ci",
+    derandomize=True,
+    deadline=None,
+    database=None,
+    print_blob=True,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+settings.register_profile("dev", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("ci" if IN_CI else os.environ.get("HYPOTHESIS_PROFILE", "dev"))
+
+
+def require_torch():
+    """Import torch; under CI a missing torch is an error, elsewhere the test is skipped."""
+    try:
+        import torch
+    except ImportError as err:
+        if IN_CI:
+            raise RuntimeError("torch is required under CI=true: pip install torch==2.13.0") from err
+        pytest.skip("torch is not installed (pip install torch==2.13.0)")
+    return torch
+
+
+@pytest.fixture(scope="session")
+def torch():
+    """The torch module (an error under CI when it is missing)."""
+    return require_torch()
