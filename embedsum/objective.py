@@ -120,7 +120,9 @@ class EmbeddingSumObjective:
         """Return ``(objective value, gradient)`` at ``coef``."""
         coef = np.asarray(coef, dtype=np.float64)
         loss_rows, dz = log_loss_terms(self.decision(coef), self._y)
-        classification = float(loss_rows @ self._w_over_n)
+        # Not `@`: a BLAS dot here wakes numpy's thread pool, whose spinning threads then
+        # slow down the BLAS calls inside L-BFGS-B (measured: ~2x on a 100k-row fit).
+        classification = float(np.sum(loss_rows * self._w_over_n))
         dz *= self._w_over_n
         grad = np.empty_like(coef)
         feature_grads, _ = self.layout.split(grad)

@@ -1,0 +1,181 @@
+"""EmbeddingSumClassifier: fitted attributes, labels, missing values, convergence, history."""
+
+import warnings
+
+import numpy as np
+import pytest
+
+from embedsum import ConvergenceWarning, EmbeddingSumClassifier
+from embedsum.datasets import load_breast_cancer
+from embedsum.estimator import mirad_importances
+from embedsum.metrics import roc_auc
+
+
+@pytest.fixture(scope="module")
+def data():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(400, 3))
+    y = (X[:, 0] + 0.5 * X[:, 1] ** 2 + 0.3 * rng.normal(size=400) > 0.5).astype(int)
+    return X, y
+
+
+def test_fitted_attributes_have_the_documented_shapes(data):
+    X, y = data
+    model = EmbeddingSumClassifier(max_bins=10).fit(X, y)
+    assert model.n_features_in_ == 3
+    assert not hasattr(model, "feature_names_in_")
+    assert model.classes_.tolist() == [0, 1]
+    assert isinstance(model.intercept_, float)
+    for cuts, scores, weights in zip(model.cuts_, model.bin_scores_, model.bin_weights_):
+        assert np.all(np.diff(cuts) > 0)
+        assert len(scores) == len(weights) == len(cuts) + 2  # interval bins + the missing bin
+        assert weights[-1] == 0.0  # no NaN in training
+        assert np.isclose(weights.sum(), 1.0)
+    assert model.feature_importances_.shape == (3,)
+    assert np.array_equal(model.feature_importances_, mirad_importances(model.bin_scores_, model.bin_weights_))
+    # the informative features matter more than the noise feature
+    assert model.feature_importances_[2] < min(model.feature_importances_[:2])
+    assert model.n_iter_ >= 1
+    assert len(model.history_["loss"]) == model.n_iter_ + 1
+
+
+def test_history_components_add_up_and_loss_decreases(data):
+    X, y = data
+    model = EmbeddingSumClassifier(l2=0.001).fit(X, y)
+    h = model.history_
+    assert set(h) == {"loss", "classification", "step", "embedding_sum", "l2"}
+    total = h["classification"] + h["step"] + h["embedding_sum"] + h["l2"]
+    np.testing.assert_allclose(total, h["loss"], rtol=1e-12)
+    assert np.all(np.diff(h["loss"]) <= 1e-12)  # L-BFGS-B accepts only decreasing steps
+    assert h["loss"][-1] < h["loss"][0]
+    # start: theta = 0, bias = logit(mean y) -> classification loss is the entropy of the base rate
+    p = y.mean()
+    assert h["classification"][0] == pytest.approx(-(p * np.log(p) + (1 - p) * np.log(1 - p)), rel=1e-12)
+    assert h["step"][0] == 0.0
+
+
+def test_start_point_and_mean_zero_shape_functions(data):
+    X, y = data
+    model = EmbeddingSumClassifier(embedding_sum_loss_weight=100.0).fit(X, y)
+    for scores, weights in zip(model.bin_scores_, model.bin_weights_):
+        assert abs(weights @ scores) < 1e-3  # a strong embedding-sum loss centres each feature
+
+
+def test_string_labels_and_positive_class():
+    X, y, _ = load_breast_cancer()
+    model = EmbeddingSumClassifier().fit(X, y)
+    assert model.classes_.tolist() == ["benign", "malignant"]
+    proba = model.predict_proba(X)
+    assert proba.shape == (len(X), 2)
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0)
+    z = model.decision_function(X)
+    assert np.array_equal(model.predict(X), np.where(z > 0, "malignant", "benign"))
+    assert roc_auc(y == "malignant", proba[:, 1]) > 0.99
+    assert model.score(X, y) > 0.95
+
+
+def test_nan_is_a_missing_value_with_its_own_bin():
+    rng = np.random.default_rng(1)
+    X = rng.normal(size=(600, 2))
+    y = (X[:, 0] > 0).astype(int)
+    missing = rng.random(600) < 0.2
+    y[missing] = 1  # missingness itself predicts the positive class
+    X[missing, 0] = np.nan
+    model = EmbeddingSumClassifier().fit(X, y)
+    assert model.bin_weights_[0][-1] == pytest.approx(missing.mean())
+    assert model.bin_scores_[0][-1] > 1.0
+    proba = model.predict_proba([[np.nan, 0.0], [-2.0, 0.0]])[:, 1]
+    assert proba[0] > 0.8 > 0.2 > proba[1]
+
+
+def test_missing_bin_unseen_in_training_scores_zero(data):
+    X, y = data
+    model = EmbeddingSumClassifier().fit(X, y)
+    assert all(scores[-1] == 0.0 for scores in model.bin_scores_)
+    z = model.decision_function(np.array([[np.nan, np.nan, np.nan]]))
+    assert z[0] == model.intercept_
+
+
+def test_infinities_land_in_the_end_bins(data):
+    X, y = data
+    model = EmbeddingSumClassifier().fit(X, y)
+    rows = np.array([[np.inf, -np.inf, 0.0], [1e300, -1e300, 0.0]])
+    z = model.decision_function(rows)
+    assert z[0] == z[1]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        model.fit(np.vstack([X, [[np.inf, -np.inf, np.inf]]]), np.append(y, 1))
+
+
+def test_convergence_warning_points_at_the_caller(data):
+    X, y = data
+    with pytest.warns(ConvergenceWarning, match="max_iter") as record:
+        model = EmbeddingSumClassifier(max_iter=2).fit(X, y)
+    assert model.n_iter_ == 2
+    assert record[0].filename == __file__
+
+
+def test_converged_fit_does_not_warn(data):
+    X, y = data
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        EmbeddingSumClassifier().fit(X, y)
+
+
+def test_verbose_prints_progress_and_silent_by_default(data, capsys):
+    X, y = data
+    EmbeddingSumClassifier().fit(X, y)
+    assert capsys.readouterr().out == ""
+    EmbeddingSumClassifier(verbose=1).fit(X, y)
+    out = capsys.readouterr().out
+    assert out.startswith("iter     0  loss ")
+    assert "classification" in out
+
+
+def test_sample_weights_follow_the_published_mean_over_rows(data):
+    X, y = data
+    ones = EmbeddingSumClassifier().fit(X, y, sample_weight=np.ones(len(y)))
+    plain = EmbeddingSumClassifier().fit(X, y)
+    assert np.array_equal(ones.decision_function(X), plain.decision_function(X))
+    # doubling all weights doubles the data term against the regularisers: less smoothing
+    double = EmbeddingSumClassifier().fit(X, y, sample_weight=np.full(len(y), 2.0))
+    assert double.history_["classification"][-1] != pytest.approx(plain.history_["classification"][-1])
+    # a heavy weight on positives moves the intercept up
+    heavy = EmbeddingSumClassifier().fit(X, y, sample_weight=np.where(y == 1, 5.0, 1.0))
+    assert heavy.decision_function(X).mean() > plain.decision_function(X).mean()
+
+
+def test_refit_is_deterministic_and_forgets_feature_names(data):
+    pd = pytest.importorskip("pandas")
+    X, y = data
+    frame = pd.DataFrame(X, columns=["a", "b", "c"])
+    model = EmbeddingSumClassifier().fit(frame, y)
+    assert model.feature_names_in_.tolist() == ["a", "b", "c"]
+    z = model.decision_function(frame)
+    model.fit(X, y)
+    assert not hasattr(model, "feature_names_in_")
+    assert np.array_equal(model.decision_function(X), z)
+
+
+def test_custom_regularizer_changes_the_fit(data):
+    X, y = data
+
+    class PullMissingToOne:
+        name = "pull"
+
+        def value_gradient(self, coef, layout):
+            missing = layout.offsets[1:] - 1
+            grad = np.zeros_like(coef)
+            grad[missing] = 2.0 * (coef[missing] - 1.0)
+            return float(((coef[missing] - 1.0) ** 2).sum()), grad
+
+    model = EmbeddingSumClassifier(regularizers=[PullMissingToOne()]).fit(X, y)
+    assert "pull" in model.history_
+    np.testing.assert_allclose([s[-1] for s in model.bin_scores_], 1.0, atol=1e-4)
+
+
+def test_init_stores_arguments_only():
+    model = EmbeddingSumClassifier(max_bins="nonsense", tol=-1)
+    assert model.max_bins == "nonsense" and model.tol == -1
+    assert model.get_params()["max_bins"] == "nonsense"
+    assert "max_bins='nonsense'" in repr(model)
