@@ -152,11 +152,12 @@ class EmbeddingSumClassifier(ParamsMixin):
         classes, encoded = check_classification_target(y, X.shape[0])
         if len(classes) < 2:
             raise ValueError(
-                f"y contains only one class ({classes[0]!r}); a classifier needs rows of two classes."
+                f"y contains only one class ({classes[0].item()!r}); a classifier needs rows of two classes."
             )
         if len(classes) > 2:
             raise ValueError(
-                f"y has {len(classes)} classes; EmbeddingSumClassifier supports two classes so far."
+                f"Only binary classification is supported. y has {len(classes)} classes; "
+                "EmbeddingSumClassifier supports two classes so far."
             )
         sw = check_sample_weight(sample_weight, X.shape[0])
         y01 = encoded.astype(np.float64)
@@ -223,6 +224,7 @@ class EmbeddingSumClassifier(ParamsMixin):
 
     def predict(self, X) -> np.ndarray:
         """Most likely label of each row (``classes_[1]`` where the decision value is > 0)."""
+        check_is_fitted(self, "bin_scores_")
         return self.classes_[(self.decision_function(X) > 0).astype(np.intp)]
 
     def score(self, X, y, sample_weight=None) -> float:

@@ -44,7 +44,12 @@ def minimize_lbfgs(objective, x0: np.ndarray, *, max_iter: int, tol: float, verb
     >>> result.converged, np.abs(result.coef).max() < 1e-6
     (True, True)
     """
-    from scipy.optimize import minimize
+    try:
+        from scipy.optimize import minimize
+    except ImportError as err:
+        raise ImportError(
+            "fitting an embedsum model needs scipy (pip install scipy); predicting does not."
+        ) from err
 
     cache = {}
 

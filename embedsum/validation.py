@@ -6,6 +6,7 @@ pandas is never imported: DataFrames are recognised by their ``columns`` attribu
 from __future__ import annotations
 
 import numbers
+import sys
 import warnings
 
 import numpy as np
@@ -114,10 +115,19 @@ def check_feature_names(estimator, X) -> None:
         raise ValueError("The feature names should match those that were passed during fit." + details)
 
 
+def _not_fitted_error_class() -> type:
+    # When scikit-learn is loaded, also be its NotFittedError so that its tools
+    # recognise the error; embedsum never imports scikit-learn itself.
+    sklearn_exceptions = sys.modules.get("sklearn.exceptions")
+    if sklearn_exceptions is None:
+        return NotFittedError
+    return type("NotFittedError", (NotFittedError, sklearn_exceptions.NotFittedError), {})
+
+
 def check_is_fitted(estimator, attribute: str) -> None:
     """Raise NotFittedError unless ``estimator`` has ``attribute``."""
     if not hasattr(estimator, attribute):
-        raise NotFittedError(
+        raise _not_fitted_error_class()(
             f"This {type(estimator).__name__} instance is not fitted yet. "
             "Call 'fit' with appropriate arguments before using this estimator."
         )
