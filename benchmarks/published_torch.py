@@ -39,14 +39,16 @@ MAX_BINS = 20
 class PublishedModel:
     """A model trained the published way: per-feature bin scores and a bias (float64 copies).
 
-    ``digitizer`` is the fitted :class:`embedsum.Digitizer` that defines the bins.
+    ``digitizer`` is the fitted :class:`embedsum.Digitizer` that defines the bins;
+    ``loss_history`` holds the float32 objective computed in each epoch (before that
+    epoch's SGD step), so its last entry is one step behind the returned parameters.
     """
 
     digitizer: Digitizer
     bin_scores: list
     bias: float
     fit_seconds: float
-    final_float32_loss: float
+    loss_history: np.ndarray
 
     def decision_function(self, X) -> np.ndarray:
         """Log-odds of each row, computed in float32 torch as the published code does."""
@@ -101,7 +103,8 @@ def fit_published(X, y, sample_weight=None, *, epochs: int = EPOCHS, lr: float =
     """Train the published way on X (float, NaN = missing) and 0/1 labels y.
 
     ``digitizer`` may be an already fitted :class:`embedsum.Digitizer`; by default one
-    with ``max_bins=20`` is fitted on X. The timing covers the torch training only.
+    with ``max_bins=20`` is fitted on X. ``fit_seconds`` covers the whole fit: binning
+    (when the digitizer is fitted here), conversion to tensors and the training loop.
 
     Example
     -------
@@ -111,6 +114,7 @@ def fit_published(X, y, sample_weight=None, *, epochs: int = EPOCHS, lr: float =
     >>> model.predict(np.array([[2.0, 0.0], [-2.0, 0.0]])).tolist()
     [1, 0]
     """
+    start = time.perf_counter()
     if digitizer is None:
         digitizer = Digitizer(max_bins=MAX_BINS).fit(X)
     codes = torch.as_tensor(digitizer.transform(X).astype(np.int64))
@@ -119,10 +123,10 @@ def fit_published(X, y, sample_weight=None, *, epochs: int = EPOCHS, lr: float =
     weights = [torch.as_tensor(v, dtype=torch.float32) for v in digitizer.bin_weights_]
     mean_y = float(np.average(np.asarray(y, dtype=np.float64), weights=sample_weight))
 
-    start = time.perf_counter()
     model = _EmbeddingSum(digitizer.n_bins_, float(np.log(mean_y / (1.0 - mean_y))))
     optimizer = torch.optim.SGD(model.parameters(), lr=lr, momentum=0.0)
-    for _ in range(epochs):
+    history = np.empty(epochs)
+    for epoch in range(epochs):
         optimizer.zero_grad()
         z = model(codes)
         loss = (
@@ -132,12 +136,13 @@ def fit_published(X, y, sample_weight=None, *, epochs: int = EPOCHS, lr: float =
         )
         loss.backward()
         optimizer.step()
+        history[epoch] = loss.item()
     seconds = time.perf_counter() - start
 
     with torch.no_grad():
         scores = [s.detach().numpy().astype(np.float64) for s in model.scores]
         bias = float(model.bias.detach())
-    return PublishedModel(digitizer, scores, bias, seconds, float(loss.detach()))
+    return PublishedModel(digitizer, scores, bias, seconds, history)
 
 
 def published_objective(codes, y, bin_weights, n_bins, bin_scores, bias, sample_weight=None) -> float:

@@ -26,6 +26,8 @@ from .validation import (
 
 __all__ = ["EmbeddingSumClassifier", "mirad_importances"]
 
+_SCALE_FLOOR = 0.01  # bins holding under 1% of the rows are scaled as if they held 1%
+
 
 def mirad_importances(bin_scores, bin_weights) -> np.ndarray:
     """MIRAD feature importance: the weighted mean absolute deviation of each shape function.
@@ -181,7 +183,13 @@ class EmbeddingSumClassifier(ParamsMixin):
 
         from .solver import minimize_lbfgs  # imports scipy
 
-        result = minimize_lbfgs(objective, x0, max_iter=self.max_iter, tol=self.tol, verbose=self.verbose)
+        # The curvature of a bin's score grows with the share of rows in it: precondition by
+        # sqrt(bin weight), floored where the regularisers, not the data, set the curvature.
+        scale = np.sqrt(np.maximum(layout.bin_weights, _SCALE_FLOOR))
+        scale[-1] = 1.0
+        result = minimize_lbfgs(
+            objective, x0, max_iter=self.max_iter, tol=self.tol, scale=scale, verbose=self.verbose
+        )
         if not result.converged:
             warnings.warn(
                 f"L-BFGS-B did not converge in {result.n_iter} iterations ({result.message}). "

@@ -46,7 +46,10 @@ class ParameterLayout:
     """
 
     def __init__(self, n_bins, bin_weights=None):
-        self.n_bins = np.asarray(n_bins, dtype=np.intp)
+        raw = np.asarray(n_bins)
+        if raw.dtype.kind not in "iu" and not (raw.dtype.kind == "f" and np.all(raw == np.round(raw))):
+            raise ValueError(f"n_bins must be whole numbers, got {raw.tolist()!r}")
+        self.n_bins = raw.astype(np.intp)
         if self.n_bins.ndim != 1 or np.any(self.n_bins < 2):
             raise ValueError("every feature needs at least one interval bin and the missing bin")
         self.n_features = len(self.n_bins)
