@@ -39,5 +39,6 @@ def sigmoid(z) -> np.ndarray:
     [0.0, 0.5, 1.0]
     """
     z = np.asarray(z, dtype=np.float64)
-    e = np.exp(-np.abs(z))
+    with np.errstate(under="ignore"):  # exp(-|z|) underflows to 0 for |z| > 745: exact enough
+        e = np.exp(-np.abs(z))
     return np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
