@@ -183,10 +183,12 @@ class EmbeddingSumClassifier(ParamsMixin):
 
         from .solver import minimize_lbfgs  # imports scipy
 
-        # The curvature of a bin's score grows with the share of rows in it: precondition by
-        # sqrt(bin weight), floored where the regularisers, not the data, set the curvature.
-        scale = np.sqrt(np.maximum(layout.bin_weights, _SCALE_FLOOR))
-        scale[-1] = 1.0
+        # The curvature of a bin's score grows with the share of rows in it, the intercept's
+        # with all rows: precondition by sqrt(weight), floored where the regularisers rather
+        # than the data set the curvature, relative to the heaviest bin.
+        weights = layout.bin_weights.copy()
+        weights[-1] = 1.0
+        scale = np.sqrt(np.maximum(weights, _SCALE_FLOOR) / weights[:-1].max())
         result = minimize_lbfgs(
             objective, x0, max_iter=self.max_iter, tol=self.tol, scale=scale, verbose=self.verbose
         )
