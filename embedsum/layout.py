@@ -32,7 +32,8 @@ class ParameterLayout:
     n_bins : sequence of int
         Number of bins of each feature, the missing-value bin included (>= 2).
     bin_weights : sequence of arrays, optional
-        Training fraction of each bin, per feature, in bin order.
+        Training fraction of each bin, per feature, in bin order; kept flat as
+        ``bin_weights`` and, divided by each feature's total, as ``normalized_weights``.
 
     Example
     -------
@@ -66,9 +67,12 @@ class ParameterLayout:
         self.step_left = np.flatnonzero(is_left)
         self.step_right = self.step_left + 1
         if bin_weights is None:
-            self.bin_weights = None
+            self.bin_weights = self.normalized_weights = None
         else:
             self.bin_weights = self.join(bin_weights, 0.0)
+            # Each feature's weights divided by their sum (the intercept slot stays 0).
+            totals = np.add.reduceat(self.bin_weights[:-1], self.offsets[:-1])
+            self.normalized_weights = self.bin_weights / np.append(totals[self.feature_of[:-1]], 1.0)
 
     def split(self, coef):
         """Return ``(per-feature views of coef, intercept)``."""

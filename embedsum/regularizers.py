@@ -95,12 +95,10 @@ class EmbeddingSumLoss(Regularizer):
         grad = np.zeros_like(coef)
         if self.weight == 0:
             return 0.0, grad
-        starts = layout.offsets[:-1]
-        v = layout.bin_weights[:-1]
-        u = v / np.repeat(np.add.reduceat(v, starts), layout.n_bins)
-        means = np.add.reduceat(u * coef[:-1], starts)
+        u = layout.normalized_weights[:-1]
+        means = np.add.reduceat(u * coef[:-1], layout.offsets[:-1])
         d = layout.n_features
-        grad[:-1] = (2.0 * self.weight / d) * np.repeat(means, layout.n_bins) * u
+        grad[:-1] = (2.0 * self.weight / d) * means[layout.feature_of[:-1]] * u
         return self.weight * float(means @ means) / d, grad
 
 

@@ -436,3 +436,24 @@ def test_wrong_number_of_columns_says_how_many_were_expected(n_columns):
     digitizer = Digitizer(max_bins=2).fit(np.arange(9.0).reshape(3, 3))
     with pytest.raises(ValueError, match=r"X has %d features.*expecting 3 features" % n_columns):
         digitizer.transform(np.zeros((2, n_columns)))
+
+
+@given(
+    cuts=hnp.arrays(np.float64, st.integers(0, 40), elements=st.floats(-1e6, 1e6, allow_nan=False), unique=True)
+    .map(np.sort)
+    .filter(lambda c: not np.any(c == 0) or np.count_nonzero(c == 0) == 1),
+    n_rows=st.sampled_from([1, 511, 512, 2000]),
+    seed=st.integers(0, 2**32 - 1),
+)
+def test_bin_codes_every_path_equals_searchsorted(cuts, n_rows, seed):
+    """The counting path (many rows, few cuts) and the binary search agree everywhere."""
+    rng = np.random.default_rng(seed)
+    specials = np.array([np.nan, np.inf, -np.inf, 0.0, -0.0, 1e308, -1e308])
+    near = np.concatenate([cuts, np.nextafter(cuts, np.inf), np.nextafter(cuts, -np.inf)]) if len(cuts) else specials
+    pool = np.concatenate([specials, near, rng.normal(scale=1e3, size=50)])
+    column = rng.choice(pool, size=n_rows)
+    expected = np.searchsorted(cuts, column, side="left")
+    expected[np.isnan(column)] = len(cuts) + 1
+    assert np.array_equal(bin_codes(column, cuts), expected)
+    strided = np.repeat(column[:, None], 3, axis=1)[:, 1]  # a non-contiguous column
+    assert np.array_equal(bin_codes(strided, cuts), expected)
