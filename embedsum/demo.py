@@ -36,6 +36,12 @@ def run_demo(top: int = 10, seed: int = 0, out=print) -> dict:
     """Fit on 70% of the breast cancer data, print fit time, test AUC, log-loss and top features.
 
     Returns the figures as a dict.
+
+    Example
+    -------
+    >>> figures = run_demo(top=3, out=lambda line: None)
+    >>> figures["test_auc"] > 0.95
+    True
     """
     X, y, names = load_breast_cancer()
     train, test = stratified_split(y, 0.3, seed)

@@ -41,6 +41,7 @@ class Regularizer:
         self.weight = weight
 
     def value_gradient(self, coef: np.ndarray, layout) -> tuple[float, np.ndarray]:
+        """Return ``(weighted value, gradient)`` at the flat parameter vector ``coef``."""
         raise NotImplementedError
 
     def __repr__(self) -> str:

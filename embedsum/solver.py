@@ -16,7 +16,13 @@ __all__ = ["SolverResult", "minimize_lbfgs"]
 
 @dataclass
 class SolverResult:
-    """What the solver found: the parameters, how it ended and the history of each loss term."""
+    """What the solver found: the parameters, how it ended and the history of each loss term.
+
+    Example
+    -------
+    >>> SolverResult(coef=np.zeros(2), n_iter=0, converged=True, message="").history
+    {}
+    """
 
     coef: np.ndarray
     n_iter: int
@@ -56,7 +62,7 @@ def minimize_lbfgs(objective, x0: np.ndarray, *, max_iter: int, tol: float, scal
     ...         self.last_components = {"bowl": float(x @ x)}
     ...         return float(x @ x), 2 * x
     >>> result = minimize_lbfgs(Bowl(), np.ones(3), max_iter=50, tol=1e-8)
-    >>> result.converged, np.abs(result.coef).max() < 1e-6
+    >>> result.converged, bool(np.abs(result.coef).max() < 1e-6)
     (True, True)
     """
     try:

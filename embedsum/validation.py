@@ -26,7 +26,17 @@ __all__ = [
 
 
 class DataConversionWarning(UserWarning):
-    """A column vector y was passed where a 1-D array was expected."""
+    """A column vector y was passed where a 1-D array was expected.
+
+    Example
+    -------
+    >>> import warnings
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     _ = check_classification_target(np.array([[0], [1]]), 2)
+    >>> caught[0].category.__name__
+    'DataConversionWarning'
+    """
 
 
 def _is_sparse(X) -> bool:
@@ -83,7 +93,15 @@ def check_array(X, *, name: str = "X") -> np.ndarray:
 
 
 def feature_names_of(X):
-    """Column names of a DataFrame-like X as an object array when they are all strings, else None."""
+    """Column names of a DataFrame-like X as an object array when they are all strings, else None.
+
+    Example
+    -------
+    >>> class Frame:
+    ...     columns = ["bytes_written", "files_renamed"]
+    >>> feature_names_of(Frame()).tolist(), feature_names_of(np.zeros((2, 2)))
+    (['bytes_written', 'files_renamed'], None)
+    """
     columns = getattr(X, "columns", None)
     if columns is None:
         return None
@@ -94,7 +112,19 @@ def feature_names_of(X):
 
 
 def check_feature_names(estimator, X) -> None:
-    """Warn or raise, as scikit-learn does, when X's column names differ from those seen in fit."""
+    """Warn or raise, as scikit-learn does, when X's column names differ from those seen in fit.
+
+    Example
+    -------
+    >>> class Fitted:
+    ...     feature_names_in_ = np.array(["a", "b"], dtype=object)
+    >>> class Frame:
+    ...     columns = ["b", "a"]
+    >>> check_feature_names(Fitted(), Frame())
+    Traceback (most recent call last):
+    ...
+    ValueError: The feature names should match those that were passed during fit. ...
+    """
     fitted = getattr(estimator, "feature_names_in_", None)
     given = feature_names_of(X)
     cls = type(estimator).__name__
@@ -125,7 +155,17 @@ def _not_fitted_error_class() -> type:
 
 
 def check_is_fitted(estimator, attribute: str) -> None:
-    """Raise NotFittedError unless ``estimator`` has ``attribute``."""
+    """Raise NotFittedError unless ``estimator`` has ``attribute``.
+
+    Example
+    -------
+    >>> class Model:
+    ...     pass
+    >>> check_is_fitted(Model(), "coef_")
+    Traceback (most recent call last):
+    ...
+    embedsum.exceptions.NotFittedError: This Model instance is not fitted yet. ...
+    """
     if not hasattr(estimator, attribute):
         raise _not_fitted_error_class()(
             f"This {type(estimator).__name__} instance is not fitted yet. "
@@ -134,7 +174,17 @@ def check_is_fitted(estimator, attribute: str) -> None:
 
 
 def check_n_features(estimator, X: np.ndarray) -> None:
-    """Raise ValueError when X does not have the number of columns seen in fit."""
+    """Raise ValueError when X does not have the number of columns seen in fit.
+
+    Example
+    -------
+    >>> class Model:
+    ...     n_features_in_ = 3
+    >>> check_n_features(Model(), np.zeros((1, 2)))
+    Traceback (most recent call last):
+    ...
+    ValueError: X has 2 features, but Model is expecting 3 features as input.
+    """
     expected = estimator.n_features_in_
     if X.shape[1] != expected:
         raise ValueError(
@@ -147,6 +197,11 @@ def check_sample_weight(sample_weight, n_samples: int) -> np.ndarray:
     """Return sample weights as a float64 array of length n (ones when None).
 
     Weights must be finite and non-negative, and not all zero.
+
+    Example
+    -------
+    >>> check_sample_weight(None, 2).tolist(), check_sample_weight([1, 3], 2).tolist()
+    ([1.0, 1.0], [1.0, 3.0])
     """
     if sample_weight is None:
         return np.ones(n_samples)
@@ -174,6 +229,12 @@ def check_classification_target(y, n_samples: int) -> tuple[np.ndarray, np.ndarr
     """Return ``(classes, encoded)`` for class labels y of length n; encoded indexes classes.
 
     Labels may be numbers, strings or bools; a continuous float target is refused.
+
+    Example
+    -------
+    >>> classes, encoded = check_classification_target(["benign", "attack", "benign"], 3)
+    >>> classes.tolist(), encoded.tolist()
+    (['attack', 'benign'], [1, 0, 1])
     """
     if y is None:
         raise ValueError("requires y to be passed, but the target y is None; pass the class label of each row.")
