@@ -81,7 +81,9 @@ class EmbeddingSumClassifier(ParamsMixin):
     max_iter : int, default=1000
         Most L-BFGS-B iterations.
     tol : float, default=1e-6
-        Stop when the largest gradient component is below this.
+        Stop when the largest component of the gradient is below this; the gradient is
+        taken in the solver's preconditioned coordinates (each bin score scaled by the
+        square root of its training weight, see ``fit``).
     verbose : int, default=0
         1 prints one line every 10 iterations.
 
@@ -163,7 +165,7 @@ class EmbeddingSumClassifier(ParamsMixin):
             )
         sw = check_sample_weight(sample_weight, X.shape[0])
         y01 = encoded.astype(np.float64)
-        positive_weight = float(sw @ y01)
+        positive_weight = float(np.sum(sw * y01))
         if positive_weight == 0 or positive_weight == sw.sum():
             raise ValueError(
                 "only one class has a positive sample_weight; a classifier needs weight on rows of two classes."
