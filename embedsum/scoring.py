@@ -11,7 +11,7 @@ import numpy as np
 
 from .digitizer import bin_codes
 
-__all__ = ["decision_values", "sigmoid"]
+__all__ = ["decision_values", "bin_scores_of_rows", "sigmoid"]
 
 
 def decision_values(X: np.ndarray, cuts, scores, intercept: float) -> np.ndarray:
@@ -28,6 +28,25 @@ def decision_values(X: np.ndarray, cuts, scores, intercept: float) -> np.ndarray
     for j, (feature_cuts, feature_scores) in enumerate(zip(cuts, scores)):
         z += feature_scores[bin_codes(X[:, j], feature_cuts)]
     return z
+
+
+def bin_scores_of_rows(X: np.ndarray, cuts, scores) -> np.ndarray:
+    """The score of the bin each value falls in, shape (n_samples, n_features).
+
+    Adding its columns to the intercept left to right gives :func:`decision_values`.
+
+    Example
+    -------
+    >>> import numpy as np
+    >>> X = np.array([[0.5, 3.0], [2.0, np.nan]])
+    >>> bin_scores_of_rows(X, [np.array([1.0]), np.array([2.0])],
+    ...                    [np.array([-1.0, 1.0, 0.0]), np.array([0.1, 0.2, 0.3])]).tolist()
+    [[-1.0, 0.2], [1.0, 0.3]]
+    """
+    out = np.empty(X.shape, dtype=np.float64)
+    for j, (feature_cuts, feature_scores) in enumerate(zip(cuts, scores)):
+        out[:, j] = feature_scores[bin_codes(X[:, j], feature_cuts)]
+    return out
 
 
 def sigmoid(z) -> np.ndarray:
