@@ -14,6 +14,7 @@ from .digitizer import Digitizer
 from .estimator import EmbeddingSumClassifier
 from .exceptions import ConvergenceWarning, NotFittedError
 from .layout import ParameterLayout
+from .persistence import from_json, load
 from .regularizers import L2, EmbeddingSumLoss, Regularizer, StepLoss
 
 __version__ = "0.1.0"
@@ -28,5 +29,7 @@ __all__ = [
     "StepLoss",
     "EmbeddingSumLoss",
     "L2",
+    "load",
+    "from_json",
     "__version__",
 ]

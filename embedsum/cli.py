@@ -108,7 +108,7 @@ def _predict(args, out) -> None:
         from .csvio import iter_feature_chunks
 
         for block in iter_feature_chunks(args.data, names, model.n_features_in_, args.chunk_rows):
-            z = model.decision_function(block)
+            z = model.decision_function(block if names is None else _NamedColumns(block, names))
             proba = sigmoid(z)
             labels = model.classes_[(z > 0).astype(np.intp)]
             target.write("".join(f"{p!r},{label}\n" for p, label in zip(proba.tolist(), labels.tolist())))
@@ -138,8 +138,9 @@ def _explain(args, out) -> None:
         raise ValueError(f"{args.data} has {seen} data rows; --row {args.row} is past the end")
     from .digitizer import bin_codes
 
-    contrib = contributions(model, row)[0]
-    z = float(model.decision_function(row)[0])
+    named = row if names is None else _NamedColumns(row, names)
+    contrib = contributions(model, named)[0]
+    z = float(model.decision_function(named)[0])
     labels = names if names is not None else [f"x{j}" for j in range(model.n_features_in_)]
     print(f"row {args.row}: decision {z:+.6g}, P({model.classes_[1]}) = {float(sigmoid(z)):.6g}, "
           f"predicted {model.classes_[int(z > 0)]}", file=out)

@@ -247,6 +247,40 @@ class EmbeddingSumClassifier(ParamsMixin):
         correct = (self.predict(X) == y).astype(np.float64)
         return float(np.average(correct, weights=sample_weight))
 
+    def to_json(self) -> str:
+        """This fitted model as a JSON document; :func:`embedsum.from_json` reads it back.
+
+        See :mod:`embedsum.persistence` for the format.
+
+        Example
+        -------
+        >>> import numpy as np
+        >>> X = np.random.default_rng(0).normal(size=(100, 2))
+        >>> EmbeddingSumClassifier(max_bins=4).fit(X, X[:, 0] > 0).to_json().splitlines()[1]
+        '"format": "embedsum",'
+        """
+        from .persistence import to_json  # lazily: persistence imports this module
+
+        return to_json(self)
+
+    def save(self, path) -> None:
+        """Write this fitted model to ``path`` as JSON; :func:`embedsum.load` reads it back.
+
+        Example
+        -------
+        >>> import os, tempfile, numpy as np
+        >>> import embedsum
+        >>> X = np.random.default_rng(0).normal(size=(100, 2))
+        >>> model = EmbeddingSumClassifier(max_bins=4).fit(X, X[:, 0] > 0)
+        >>> with tempfile.TemporaryDirectory() as folder:
+        ...     model.save(os.path.join(folder, "model.json"))
+        ...     embedsum.load(os.path.join(folder, "model.json")).predict([[1.0, 0.0]]).tolist()
+        [True]
+        """
+        from .persistence import save
+
+        save(self, path)
+
     def __sklearn_tags__(self):
         from sklearn.utils import ClassifierTags, InputTags, Tags, TargetTags
 

@@ -151,7 +151,11 @@ def _not_fitted_error_class() -> type:
     sklearn_exceptions = sys.modules.get("sklearn.exceptions")
     if sklearn_exceptions is None:
         return NotFittedError
-    return type("NotFittedError", (NotFittedError, sklearn_exceptions.NotFittedError), {})
+    return type(
+        "NotFittedError",
+        (NotFittedError, sklearn_exceptions.NotFittedError),
+        {"__module__": NotFittedError.__module__, "__doc__": NotFittedError.__doc__},
+    )
 
 
 def check_is_fitted(estimator, attribute: str) -> None:

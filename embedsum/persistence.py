@@ -1,0 +1,634 @@
+"""Saving and loading models as a versioned JSON document: no pickle, and a loader that trusts nothing.
+
+Format ``"embedsum"``, ``format_version`` 1
+-------------------------------------------
+One JSON object, one key per line, always in this order; every key is required, no
+other key is allowed, and only ``feature_names`` and ``history`` may be ``null``::
+
+    {
+    "format": "embedsum",
+    "format_version": 1,
+    "library_version": "0.1.0",
+    "kind": "EmbeddingSumClassifier",
+    "params": {"embedding_sum_loss_weight":0.01,"l2":0.0,"max_bins":4,"max_iter":1000,
+               "regularizers":null,"step_loss_weight":0.01,"tol":1e-06,"verbose":0},
+    "custom_regularizers": [],
+    "n_features": 2,
+    "feature_names": ["bytes_written","files_renamed"],
+    "classes": ["attack","benign"],
+    "classes_dtype": "U6",
+    "intercept": -0.0213,
+    "cuts": [["-inf",0.5],[1.25]],
+    "bin_scores": [[0.9,-0.1,-0.4,0.0],[-0.3,0.2,0.0]],
+    "bin_weights": [[0.3,0.2,0.5,0.0],[0.5,0.4,0.1]],
+    "n_iter": 12,
+    "history": {"loss":[0.69,0.41],"classification":[0.69,0.40],...}
+    }
+
+- Numbers: floats are written as ``repr`` writes them and read back bit for bit.
+  NaN and ±Infinity are never written and refused on reading, as are numbers that
+  overflow float64 (``1e999``) and integers of more than 20 digits.
+- ``kind`` names the estimator; this version reads ``"EmbeddingSumClassifier"``.
+- ``params``: the estimator's hyperparameters, all of them. Custom regularisers are
+  Python objects and are **not restored**: ``params.regularizers`` is ``null`` (``[]``
+  when it was an empty list) and ``custom_regularizers`` lists their names for the reader.
+  Prediction does not need them; refitting a loaded model does not use them.
+- ``classes``: the two labels in increasing order as JSON values, and ``classes_dtype``
+  the dtype of ``classes_``, so that ``predict`` returns labels of the same dtype:
+  ``"bool"``, ``"int8"`` ... ``"int64"``, ``"uint8"`` ... ``"uint64"``,
+  ``"float16"``/``"float32"``/``"float64"``, ``"U<n>"`` (str of n characters),
+  ``"S<n>"`` (bytes, written as the latin-1 text of the bytes), ``"object"`` (all
+  strings, all bools or all numbers).
+- ``cuts[j]``: the strictly increasing cut points of feature j. They are finite except
+  that the first may be the string ``"-inf"``: a column made mostly of -inf gets a
+  cut at -inf (its first bin then holds exactly the -inf values). +inf is never a cut.
+- ``bin_scores[j]`` and ``bin_weights[j]``: ``len(cuts[j]) + 2`` numbers each, the
+  interval bins in order then the missing-value bin (see :mod:`embedsum.layout`).
+  Scores are finite; weights are >= 0 and sum to 1 (within 1e-6) for each feature.
+- ``feature_importances_`` is not stored: the loader recomputes it from the scores and
+  weights with the code that fit uses, which gives the same bits.
+- ``history``: ``null`` or the loss history, name -> list of finite numbers of one length.
+
+Bounds (documents beyond them are refused): the document is at most ``max_bytes``
+bytes (64 MiB by default, checked before parsing); ``n_features`` <= 2**20; at most
+2**16 bins per feature (missing bin included); ``history`` has at most 256 series of
+at most 2**20 values; string labels are at most 2**16 characters.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import numbers
+import os
+import re
+
+import numpy as np
+
+from .estimator import EmbeddingSumClassifier, mirad_importances
+from .validation import check_is_fitted
+
+__all__ = [
+    "FORMAT_NAME",
+    "FORMAT_VERSION",
+    "MAX_BYTES",
+    "MAX_FEATURES",
+    "MAX_BINS_PER_FEATURE",
+    "to_json",
+    "from_json",
+    "save",
+    "load",
+]
+
+FORMAT_NAME = "embedsum"
+FORMAT_VERSION = 1
+MAX_BYTES = 64 * 2**20
+MAX_FEATURES = 2**20
+MAX_BINS_PER_FEATURE = 2**16
+_MAX_HISTORY_SERIES = 256
+_MAX_HISTORY_LENGTH = 2**20
+_MAX_LABEL_WIDTH = 2**16
+_MAX_INT_DIGITS = 20  # 2**64 - 1 has 20 digits; longer integers only cost time to convert
+_WEIGHT_SUM_TOLERANCE = 1e-6
+_KIND = "EmbeddingSumClassifier"
+_PARAMS = ("embedding_sum_loss_weight", "l2", "max_bins", "max_iter", "regularizers",
+           "step_loss_weight", "tol", "verbose")
+_KEYS = ("format", "format_version", "library_version", "kind", "params", "custom_regularizers",
+         "n_features", "feature_names", "classes", "classes_dtype", "intercept", "cuts",
+         "bin_scores", "bin_weights", "n_iter", "history")
+_INT_DTYPES = ("int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64")
+_FLOAT_DTYPES = ("float16", "float32", "float64")
+_WIDTH_DTYPE = re.compile(r"([US])([1-9][0-9]{0,5})\Z")
+_JSON_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"', re.S)
+_DOCUMENT = "embedsum model document"
+
+
+# ----------------------------------------------------------------------------------------------
+# Writing
+# ----------------------------------------------------------------------------------------------
+
+
+def to_json(model) -> str:
+    """The fitted model as a JSON document (format "embedsum", version 1; see the module doc).
+
+    The same model always gives the same text. Raises NotFittedError before ``fit``, and
+    ValueError when a number is not finite or the model is beyond the format's bounds.
+
+    Example
+    -------
+    >>> import json, numpy as np
+    >>> X = np.random.default_rng(0).normal(size=(100, 2))
+    >>> model = EmbeddingSumClassifier(max_bins=4).fit(X, X[:, 0] > 0)
+    >>> doc = json.loads(to_json(model))
+    >>> doc["format"], doc["format_version"], doc["classes"], doc["classes_dtype"]
+    ('embedsum', 1, [False, True], 'bool')
+    """
+    doc = _document(model)
+    try:  # what is written must load: check it with the loader's own rules
+        _model_from_document(doc, _DOCUMENT)
+    except ValueError as err:
+        raise ValueError(f"cannot save this model, it would not load back: {err}") from None
+    lines = [f"{json.dumps(key)}: {_dumps(doc[key])}" for key in _KEYS]
+    return "{\n" + ",\n".join(lines) + "\n}\n"
+
+
+def save(model, path) -> None:
+    """Write the fitted model to ``path`` as JSON (see :func:`to_json`); nothing is written on error.
+
+    Example
+    -------
+    >>> import os, tempfile, numpy as np
+    >>> X = np.random.default_rng(0).normal(size=(100, 2))
+    >>> model = EmbeddingSumClassifier(max_bins=4).fit(X, X[:, 0] > 0)
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     save(model, os.path.join(folder, "model.json"))
+    ...     loaded = load(os.path.join(folder, "model.json"))
+    >>> bool((loaded.decision_function(X) == model.decision_function(X)).all())
+    True
+    """
+    data = to_json(model).encode("ascii")  # before opening: a bad model leaves no file behind
+    with open(path, "wb") as handle:
+        handle.write(data)
+
+
+def _dumps(value) -> str:
+    # ensure_ascii: the file is plain ASCII whatever the feature names; allow_nan=False:
+    # a non-finite number that slipped past the checks fails here rather than being written.
+    return json.dumps(value, ensure_ascii=True, allow_nan=False, separators=(",", ":"))
+
+
+def _document(model) -> dict:
+    if not isinstance(model, EmbeddingSumClassifier):
+        raise TypeError(f"expected an EmbeddingSumClassifier, got {type(model).__name__}")
+    check_is_fitted(model, "bin_scores_")
+    from . import __version__  # here, not at the top: the package imports this module
+
+    params = model.get_params()
+    if tuple(sorted(params)) != _PARAMS:  # a new hyperparameter needs a new format_version
+        raise ValueError(f"format_version {FORMAT_VERSION} stores the parameters {list(_PARAMS)}, "
+                         f"the model has {sorted(params)}")
+    custom = list(params["regularizers"] or ())
+    json_params = {name: _param_to_json(name, params[name]) for name in _PARAMS if name != "regularizers"}
+    json_params["regularizers"] = None if params["regularizers"] is None or custom else []
+    classes, classes_dtype = _classes_to_json(np.asarray(model.classes_))
+    names = getattr(model, "feature_names_in_", None)
+    history = getattr(model, "history_", None)
+    return {
+        "format": FORMAT_NAME,
+        "format_version": FORMAT_VERSION,
+        "library_version": __version__,
+        "kind": _KIND,
+        "params": dict(sorted(json_params.items())),
+        "custom_regularizers": [str(getattr(reg, "name", type(reg).__name__)) for reg in custom],
+        "n_features": _int_or_value(model.n_features_in_),
+        "feature_names": None if names is None else [str(n) if isinstance(n, str) else n for n in names],
+        "classes": classes,
+        "classes_dtype": classes_dtype,
+        "intercept": _float_or_value(model.intercept_),
+        "cuts": [_cuts_to_json(c) for c in model.cuts_],
+        "bin_scores": [np.asarray(s, dtype=np.float64).tolist() for s in model.bin_scores_],
+        "bin_weights": [np.asarray(w, dtype=np.float64).tolist() for w in model.bin_weights_],
+        "n_iter": _int_or_value(model.n_iter_),
+        "history": None if history is None else {
+            str(k): np.asarray(v, dtype=np.float64).ravel().tolist() for k, v in history.items()
+        },
+    }
+
+
+def _int_or_value(value):
+    # numpy integers become Python ints; anything else is left for the checks to name.
+    return int(value) if isinstance(value, numbers.Integral) and not isinstance(value, (bool, np.bool_)) else value
+
+
+def _float_or_value(value):
+    return float(value) if isinstance(value, numbers.Real) and not isinstance(value, (bool, np.bool_)) else value
+
+
+def _param_to_json(name: str, value):
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
+        raise ValueError(f"cannot save hyperparameter {name}={value!r}: the format stores numbers only")
+    return _int_or_value(value) if isinstance(value, numbers.Integral) else float(value)
+
+
+def _cuts_to_json(cuts) -> list:
+    values = np.asarray(cuts, dtype=np.float64).tolist()
+    if values and values[0] == -math.inf:
+        values[0] = "-inf"  # the one non-finite cut the format allows (see the module doc)
+    return values
+
+
+def _classes_to_json(classes: np.ndarray) -> tuple[list, str]:
+    kind, dtype = classes.dtype.kind, classes.dtype
+    if kind == "b":
+        return [bool(v) for v in classes], "bool"
+    if kind in "iu":
+        return [int(v) for v in classes], dtype.name
+    if kind == "f":
+        return [float(v) for v in classes], dtype.name
+    if kind == "U":
+        return [str(v) for v in classes], f"U{dtype.itemsize // 4}"
+    if kind == "S":
+        return [bytes(v).decode("latin-1") for v in classes], f"S{dtype.itemsize}"
+    if kind == "O":
+        return [_object_label(v) for v in classes], "object"
+    raise ValueError(f"cannot save class labels of dtype {dtype}: use numbers, strings or bools")
+
+
+def _object_label(value):
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    if isinstance(value, str):
+        return str(value)
+    if isinstance(value, numbers.Integral):
+        return int(value)
+    if isinstance(value, numbers.Real):
+        return float(value)
+    raise ValueError(f"cannot save the class label {value!r} of type {type(value).__name__}: "
+                     "labels must be numbers, strings or bools")
+
+
+# ----------------------------------------------------------------------------------------------
+# Reading: bytes -> text -> JSON values -> checked model
+# ----------------------------------------------------------------------------------------------
+
+
+def from_json(text: str | bytes, *, max_bytes: int = MAX_BYTES) -> EmbeddingSumClassifier:
+    """Read a model from a JSON document written by :func:`to_json`; refuse anything else.
+
+    Every damaged, hostile or unknown document raises ValueError with a message that says
+    what is wrong. ``max_bytes`` caps the size (for str: its UTF-8 length), checked first.
+
+    Example
+    -------
+    >>> import numpy as np
+    >>> X = np.random.default_rng(0).normal(size=(100, 2))
+    >>> model = EmbeddingSumClassifier(max_bins=4).fit(X, np.where(X[:, 0] > 0, "attack", "benign"))
+    >>> loaded = from_json(model.to_json())
+    >>> loaded.predict([[2.0, 0.0]]).tolist(), loaded.classes_.dtype == model.classes_.dtype
+    (['attack'], True)
+    >>> from_json('{"format": "embedsum", "format_version": 9}')
+    Traceback (most recent call last):
+    ...
+    ValueError: embedsum model document rejected: format_version 9 is not supported; ...
+    """
+    max_bytes = _checked_max_bytes(max_bytes)
+    if isinstance(text, (bytes, bytearray)):
+        if len(text) > max_bytes:
+            raise _size_error(_DOCUMENT, len(text), max_bytes)
+        return _model_from_bytes(bytes(text), _DOCUMENT)
+    if not isinstance(text, str):
+        raise TypeError(f"from_json expects str or bytes, got {type(text).__name__}")
+    # A str has at least one UTF-8 byte per character: encode only when the count is unclear.
+    if len(text) > max_bytes or (len(text) > max_bytes // 4
+                                 and len(text.encode("utf-8", "surrogatepass")) > max_bytes):
+        raise _size_error(_DOCUMENT, len(text.encode("utf-8", "surrogatepass")), max_bytes)
+    return _model_from_text(text, _DOCUMENT)
+
+
+def load(path, *, max_bytes: int = MAX_BYTES) -> EmbeddingSumClassifier:
+    """Read a model saved by :func:`save`. The file size is checked before reading, and at
+    most ``max_bytes + 1`` bytes are ever read. A bad file raises ValueError naming the file.
+
+    Example
+    -------
+    >>> import os, tempfile
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     path = os.path.join(folder, "model.json")
+    ...     with open(path, "wb") as handle:
+    ...         _ = handle.write(b"")
+    ...     load(path)
+    Traceback (most recent call last):
+    ...
+    ValueError: embedsum model file '...model.json' rejected: it is empty
+    """
+    max_bytes = _checked_max_bytes(max_bytes)
+    source = f"embedsum model file {os.fspath(path)!r}"
+    with open(path, "rb") as handle:
+        size = os.fstat(handle.fileno()).st_size
+        if size > max_bytes:
+            raise _size_error(source, size, max_bytes)
+        # A pipe or a growing file can hold more than its size said: read one byte past the cap.
+        data = handle.read(max_bytes + 1)
+    if len(data) > max_bytes:
+        raise _size_error(source, f"more than {max_bytes}", max_bytes)
+    return _model_from_bytes(data, source)
+
+
+class _Refused(ValueError):
+    """Raised by the JSON parser hooks; its message is passed on as it is."""
+
+
+def _checked_max_bytes(max_bytes) -> int:
+    if isinstance(max_bytes, bool) or not isinstance(max_bytes, numbers.Integral) or max_bytes < 1:
+        raise ValueError(f"max_bytes must be a positive integer, got {max_bytes!r}")
+    return int(max_bytes)
+
+
+def _size_error(source: str, size, max_bytes: int) -> ValueError:
+    return ValueError(f"{source} rejected: it is {size} bytes, larger than max_bytes={max_bytes}; "
+                      "pass a larger max_bytes if you trust this file")
+
+
+def _model_from_bytes(data: bytes, source: str) -> EmbeddingSumClassifier:
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as err:
+        raise ValueError(f"{source} rejected: it is not UTF-8 text (byte 0x{data[err.start]:02x} "
+                         f"at offset {err.start}); is it a model file?") from None
+    return _model_from_text(text, source)
+
+
+def _model_from_text(text: str, source: str) -> EmbeddingSumClassifier:
+    if not text.strip():
+        raise ValueError(f"{source} rejected: it is empty")
+    try:
+        doc = json.loads(text, object_pairs_hook=_unique_keys, parse_constant=_refuse_constant,
+                         parse_float=_finite_float, parse_int=_short_int)
+    except _Refused as err:
+        raise ValueError(f"{source} rejected: {err}") from None
+    except RecursionError:  # json recurses once per nesting level
+        raise ValueError(f"{source} rejected: its JSON is nested far deeper than the format "
+                         "(at most 3 levels)") from None
+    except json.JSONDecodeError as err:
+        where = f"{err.msg} at line {err.lineno} column {err.colno}"
+        if _looks_truncated(text):
+            raise ValueError(f"{source} rejected: it is truncated, the JSON ends before it is "
+                             f"complete ({where})") from None
+        raise ValueError(f"{source} rejected: it is not valid JSON ({where})") from None
+    return _model_from_document(doc, source)
+
+
+def _unique_keys(pairs):
+    doc = dict(pairs)
+    if len(doc) != len(pairs):
+        seen = set()
+        for key, _ in pairs:
+            if key in seen:
+                raise _Refused(f"duplicate key {key!r} in a JSON object")
+            seen.add(key)
+    return doc
+
+
+def _refuse_constant(name: str):
+    raise _Refused(f"the literal {name} is not allowed: every number must be finite")
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise _Refused(f"the number {text[:40]} is out of the float64 range")
+    return value
+
+
+def _short_int(text: str) -> int:
+    if len(text.lstrip("-")) > _MAX_INT_DIGITS:
+        raise _Refused(f"an integer of {len(text.lstrip('-'))} digits is too large "
+                       f"(at most {_MAX_INT_DIGITS})")
+    return int(text)
+
+
+def _looks_truncated(text: str) -> bool:
+    # Truncated = it ends inside a string or with an object or list still open.
+    body = _JSON_STRING.sub("", text)
+    return '"' in body or body.count("{") + body.count("[") > body.count("}") + body.count("]")
+
+
+# ----------------------------------------------------------------------------------------------
+# Checking the parsed document and building the model
+# ----------------------------------------------------------------------------------------------
+
+
+def _describe(value) -> str:
+    kinds = {bool: "a bool", int: "an integer", float: "a number", str: "a string",
+             list: "a list", dict: "an object", type(None): "null"}
+    kind = kinds.get(type(value), f"a {type(value).__name__}")
+    if isinstance(value, (bool, int, float, str)):
+        shown = repr(value)
+        return f"{kind} ({shown[:40]}{'...' if len(shown) > 40 else ''})"
+    return kind
+
+
+def _bad(where: str, problem: str) -> ValueError:
+    return ValueError(f"{where}: {problem}")
+
+
+def _integer(value, where: str, low: int, high: int) -> int:
+    if type(value) is not int:  # bool is a subclass of int and is refused here
+        raise _bad(where, f"expected an integer, got {_describe(value)}")
+    if not low <= value <= high:
+        raise _bad(where, f"{value} is out of bounds (from {low} to {high})")
+    return value
+
+
+def _number(value, where: str) -> float:
+    if type(value) not in (float, int) or not math.isfinite(value):
+        raise _bad(where, f"expected a finite number, got {_describe(value)}")
+    return float(value)
+
+
+def _list(value, where: str, max_len: int) -> list:
+    if type(value) is not list:
+        raise _bad(where, f"expected a list, got {_describe(value)}")
+    if len(value) > max_len:
+        raise _bad(where, f"has {len(value)} entries, more than the bound {max_len}")
+    return value
+
+
+def _numbers(value, where: str, max_len: int, *, neg_inf_first: bool = False) -> np.ndarray:
+    values = _list(value, where, max_len)
+    start = 1 if neg_inf_first and values and values[0] == "-inf" else 0
+    for i in range(start, len(values)):
+        if type(values[i]) not in (float, int):
+            raise _bad(f"{where}[{i}]", f"expected a number, got {_describe(values[i])}")
+    out = np.array(values[start:], dtype=np.float64)
+    bad = np.flatnonzero(~np.isfinite(out))
+    if len(bad):
+        raise _bad(f"{where}[{bad[0] + start}]", f"{out[bad[0]]} is not a finite number")
+    return np.concatenate([[-np.inf], out]) if start else out
+
+
+def _model_from_document(doc, source: str) -> EmbeddingSumClassifier:
+    try:
+        return _build(doc)
+    except ValueError as err:
+        raise ValueError(f"{source} rejected: {err}") from None
+
+
+def _build(doc) -> EmbeddingSumClassifier:
+    if type(doc) is not dict:
+        raise ValueError(f"expected a JSON object at the top, got {_describe(doc)}")
+    if doc.get("format") != FORMAT_NAME:
+        raise ValueError(f"not an embedsum model: 'format' is {_describe(doc.get('format'))}, "
+                         f"expected {FORMAT_NAME!r}")
+    version = doc.get("format_version")
+    if type(version) is not int:
+        raise _bad("format_version", f"expected an integer, got {_describe(version)}")
+    if version != FORMAT_VERSION:  # before the keys: another version may have other keys
+        raise ValueError(f"format_version {version} is not supported; this embedsum reads "
+                         f"format_version {FORMAT_VERSION} (was the file written by a newer embedsum?)")
+    unknown = sorted(set(doc) - set(_KEYS))
+    if unknown:
+        raise ValueError(f"unknown keys {unknown[:5]} (format_version {FORMAT_VERSION} has {list(_KEYS)})")
+    missing = [key for key in _KEYS if key not in doc]
+    if missing:
+        raise ValueError(f"missing keys {missing}")
+    if doc["kind"] != _KIND:
+        raise _bad("kind", f"unknown model kind {_describe(doc['kind'])}; this embedsum reads {_KIND!r}")
+    if type(doc["library_version"]) is not str or len(doc["library_version"]) > 64:
+        raise _bad("library_version", f"expected a short string, got {_describe(doc['library_version'])}")
+
+    model = EmbeddingSumClassifier(**_params(doc["params"]))
+    for i, name in enumerate(_list(doc["custom_regularizers"], "custom_regularizers", 1024)):
+        if type(name) is not str:
+            raise _bad(f"custom_regularizers[{i}]", f"expected a string, got {_describe(name)}")
+    n = _integer(doc["n_features"], "n_features", 1, MAX_FEATURES)
+    names = _feature_names(doc["feature_names"], n)
+    classes = _classes(doc["classes"], doc["classes_dtype"])
+    intercept = _number(doc["intercept"], "intercept")
+    cuts, scores, weights = _bins(doc, n)
+    n_iter = _integer(doc["n_iter"], "n_iter", 0, 2**63 - 1)
+    history = _history(doc["history"])
+
+    model.classes_ = classes
+    model.n_features_in_ = n
+    if names is not None:
+        model.feature_names_in_ = names
+    model.cuts_, model.bin_scores_, model.bin_weights_ = cuts, scores, weights
+    model.intercept_ = intercept
+    model.feature_importances_ = mirad_importances(scores, weights)
+    model.n_iter_ = n_iter
+    if history is not None:
+        model.history_ = history
+    return model
+
+
+def _params(params) -> dict:
+    if type(params) is not dict:
+        raise _bad("params", f"expected an object, got {_describe(params)}")
+    unknown = sorted(set(params) - set(_PARAMS))
+    missing = [name for name in _PARAMS if name not in params]
+    if unknown or missing:
+        raise _bad("params", f"unknown {unknown[:5]}, missing {missing}; expected exactly {list(_PARAMS)}")
+    if params["regularizers"] not in (None, []):
+        raise _bad("params.regularizers", "must be null (custom regularisers are not saved)")
+    for name in _PARAMS[:4] + _PARAMS[5:]:
+        value = params[name]
+        if type(value) not in (int, float):  # bool is a subclass of int and is refused here
+            raise _bad(f"params.{name}", f"expected a number, got {_describe(value)}")
+        if type(value) is int:
+            _integer(value, f"params.{name}", -(2**63), 2**63 - 1)
+    kwargs = dict(params, regularizers=None if params["regularizers"] is None else [])
+    try:  # the estimator's own checks: types (bool is not a number), signs, finiteness
+        EmbeddingSumClassifier(**kwargs)._check_params()
+    except (ValueError, TypeError) as err:
+        raise _bad("params", str(err)) from None
+    return kwargs
+
+
+def _feature_names(value, n: int):
+    if value is None:
+        return None
+    names = _list(value, "feature_names", MAX_FEATURES)
+    if len(names) != n:
+        raise _bad("feature_names", f"has {len(names)} names for n_features={n}")
+    for j, name in enumerate(names):
+        if type(name) is not str:
+            raise _bad(f"feature_names[{j}]", f"expected a string, got {_describe(name)}")
+    if len(set(names)) != n:
+        seen = set()
+        duplicate = next(name for name in names if name in seen or seen.add(name))
+        raise _bad("feature_names", f"the name {duplicate[:60]!r} appears twice; names must be unique")
+    return np.array(names, dtype=object)
+
+
+def _classes(values, dtype_name) -> np.ndarray:
+    values = _list(values, "classes", 2)
+    if len(values) != 2:
+        raise _bad("classes", f"{_KIND} has exactly 2 classes, got {len(values)}")
+
+    def require(test, expected: str):
+        for i, v in enumerate(values):
+            if not test(v):
+                raise _bad(f"classes[{i}]", f"expected {expected} for classes_dtype {dtype_name!r}, "
+                                            f"got {_describe(v)}")
+
+    width = _WIDTH_DTYPE.match(dtype_name) if type(dtype_name) is str else None
+    if dtype_name == "bool":
+        require(lambda v: type(v) is bool, "a bool")
+        classes = np.array(values, dtype=bool)
+    elif dtype_name in _INT_DTYPES:
+        info = np.iinfo(dtype_name)
+        require(lambda v: type(v) is int and info.min <= v <= info.max, f"an integer in [{info.min}, {info.max}]")
+        classes = np.array(values, dtype=dtype_name)
+    elif dtype_name in _FLOAT_DTYPES:
+        require(lambda v: type(v) in (int, float), "a number")
+        with np.errstate(over="ignore"):
+            classes = np.array(values, dtype=np.float64).astype(dtype_name)
+        for i in np.flatnonzero(~np.isfinite(classes)):
+            raise _bad(f"classes[{i}]", f"expected a number within {dtype_name} range for classes_dtype "
+                                        f"{dtype_name!r}, got {_describe(values[i])}")
+    elif width is not None and int(width.group(2)) <= _MAX_LABEL_WIDTH:
+        n_chars = int(width.group(2))
+        if width.group(1) == "U":
+            require(lambda v: type(v) is str and len(v) <= n_chars, f"a string of at most {n_chars} characters")
+            classes = np.array(values, dtype=f"<U{n_chars}")
+        else:
+            require(lambda v: type(v) is str and len(v) <= n_chars and all(ord(c) < 256 for c in v),
+                    f"a latin-1 string of at most {n_chars} characters")
+            classes = np.array([v.encode("latin-1") for v in values], dtype=f"S{n_chars}")
+    elif dtype_name == "object":
+        families = {str if type(v) is str else bool if type(v) is bool else float if type(v) in (int, float)
+                    else None for v in values}
+        if None in families or len(families) != 1:
+            raise _bad("classes", "object labels must be all strings, all bools or all numbers, got "
+                                  f"{_describe(values[0])} and {_describe(values[1])}")
+        classes = np.empty(2, dtype=object)
+        classes[:] = values
+    else:
+        raise _bad("classes_dtype", f"unknown dtype {_describe(dtype_name)}; expected 'bool', "
+                                    f"{', '.join(map(repr, _INT_DTYPES + _FLOAT_DTYPES))}, 'U<n>', "
+                                    f"'S<n>' (n <= {_MAX_LABEL_WIDTH}) or 'object'")
+    if not classes[0] < classes[1]:  # fit sorts them; predict relies on the order
+        raise _bad("classes", f"expected two distinct labels in increasing order, got {values!r:.80}")
+    return classes
+
+
+def _bins(doc: dict, n: int) -> tuple[list, list, list]:
+    for key in ("cuts", "bin_scores", "bin_weights"):
+        if len(_list(doc[key], key, MAX_FEATURES)) != n:
+            raise _bad(key, f"has {len(doc[key])} entries for n_features={n}")
+    cuts, scores, weights = [], [], []
+    for j in range(n):
+        c = _numbers(doc["cuts"][j], f"cuts[{j}]", MAX_BINS_PER_FEATURE - 2, neg_inf_first=True)
+        if len(c) > 1 and not np.all(np.diff(c) > 0):  # -inf, -inf gives NaN: refused too
+            k = int(np.flatnonzero(~(np.diff(c) > 0))[0]) + 1
+            raise _bad(f"cuts[{j}]", f"not strictly increasing: {float(c[k])!r} at position {k} follows {float(c[k - 1])!r}")
+        n_bins = len(c) + 2
+        s = _numbers(doc["bin_scores"][j], f"bin_scores[{j}]", MAX_BINS_PER_FEATURE)
+        w = _numbers(doc["bin_weights"][j], f"bin_weights[{j}]", MAX_BINS_PER_FEATURE)
+        for key, values in (("bin_scores", s), ("bin_weights", w)):
+            if len(values) != n_bins:
+                raise _bad(f"{key}[{j}]", f"has {len(values)} values; feature {j} has {len(c)} cuts, so "
+                                          f"{n_bins} bins (the interval bins and the missing-value bin)")
+        if np.any(w < 0):
+            raise _bad(f"bin_weights[{j}]", f"negative weight {float(w[w < 0][0])!r}; weights are fractions >= 0")
+        if abs(float(np.sum(w)) - 1.0) > _WEIGHT_SUM_TOLERANCE:
+            raise _bad(f"bin_weights[{j}]", f"sums to {float(np.sum(w))!r}; the fractions of a feature's bins sum to 1")
+        cuts.append(c)
+        scores.append(s)
+        weights.append(w)
+    return cuts, scores, weights
+
+
+def _history(value):
+    if value is None:
+        return None
+    if type(value) is not dict:
+        raise _bad("history", f"expected an object or null, got {_describe(value)}")
+    if len(value) > _MAX_HISTORY_SERIES:
+        raise _bad("history", f"has {len(value)} series, more than the bound {_MAX_HISTORY_SERIES}")
+    history = {name: _numbers(series, f"history[{name[:60]!r}]", _MAX_HISTORY_LENGTH)
+               for name, series in value.items()}
+    if len({len(series) for series in history.values()}) > 1:
+        raise _bad("history", "its series have different lengths")
+    return history
