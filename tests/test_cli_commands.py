@@ -128,3 +128,31 @@ def test_usage_errors_exit_2_and_every_command_has_help():
     for command in ["demo", "fit", "predict", "explain", "show", "export"]:
         out = run(command, "--help")
         assert out.returncode == 0 and "usage:" in out.stdout
+
+
+def _peak_rss_kib(args) -> int:
+    """Peak resident memory of one `python -m embedsum ...` child process (Linux: KiB)."""
+    import os
+
+    process = subprocess.Popen([sys.executable, "-m", "embedsum", *args],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(process.pid, 0)
+    process.returncode = os.waitstatus_to_exitcode(status)
+    assert process.returncode == 0, process.stderr.read()
+    return usage.ru_maxrss
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="ru_maxrss in KiB is Linux's unit")
+def test_predict_memory_stays_flat_as_the_file_grows(workdir, tmp_path):
+    tmp, X, _, names, _, _ = workdir
+    header = ",".join(names) + "\n"
+    row = ",".join(repr(float(v)) for v in X[0]) + "\n"
+    for n, name in [(2_000, "small.csv"), (100_000, "large.csv")]:
+        (tmp_path / name).write_text(header + row * n)
+    small = _peak_rss_kib(["predict", str(tmp / "model.json"), str(tmp_path / "small.csv"),
+                           "-o", str(tmp_path / "s.out"), "--chunk-rows", "1000"])
+    large = _peak_rss_kib(["predict", str(tmp / "model.json"), str(tmp_path / "large.csv"),
+                           "-o", str(tmp_path / "l.out"), "--chunk-rows", "1000"])
+    # Holding 100,000 parsed rows of 30 floats would take well over 50 MiB more.
+    assert large - small < 20 * 1024, (small, large)
+    assert sum(1 for _ in open(tmp_path / "l.out")) == 100_001
