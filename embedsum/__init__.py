@@ -14,10 +14,20 @@ from .digitizer import Digitizer
 from .estimator import EmbeddingSumClassifier
 from .exceptions import ConvergenceWarning, NotFittedError
 from .layout import ParameterLayout
-from .persistence import from_json, load
 from .regularizers import L2, EmbeddingSumLoss, Regularizer, StepLoss
 
 __version__ = "0.1.0"
+
+# Loaded on first use, so that `import embedsum` stays light (the loader is large).
+_LAZY = {"load": "persistence", "from_json": "persistence"}
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        from importlib import import_module
+
+        return getattr(import_module(f".{_LAZY[name]}", __name__), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 __all__ = [
     "Digitizer",
