@@ -68,6 +68,8 @@ class EmbeddingSumObjective:
     layout : ParameterLayout
     regularizers : sequence
         Objects with ``name`` and ``value_gradient(coef, layout)``.
+    max_cells : int, optional
+        Largest joint bin grid of a group of features (see below).
 
     After each call, ``last_components`` maps "classification" and each
     regulariser's name to its (weighted) value at the coef just evaluated.
@@ -77,7 +79,8 @@ class EmbeddingSumObjective:
     code per group, a pass over the rows gathers from the grid of summed scores, and
     one ``bincount`` per group gives a histogram whose margins are the gradients.
     This visits the rows a few times per evaluation instead of twice per feature.
-    ``max_cells`` defaults to an eighth of the rows, at most 2**14.
+    ``max_cells`` defaults to an eighth of the rows, at most 2**14; the loss and
+    gradient do not depend on it beyond rounding.
 
     Example
     -------
