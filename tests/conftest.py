@@ -34,3 +34,21 @@ def require_torch():
 def torch():
     """The torch module (an error under CI when it is missing)."""
     return require_torch()
+
+
+def require_matplotlib():
+    """Import matplotlib with the Agg backend; under CI a missing matplotlib is an error, elsewhere a skip."""
+    try:
+        import matplotlib
+    except ImportError as err:
+        if IN_CI:
+            raise RuntimeError("matplotlib is required under CI=true: pip install embedsum[plot]") from err
+        pytest.skip("matplotlib is not installed (pip install embedsum[plot])")
+    matplotlib.use("Agg")  # no display in tests; Agg renders to PNG
+    return matplotlib
+
+
+@pytest.fixture(scope="session")
+def matplotlib():
+    """The matplotlib module on the Agg backend (an error under CI when it is missing)."""
+    return require_matplotlib()

@@ -1,0 +1,383 @@
+"""Pictures of a fitted model: its step functions, its training history, one row's explanation.
+
+matplotlib is an optional extra (``pip install embedsum[plot]``). It is imported inside
+the functions, never at module level, so that ``import embedsum.plot`` (and ``import
+embedsum``) stays light and works where matplotlib is absent.
+
+Colours follow the published bar plot: a bin (or contribution) that pushes towards
+``classes_[1]`` is green, one that pushes towards ``classes_[0]`` is red, an exact 0 is grey.
+"""
+
+from __future__ import annotations
+
+import numbers
+import warnings
+
+import numpy as np
+
+from .explain import contributions
+from .validation import check_is_fitted
+
+__all__ = ["bar_plot", "step_plot", "plot_all", "history_plot", "waterfall_plot"]
+
+_POSITIVE = "tab:green"
+_NEGATIVE = "tab:red"
+_ZERO = "tab:gray"
+_INSTALL_HINT = "pip install embedsum[plot]"
+
+
+def _pyplot():
+    """matplotlib.pyplot, or an ImportError that says how to install it."""
+    try:
+        import matplotlib.pyplot as plt
+    except ImportError as err:
+        raise ImportError(f"embedsum's plots need matplotlib, which is not installed: {_INSTALL_HINT}") from err
+    return plt
+
+
+def _axes(ax, figsize=(6.4, 4.0)):
+    """The caller's axes, or new ones on a new pyplot figure (so that ``plt.show()`` shows it)."""
+    plt = _pyplot()  # also when ax is given: the error message is the same everywhere
+    if ax is not None:
+        return ax
+    _, ax = plt.subplots(figsize=figsize, layout="constrained")
+    return ax
+
+
+def _colour(value: float) -> str:
+    return _POSITIVE if value > 0 else _NEGATIVE if value < 0 else _ZERO
+
+
+def _feature_names(model) -> list[str]:
+    names = getattr(model, "feature_names_in_", None)
+    if names is None:
+        return [f"x{j}" for j in range(model.n_features_in_)]
+    return [str(n) for n in names]
+
+
+def _feature_index(model, feature) -> int:
+    """Column index of ``feature``, given as an index or as a feature name."""
+    check_is_fitted(model, "bin_scores_")
+    names = _feature_names(model)
+    if isinstance(feature, numbers.Integral) and not isinstance(feature, bool):
+        if not 0 <= feature < len(names):
+            raise ValueError(f"feature index {feature} is out of range: the model has {len(names)} features (0..{len(names) - 1}).")
+        return int(feature)
+    if isinstance(feature, str):
+        if feature not in names:
+            raise ValueError(f"unknown feature {feature!r}; the model's features are {names[:10]}{' ...' if len(names) > 10 else ''}")
+        return names.index(feature)
+    raise TypeError(f"feature must be a column index or a feature name, got {feature!r}")
+
+
+def _score_label(model) -> str:
+    positive = model.classes_[1]
+    positive = positive.item() if hasattr(positive, "item") else positive
+    return f"score (log-odds of {positive!r})"
+
+
+def bar_plot(model, feature, ax=None):
+    """The published bar plot of one feature: one bar per bin, as wide as its share of the training rows.
+
+    Interval bins are laid side by side along ``[0, total interval weight]``, each as tall as
+    its score, green when positive and red when negative. The cut values are the ticks of a
+    twin x axis on top, at the boundaries between bars. When training rows had missing
+    values, the missing-value bin is a hatched bar after a gap, labelled "missing".
+
+    ``feature`` is a column index or a feature name. Returns the Axes of the bars (the cut
+    axis is its ``twiny``).
+
+    Example
+    -------
+    >>> import matplotlib; matplotlib.use("Agg")
+    >>> import numpy as np
+    >>> from embedsum import EmbeddingSumClassifier
+    >>> X = np.random.default_rng(0).normal(size=(200, 1))
+    >>> model = EmbeddingSumClassifier(max_bins=4).fit(X, X[:, 0] > 0)
+    >>> ax = bar_plot(model, 0)
+    >>> len(ax.patches) == len(model.cuts_[0]) + 1
+    True
+    >>> import matplotlib.pyplot as plt; plt.close(ax.figure)
+    """
+    j = _feature_index(model, feature)
+    ax = _axes(ax)
+    cuts = np.asarray(model.cuts_[j], dtype=np.float64)
+    scores = np.asarray(model.bin_scores_[j], dtype=np.float64)
+    weights = np.asarray(model.bin_weights_[j], dtype=np.float64)
+    interval_scores, interval_weights = scores[:-1], weights[:-1]
+    ends = np.cumsum(interval_weights)
+    lefts = ends - interval_weights
+    total = float(ends[-1])
+    ax.bar(lefts, interval_scores, width=interval_weights, align="edge",
+           color=[_colour(s) for s in interval_scores], edgecolor="black", linewidth=0.5)
+    right = total
+    if weights[-1] > 0:
+        # Missing values have no place on the value axis: their bar stands apart, after a gap.
+        gap = 0.05 * max(total, weights[-1])
+        left = total + gap
+        ax.bar([left], [scores[-1]], width=[weights[-1]], align="edge", color=_colour(scores[-1]),
+               edgecolor="black", linewidth=0.5, hatch="//", label="missing")
+        ax.annotate("missing", (left + weights[-1] / 2, 0), xytext=(0, -12), textcoords="offset points",
+                    ha="center", va="top", fontsize=8)
+        right = left + weights[-1]
+    ax.axhline(0.0, color="black", linewidth=0.8)
+    ax.set_xlim(0.0, right if right > 0 else 1.0)
+    ax.set_xlabel("training fraction (cumulative)")
+    ax.set_ylabel(_score_label(model))
+    top = ax.twiny()
+    top.set_xlim(ax.get_xlim())
+    # The boundary between bin k and bin k+1 is cut k: one tick per cut.
+    top.set_xticks(ends[:-1])
+    top.set_xticklabels([f"{c:.4g}" for c in cuts], rotation=90, fontsize=7)
+    top.set_xlabel(f"cuts of {_feature_names(model)[j]}", fontsize=8)
+    return ax
+
+
+def _value_range(cuts: np.ndarray, values) -> tuple[float, float]:
+    """Finite x range for a step plot: the data's range when given, else the cuts padded."""
+    if values is not None:
+        finite = values[np.isfinite(values)]
+        if finite.size:
+            lo = min(float(finite.min()), *(cuts[:1] if cuts.size else ()))
+            hi = max(float(finite.max()), *(cuts[-1:] if cuts.size else ()))
+            if hi > lo:
+                return lo, hi
+    if cuts.size == 0:
+        return -1.0, 1.0
+    span = float(cuts[-1] - cuts[0])
+    # The end bins are unbounded: give each the width of an average inner bin.
+    pad = span / max(cuts.size - 1, 1) if span > 0 else max(abs(float(cuts[0])) * 0.1, 1.0)
+    return float(cuts[0]) - pad, float(cuts[-1]) + pad
+
+
+def step_plot(model, feature, ax=None, X=None):
+    """One feature's step function on the true scale of its values, with its bins' training weights below.
+
+    The x axis holds the feature's values: the function is drawn with ``ax.step`` through
+    the points ``(lo, s_0), (c_0, s_1), ..., (c_last, s_last), (hi, s_last)``, where the
+    ``c`` are the cuts and ``[lo, hi]`` is the range of ``X[:, feature]`` when X is given,
+    else the cuts padded by one average bin width on each side. Grey bars on a twin y
+    axis (right) show each bin's training fraction. The missing-value bin is a diamond
+    after a dotted separator at the right, labelled "missing" with its share of rows.
+
+    ``feature`` is a column index or a feature name. Returns the Axes of the step line.
+
+    Example
+    -------
+    >>> import matplotlib; matplotlib.use("Agg")
+    >>> import numpy as np
+    >>> from embedsum import EmbeddingSumClassifier
+    >>> X = np.random.default_rng(0).normal(size=(200, 1))
+    >>> model = EmbeddingSumClassifier(max_bins=4).fit(X, X[:, 0] > 0)
+    >>> ax = step_plot(model, "x0")
+    >>> ax.lines[0].get_xdata()[1:-1].tolist() == model.cuts_[0].tolist()
+    True
+    >>> import matplotlib.pyplot as plt; plt.close(ax.figure)
+    """
+    j = _feature_index(model, feature)
+    ax = _axes(ax)
+    cuts = np.asarray(model.cuts_[j], dtype=np.float64)
+    scores = np.asarray(model.bin_scores_[j], dtype=np.float64)
+    weights = np.asarray(model.bin_weights_[j], dtype=np.float64)
+    values = None
+    if X is not None:
+        values = np.asarray(model._validated(X)[:, j], dtype=np.float64)
+    lo, hi = _value_range(cuts, values)
+    xs = np.concatenate([[lo], cuts, [hi]])
+    ys = np.concatenate([scores[:-1], scores[-2:-1]])
+    ax.step(xs, ys, where="post", color="tab:blue", linewidth=2, label="score", zorder=3)
+
+    # Missing values are off the value axis: a marker in a strip of its own at the right.
+    width = hi - lo
+    separator, missing_x = hi + 0.04 * width, hi + 0.08 * width
+    ax.axvline(separator, color="black", linestyle=":", linewidth=0.8)
+    ax.plot([missing_x], [scores[-1]], marker="D", linestyle="none", markersize=7,
+            color=_colour(scores[-1]), markeredgecolor="black", label="missing", zorder=3)
+    ax.annotate(f"missing\n{100 * weights[-1]:.1f}%", (missing_x, scores[-1]), xytext=(0, 8),
+                textcoords="offset points", ha="center", va="bottom", fontsize=7)
+    ax.axhline(0.0, color="black", linewidth=0.8)
+    ax.set_xlim(lo, hi + 0.12 * width)
+    ax.set_xlabel(f"{_feature_names(model)[j]}")
+    ax.set_ylabel(_score_label(model))
+
+    below = ax.twinx()
+    edges = xs  # bin k spans [xs[k], xs[k+1]] on the plot
+    below.bar(edges[:-1], weights[:-1], width=np.diff(edges), align="edge", color="0.6", alpha=0.35,
+              edgecolor="0.4", linewidth=0.4)
+    below.bar([missing_x - 0.02 * width], [weights[-1]], width=[0.04 * width], align="edge", color="0.6",
+              alpha=0.35, edgecolor="0.4", linewidth=0.4, hatch="//")
+    # Weights fill only the lower third, so that they sit underneath the step line.
+    below.set_ylim(0.0, 3.0 * max(float(weights.max()), 1e-12))
+    below.set_ylabel("training fraction per bin", fontsize=8, color="0.4")
+    below.tick_params(axis="y", labelsize=7, colors="0.4")
+    # Draw the step line above the weight bars (a twin is drawn after its parent by default).
+    ax.set_zorder(below.get_zorder() + 1)
+    ax.patch.set_visible(False)
+    return ax
+
+
+def plot_all(model, top: int | None = None, kind: str = "step"):
+    """Every feature's step function (or bar plot) in one figure, most important first.
+
+    Each subplot's title is the feature's name and its MIRAD importance. ``top`` keeps
+    only the most important features; ``kind`` is ``"step"`` (:func:`step_plot`) or
+    ``"bar"`` (:func:`bar_plot`). Returns the Figure.
+
+    Example
+    -------
+    >>> import matplotlib; matplotlib.use("Agg")
+    >>> import numpy as np
+    >>> from embedsum import EmbeddingSumClassifier
+    >>> X = np.random.default_rng(0).normal(size=(200, 3))
+    >>> model = EmbeddingSumClassifier(max_bins=4).fit(X, X[:, 1] + 0.5 * X[:, 0] > 0)
+    >>> fig = plot_all(model, top=2)
+    >>> [a.get_title().split()[0] for a in fig.axes if a.get_title()]
+    ['x1', 'x0']
+    >>> import matplotlib.pyplot as plt; plt.close(fig)
+    """
+    draw = {"step": step_plot, "bar": bar_plot}.get(kind)
+    if draw is None:
+        raise ValueError(f"kind must be 'step' or 'bar', got {kind!r}")
+    check_is_fitted(model, "bin_scores_")
+    if top is not None and (isinstance(top, bool) or not isinstance(top, numbers.Integral) or top < 1):
+        raise ValueError(f"top must be a positive integer or None, got {top!r}")
+    plt = _pyplot()
+    names = _feature_names(model)
+    order = np.argsort(-np.asarray(model.feature_importances_), kind="stable")[:top]
+    ncols = min(3, len(order))
+    nrows = -(-len(order) // ncols)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(4.8 * ncols, 3.6 * nrows), squeeze=False,
+                             layout="constrained")
+    for ax, j in zip(axes.flat, order):
+        draw(model, int(j), ax=ax)
+        ax.set_title(f"{names[j]} (importance {model.feature_importances_[j]:.3g})", fontsize=10)
+    for ax in axes.flat[len(order):]:
+        fig.delaxes(ax)
+    return fig
+
+
+def history_plot(model, ax=None):
+    """The training history: the total loss and each loss term at the start and after every iteration.
+
+    One line per key of ``model.history_`` (``"loss"`` first), against the iteration number,
+    on a log y axis when every value is >= 0 (zeros are then not drawn, and the axis
+spans at most 8 decades below the largest value). Terms that are 0
+    at every iteration (e.g. ``l2`` when its weight is 0) are left out, and the legend
+    says so.
+
+    Example
+    -------
+    >>> import matplotlib; matplotlib.use("Agg")
+    >>> import numpy as np
+    >>> from embedsum import EmbeddingSumClassifier
+    >>> X = np.random.default_rng(0).normal(size=(200, 2))
+    >>> ax = history_plot(EmbeddingSumClassifier(max_bins=4).fit(X, X[:, 0] > 0))
+    >>> [line.get_label() for line in ax.lines]
+    ['loss', 'classification', 'step', 'embedding_sum']
+    >>> import matplotlib.pyplot as plt; plt.close(ax.figure)
+    """
+    check_is_fitted(model, "history_")
+    ax = _axes(ax)
+    history = {k: np.asarray(v, dtype=np.float64) for k, v in model.history_.items()}
+    keys = ["loss", *[k for k in history if k != "loss"]]
+    shown = [k for k in keys if k == "loss" or np.any(history[k] != 0)]
+    skipped = [k for k in keys if k not in shown]
+    for k in shown:
+        ax.plot(np.arange(len(history[k])), history[k], label=k,
+                linewidth=2.2 if k == "loss" else 1.2, color="black" if k == "loss" else None)
+    if all(np.all(history[k] >= 0) for k in shown):
+        ax.set_yscale("log")
+        # A term that starts at exactly 0 passes through tiny values (1e-36, say) on its first
+        # step; showing those would squash everything else: keep 8 decades below the top.
+        positive = np.concatenate([history[k][history[k] > 0] for k in shown])
+        if positive.size:
+            ax.set_ylim(max(float(positive.min()), float(positive.max()) * 1e-8) / 2, float(positive.max()) * 2)
+    ax.set_xlabel("L-BFGS-B iteration")
+    ax.set_ylabel("loss (weighted terms)")
+    title = f"always 0, not drawn: {', '.join(skipped)}" if skipped else None
+    ax.legend(title=title, title_fontsize=8, fontsize=8)
+    return ax
+
+
+def _one_row(model, x):
+    """Contributions and feature values of one row, given as a 1-D array or a one-row table."""
+    if hasattr(x, "columns"):  # a one-row DataFrame: its names are checked against the model's
+        c = contributions(model, x)
+        values = model._validated(x)
+    else:
+        row = np.asarray(x)
+        if row.ndim == 2 and row.shape[0] == 1:
+            row = row[0]
+        if row.ndim != 1:
+            raise ValueError(f"x must be one row (a 1-D array), got an array of shape {np.shape(x)}")
+        # A 1-D row is positional by nature: the names come from the model, so the
+        # "fitted with feature names" warning would only be noise here.
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message="X does not have valid feature names")
+            c = contributions(model, row[None])
+            values = model._validated(row[None])
+    if c.shape[0] != 1:
+        raise ValueError(f"x must be one row, got {c.shape[0]} rows")
+    return c[0], values[0]
+
+
+def waterfall_plot(model, x, ax=None, top: int | None = None):
+    """One row's exact explanation, as a waterfall from the intercept to the decision value.
+
+    One horizontal bar per feature, largest ``|contribution|`` first (at the top); each
+    bar starts where the previous one ended, the first at ``model.intercept_``, so the last
+    one ends at the row's decision value (to rounding: the bars are added in this order,
+    the model adds in feature order). With ``top``, the remaining features are summed into
+    one "other" bar. Dashed lines mark the intercept and the decision value. Contributions
+    come from :func:`embedsum.explain.contributions`.
+
+    Example
+    -------
+    >>> import matplotlib; matplotlib.use("Agg")
+    >>> import numpy as np
+    >>> from embedsum import EmbeddingSumClassifier
+    >>> X = np.random.default_rng(0).normal(size=(200, 3))
+    >>> model = EmbeddingSumClassifier(max_bins=4).fit(X, X[:, 0] > 0)
+    >>> ax = waterfall_plot(model, X[0], top=2)
+    >>> end = ax.patches[-1].get_x() + ax.patches[-1].get_width()
+    >>> bool(abs(end - model.decision_function(X[:1])[0]) < 1e-12)
+    True
+    >>> import matplotlib.pyplot as plt; plt.close(ax.figure)
+    """
+    check_is_fitted(model, "bin_scores_")
+    if top is not None and (isinstance(top, bool) or not isinstance(top, numbers.Integral) or top < 1):
+        raise ValueError(f"top must be a positive integer or None, got {top!r}")
+    c, values = _one_row(model, x)
+    names = _feature_names(model)
+    order = np.argsort(-np.abs(c), kind="stable")
+    shown = order if top is None else order[:top]
+    labels = [f"{names[j]} = {values[j]:.4g}" for j in shown]
+    amounts = [float(c[j]) for j in shown]
+    rest = order[len(shown):]
+    if rest.size:
+        labels.append(f"other ({rest.size} features)")
+        amounts.append(float(np.sum(c[rest])))
+    ax = _axes(ax, figsize=(7.0, 0.4 * len(amounts) + 1.6))
+    lefts = float(model.intercept_) + np.concatenate([[0.0], np.cumsum(amounts)[:-1]])
+    # The model's own sum (intercept, then features left to right) is the decision value bit
+    # for bit; the bars, added largest first, end there to rounding.
+    decision = float(model.intercept_)
+    for value in c:
+        decision += float(value)
+    rows = np.arange(len(amounts))
+    ax.barh(rows, amounts, left=lefts, color=[_colour(a) for a in amounts], edgecolor="black", linewidth=0.5,
+            height=0.7)
+    for row, left, amount in zip(rows, lefts, amounts):
+        ax.annotate(f"{amount:+.3g}", (left + amount, row), xytext=(3 if amount >= 0 else -3, 0),
+                    textcoords="offset points", ha="left" if amount >= 0 else "right", va="center", fontsize=7)
+    ax.axvline(model.intercept_, color="0.3", linestyle="--", linewidth=1,
+               label=f"intercept {model.intercept_:+.3g}")
+    ax.axvline(decision, color="tab:blue", linestyle="--", linewidth=1.5, label=f"decision value {decision:+.3g}")
+    ax.axvline(0.0, color="black", linewidth=0.6)
+    ax.margins(x=0.12)  # room for the value labels beside the outermost bars
+    ax.set_yticks(rows)
+    ax.set_yticklabels(labels, fontsize=8)
+    ax.invert_yaxis()  # largest contribution at the top
+    ax.set_xlabel(_score_label(model).replace("score", "decision value"))
+    ax.legend(fontsize=8, loc="best")
+    return ax
