@@ -247,6 +247,48 @@ class EmbeddingSumClassifier(ParamsMixin):
         correct = (self.predict(X) == y).astype(np.float64)
         return float(np.average(correct, weights=sample_weight))
 
+    def contributions(self, X) -> np.ndarray:
+        """Each feature's bin score for each row; see :func:`embedsum.explain.contributions`.
+
+        Example
+        -------
+        >>> import numpy as np
+        >>> X = np.random.default_rng(0).normal(size=(100, 2))
+        >>> EmbeddingSumClassifier(max_bins=4).fit(X, X[:, 0] > 0).contributions(X[:3]).shape
+        (3, 2)
+        """
+        from .explain import contributions  # lazily: explanations are not needed to predict
+
+        return contributions(self, X)
+
+    def shape_functions(self) -> list:
+        """Each feature's step function as a record; see :func:`embedsum.explain.shape_functions`.
+
+        Example
+        -------
+        >>> import numpy as np
+        >>> X = np.random.default_rng(0).normal(size=(100, 2))
+        >>> [s.name for s in EmbeddingSumClassifier(max_bins=4).fit(X, X[:, 0] > 0).shape_functions()]
+        ['x0', 'x1']
+        """
+        from .explain import shape_functions
+
+        return shape_functions(self)
+
+    def describe(self, top=None) -> str:
+        """This model as text, features by importance; see :func:`embedsum.describe.describe`.
+
+        Example
+        -------
+        >>> import numpy as np
+        >>> X = np.random.default_rng(0).normal(size=(100, 2))
+        >>> EmbeddingSumClassifier(max_bins=4).fit(X, X[:, 0] > 0).describe(top=1).count("  importance ")
+        1
+        """
+        from .describe import describe
+
+        return describe(self, top=top)
+
     def to_json(self) -> str:
         """This fitted model as a JSON document; :func:`embedsum.from_json` reads it back.
 

@@ -90,6 +90,8 @@ def test_show_describes_features_by_importance(workdir):
     assert "features by importance" in out.stdout
     assert len(re.findall(r"(?m)^\s*\d+\. .* importance ", out.stdout)) == 2
     assert "missing" in out.stdout
+    assert max(len(line) for line in out.stdout.splitlines()) <= 80
+    assert "│" in out.stdout  # each bin's score drawn as a bar around a centre mark
 
 
 @pytest.mark.parametrize("lang", ["python", "c"])
