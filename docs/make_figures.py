@@ -25,7 +25,7 @@ import numpy as np  # noqa: E402
 
 from embedsum import EmbeddingSumClassifier  # noqa: E402
 from embedsum.datasets import load_breast_cancer  # noqa: E402
-from embedsum.explain import contributions  # noqa: E402
+from embedsum.explain import attributions, contributions  # noqa: E402
 from embedsum.plot import bar_plot, history_plot, plot_all, step_plot, waterfall_plot  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
@@ -110,6 +110,13 @@ def main() -> None:
           f"{regularised.intercept_:+.3f}, decision value {z:+.3f}, "
           f"P('{regularised.classes_[1]}') {regularised.predict_proba(row)[0, 1]:.3f}; "
           f"largest contribution {names[biggest]} {c[biggest]:+.3f}")
+    # Against the "expected" baseline (the model's average row): exact interventional SHAP values.
+    phi = attributions(regularised, row, baseline="expected")[0]
+    expected_decision = z - phi.sum()
+    order = np.argsort(-np.abs(phi))[:3]
+    print(f"expected baseline: decision of the average row {expected_decision:+.3f}; attributions sum to "
+          f"{phi.sum():+.3f} = decision - baseline decision; largest: " + ", ".join(
+              f"{names[k]} {phi[k]:+.3f}" for k in order))
     ax.set_title(f"Test row {ROW}: from the intercept to the decision value", fontsize=10)
     _save(ax.figure, "waterfall.png")
 
