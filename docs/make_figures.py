@@ -6,7 +6,7 @@ one (the defaults) on the same 80% of the rows, then writes into this folder:
 - mean_texture.png: the bar plot and the step plot of "mean_texture" in both models;
 - history.png: the training history of both models;
 - top_features.png: the six most important features of the regularised model;
-- waterfall.png: one held-out row's explanation by the regularised model.
+- waterfall.png: one held-out row's explanation by the regularised model, against the expected baseline.
 
 Every number quoted in docs/tutorial.md is printed here. Run: ``python docs/make_figures.py``
 (needs ``pip install embedsum[plot]``).
@@ -101,7 +101,7 @@ def main() -> None:
     _save(fig, "top_features.png")
 
     x = X[test[ROW]]  # a plain 1-D row: waterfall_plot takes the names from the model
-    ax = waterfall_plot(regularised, x, top=8)
+    ax = waterfall_plot(regularised, x, top=8, baseline="expected")
     row = _named(X[test[ROW : ROW + 1]], names)
     c = contributions(regularised, row)[0]
     z = regularised.decision_function(row)[0]
@@ -117,7 +117,7 @@ def main() -> None:
     print(f"expected baseline: decision of the average row {expected_decision:+.3f}; attributions sum to "
           f"{phi.sum():+.3f} = decision - baseline decision; largest: " + ", ".join(
               f"{names[k]} {phi[k]:+.3f}" for k in order))
-    ax.set_title(f"Test row {ROW}: from the intercept to the decision value", fontsize=10)
+    ax.set_title(f"Test row {ROW}: from the average row's decision to its own", fontsize=10)
     _save(ax.figure, "waterfall.png")
 
 

@@ -321,8 +321,12 @@ def _one_row(model, x):
     return c[0], values[0]
 
 
-def waterfall_plot(model, x, ax=None, top: int | None = None):
+def waterfall_plot(model, x, ax=None, top: int | None = None, baseline: str | None = None, **baseline_kw):
     """One row's exact explanation, as a waterfall from the intercept to the decision value.
+
+    With ``baseline`` (a name of :func:`embedsum.explain.attributions`, e.g. ``"expected"``,
+    with its keyword arguments), the bars are the attributions against that baseline and
+    the waterfall starts at the baseline's decision value instead of the intercept.
 
     One horizontal bar per feature, largest ``|contribution|`` first (at the top); each
     bar starts where the previous one ended, the first at ``model.intercept_``, so the last
@@ -348,6 +352,17 @@ def waterfall_plot(model, x, ax=None, top: int | None = None):
     if top is not None and (isinstance(top, bool) or not isinstance(top, numbers.Integral) or top < 1):
         raise ValueError(f"top must be a positive integer or None, got {top!r}")
     c, values = _one_row(model, x)
+    # The model's own sum (intercept, then features left to right) is the decision value bit
+    # for bit; the bars, added largest first, end there to rounding.
+    decision = float(model.intercept_)
+    for value in c:
+        decision += float(value)
+    start, start_label = float(model.intercept_), "intercept"
+    if baseline is not None:
+        from .explain import attributions
+
+        c = attributions(model, values[None], baseline=baseline, **baseline_kw)[0]
+        start, start_label = decision - float(np.sum(c)), f"{baseline} baseline"
     names = _feature_names(model)
     order = np.argsort(-np.abs(c), kind="stable")
     shown = order if top is None else order[:top]
@@ -358,20 +373,14 @@ def waterfall_plot(model, x, ax=None, top: int | None = None):
         labels.append(f"other ({rest.size} features)")
         amounts.append(float(np.sum(c[rest])))
     ax = _axes(ax, figsize=(7.0, 0.4 * len(amounts) + 1.6))
-    lefts = float(model.intercept_) + np.concatenate([[0.0], np.cumsum(amounts)[:-1]])
-    # The model's own sum (intercept, then features left to right) is the decision value bit
-    # for bit; the bars, added largest first, end there to rounding.
-    decision = float(model.intercept_)
-    for value in c:
-        decision += float(value)
+    lefts = start + np.concatenate([[0.0], np.cumsum(amounts)[:-1]])
     rows = np.arange(len(amounts))
     ax.barh(rows, amounts, left=lefts, color=[_colour(a) for a in amounts], edgecolor="black", linewidth=0.5,
             height=0.7)
     for row, left, amount in zip(rows, lefts, amounts):
         ax.annotate(f"{amount:+.3g}", (left + amount, row), xytext=(3 if amount >= 0 else -3, 0),
                     textcoords="offset points", ha="left" if amount >= 0 else "right", va="center", fontsize=7)
-    ax.axvline(model.intercept_, color="0.3", linestyle="--", linewidth=1,
-               label=f"intercept {model.intercept_:+.3g}")
+    ax.axvline(start, color="0.3", linestyle="--", linewidth=1, label=f"{start_label} {start:+.3g}")
     ax.axvline(decision, color="tab:blue", linestyle="--", linewidth=1.5, label=f"decision value {decision:+.3g}")
     ax.axvline(0.0, color="black", linewidth=0.6)
     ax.margins(x=0.12)  # room for the value labels beside the outermost bars

@@ -408,3 +408,23 @@ def test_missing_matplotlib_raises_an_import_error_with_the_install_command():
     assert len(lines) == 5
     for line in lines:
         assert "pip install embedsum[plot]" in line, line
+
+
+def test_waterfall_against_the_expected_baseline_starts_at_the_baseline_decision(matplotlib):
+    import matplotlib.pyplot as plt
+
+    from embedsum.explain import attributions
+
+    rng = np.random.default_rng(3)
+    X = rng.normal(size=(300, 4))
+    model = EmbeddingSumClassifier(max_bins=6).fit(X, (X[:, 0] + X[:, 1] > 0).astype(int))
+    ax = waterfall_plot(model, X[5], baseline="expected")
+    phi = attributions(model, X[5:6], baseline="expected")[0]
+    z = model.decision_function(X[5:6])[0]
+    bars = ax.patches
+    order = np.argsort(-np.abs(phi), kind="stable")
+    np.testing.assert_allclose([b.get_width() for b in bars], phi[order], atol=1e-14)
+    assert bars[0].get_x() == pytest.approx(z - phi.sum(), abs=1e-12)
+    assert bars[-1].get_x() + bars[-1].get_width() == pytest.approx(z, abs=1e-12)
+    assert any("expected baseline" in t.get_text() for t in ax.get_legend().get_texts())
+    plt.close(ax.figure)
