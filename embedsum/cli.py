@@ -120,7 +120,7 @@ def _predict(args, out) -> None:
 def _explain(args, out) -> None:
     from .csvio import iter_feature_chunks
     from .describe import bin_labels
-    from .explain import contributions
+    from .explain import contributions, feature_names
     from .persistence import load
     from .scoring import sigmoid
 
@@ -141,7 +141,7 @@ def _explain(args, out) -> None:
     named = row if names is None else _NamedColumns(row, names)
     contrib = contributions(model, named)[0]
     z = float(model.decision_function(named)[0])
-    labels = names if names is not None else [f"x{j}" for j in range(model.n_features_in_)]
+    labels = feature_names(model)
     print(f"row {args.row}: decision {z:+.6g}, P({model.classes_[1]}) = {float(sigmoid(z)):.6g}, "
           f"predicted {model.classes_[int(z > 0)]}", file=out)
     print(f"  {'intercept':<32s} {model.intercept_:+.6g}", file=out)

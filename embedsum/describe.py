@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .explain import feature_names
+
 __all__ = ["bin_labels", "score_bar", "describe"]
 
 WIDTH = 80
@@ -82,9 +84,7 @@ def describe(model, top: int | None = None) -> str:
     >>> max(len(line) for line in text.splitlines()) <= 80
     True
     """
-    names = getattr(model, "feature_names_in_", None)
-    if names is None:
-        names = [f"x{j}" for j in range(model.n_features_in_)]
+    names = feature_names(model)
     classes = [c.item() if hasattr(c, "item") else c for c in model.classes_]
     order = np.argsort(-model.feature_importances_, kind="stable")
     shown = order[:top] if top is not None else order

@@ -16,7 +16,7 @@ import numpy as np
 from .scoring import bin_scores_of_rows
 from .validation import check_is_fitted
 
-__all__ = ["contributions", "attributions", "significance", "FeatureSignificance",
+__all__ = ["feature_names", "contributions", "attributions", "significance", "FeatureSignificance",
            "shape_functions", "ShapeFunction"]
 
 _AGNOSTIC = ("zero", "expected")
@@ -184,7 +184,7 @@ def significance(model, X_class, X_reference, *, alpha=0.05, baseline="expected"
     p = np.asarray(test.pvalue, dtype=np.float64)
     p = np.where(np.isnan(p), 1.0, p)  # no variation in either group: no evidence
     adjusted = np.minimum(p * d, 1.0)
-    names = _names(model)
+    names = feature_names(model)
     return [FeatureSignificance(names[j], float(statistic[j]), float(p[j]), float(adjusted[j]),
                                 bool(adjusted[j] < alpha)) for j in range(d)]
 
@@ -212,7 +212,17 @@ class ShapeFunction:
     importance: float
 
 
-def _names(model) -> list[str]:
+def feature_names(model) -> list[str]:
+    """The model's feature names: ``feature_names_in_`` when it has them, else ``x0, x1, ...``.
+
+    Example
+    -------
+    >>> import numpy as np
+    >>> from embedsum import EmbeddingSumClassifier
+    >>> X = np.random.default_rng(0).normal(size=(100, 2))
+    >>> feature_names(EmbeddingSumClassifier(max_bins=4).fit(X, X[:, 0] > 0))
+    ['x0', 'x1']
+    """
     names = getattr(model, "feature_names_in_", None)
     if names is None:
         return [f"x{j}" for j in range(model.n_features_in_)]
@@ -238,7 +248,7 @@ def shape_functions(model) -> list[ShapeFunction]:
     check_is_fitted(model, "bin_scores_")
     records = []
     for name, cuts, scores, weights, importance in zip(
-        _names(model), model.cuts_, model.bin_scores_, model.bin_weights_, model.feature_importances_
+        feature_names(model), model.cuts_, model.bin_scores_, model.bin_weights_, model.feature_importances_
     ):
         cuts = np.asarray(cuts, dtype=np.float64)
         records.append(ShapeFunction(

@@ -15,7 +15,7 @@ import warnings
 
 import numpy as np
 
-from .explain import contributions
+from .explain import contributions, feature_names
 from .validation import check_is_fitted
 
 __all__ = ["bar_plot", "step_plot", "plot_all", "history_plot", "waterfall_plot"]
@@ -48,17 +48,10 @@ def _colour(value: float) -> str:
     return _POSITIVE if value > 0 else _NEGATIVE if value < 0 else _ZERO
 
 
-def _feature_names(model) -> list[str]:
-    names = getattr(model, "feature_names_in_", None)
-    if names is None:
-        return [f"x{j}" for j in range(model.n_features_in_)]
-    return [str(n) for n in names]
-
-
 def _feature_index(model, feature) -> int:
     """Column index of ``feature``, given as an index or as a feature name."""
     check_is_fitted(model, "bin_scores_")
-    names = _feature_names(model)
+    names = feature_names(model)
     if isinstance(feature, numbers.Integral) and not isinstance(feature, bool):
         if not 0 <= feature < len(names):
             raise ValueError(f"feature index {feature} is out of range: the model has {len(names)} features (0..{len(names) - 1}).")
@@ -129,7 +122,7 @@ def bar_plot(model, feature, ax=None):
     # The boundary between bin k and bin k+1 is cut k: one tick per cut.
     top.set_xticks(ends[:-1])
     top.set_xticklabels([f"{c:.4g}" for c in cuts], rotation=90, fontsize=7)
-    top.set_xlabel(f"cuts of {_feature_names(model)[j]}", fontsize=8)
+    top.set_xlabel(f"cuts of {feature_names(model)[j]}", fontsize=8)
     return ax
 
 
@@ -197,7 +190,7 @@ def step_plot(model, feature, ax=None, X=None):
                 textcoords="offset points", ha="center", va="bottom", fontsize=7)
     ax.axhline(0.0, color="black", linewidth=0.8)
     ax.set_xlim(lo, hi + 0.12 * width)
-    ax.set_xlabel(f"{_feature_names(model)[j]}")
+    ax.set_xlabel(f"{feature_names(model)[j]}")
     ax.set_ylabel(_score_label(model))
 
     below = ax.twinx()
@@ -242,7 +235,7 @@ def plot_all(model, top: int | None = None, kind: str = "step"):
     if top is not None and (isinstance(top, bool) or not isinstance(top, numbers.Integral) or top < 1):
         raise ValueError(f"top must be a positive integer or None, got {top!r}")
     plt = _pyplot()
-    names = _feature_names(model)
+    names = feature_names(model)
     order = np.argsort(-np.asarray(model.feature_importances_), kind="stable")[:top]
     ncols = min(3, len(order))
     nrows = -(-len(order) // ncols)
@@ -363,7 +356,7 @@ def waterfall_plot(model, x, ax=None, top: int | None = None, baseline: str | No
 
         c = attributions(model, values[None], baseline=baseline, **baseline_kw)[0]
         start, start_label = decision - float(np.sum(c)), f"{baseline} baseline"
-    names = _feature_names(model)
+    names = feature_names(model)
     order = np.argsort(-np.abs(c), kind="stable")
     shown = order if top is None else order[:top]
     labels = [f"{names[j]} = {values[j]:.4g}" for j in shown]
