@@ -63,6 +63,16 @@ def _header(reader, path) -> list[str]:
     return names
 
 
+def _records(reader, n_fields: int, path):
+    """``(line number, fields)`` of each non-empty data line, each with the header's field count."""
+    for line, record in enumerate(reader, start=2):
+        if not record:
+            continue
+        if len(record) != n_fields:
+            raise ValueError(f"line {line} of {path} has {len(record)} fields, the header has {n_fields}")
+        yield line, record
+
+
 def read_training_csv(path, target: str) -> tuple[np.ndarray, np.ndarray, list[str]]:
     """Read a whole CSV for training: ``(X, y, feature_names)``; ``target`` names the label column.
 
@@ -85,11 +95,7 @@ def read_training_csv(path, target: str) -> tuple[np.ndarray, np.ndarray, list[s
         t = names.index(target)
         features = [n for i, n in enumerate(names) if i != t]
         rows, labels = [], []
-        for line, record in enumerate(reader, start=2):
-            if not record:
-                continue
-            if len(record) != len(names):
-                raise ValueError(f"line {line} of {path} has {len(record)} fields, the header has {len(names)}")
+        for line, record in _records(reader, len(names), path):
             labels.append(record[t])
             rows.append([_number(v, names[i], line) for i, v in enumerate(record) if i != t])
     if not rows:
@@ -128,11 +134,7 @@ def iter_feature_chunks(path, feature_names, n_features: int, chunk_rows: int = 
                 raise ValueError(f"{path} has {len(names)} columns; the model expects {n_features} features")
             picks = list(range(n_features))
         block = []
-        for line, record in enumerate(reader, start=2):
-            if not record:
-                continue
-            if len(record) != len(names):
-                raise ValueError(f"line {line} of {path} has {len(record)} fields, the header has {len(names)}")
+        for line, record in _records(reader, len(names), path):
             block.append([_number(record[i], names[i], line) for i in picks])
             if len(block) == chunk_rows:
                 yield np.array(block, dtype=np.float64)

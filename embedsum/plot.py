@@ -48,6 +48,12 @@ def _colour(value: float) -> str:
     return _POSITIVE if value > 0 else _NEGATIVE if value < 0 else _ZERO
 
 
+def _feature_arrays(model, feature):
+    """``(index, cuts, scores, weights)`` of one feature, as float64 arrays."""
+    j = _feature_index(model, feature)
+    return (j, *(np.asarray(a[j], dtype=np.float64) for a in (model.cuts_, model.bin_scores_, model.bin_weights_)))
+
+
 def _feature_index(model, feature) -> int:
     """Column index of ``feature``, given as an index or as a feature name."""
     check_is_fitted(model, "bin_scores_")
@@ -92,11 +98,8 @@ def bar_plot(model, feature, ax=None):
     True
     >>> import matplotlib.pyplot as plt; plt.close(ax.figure)
     """
-    j = _feature_index(model, feature)
+    j, cuts, scores, weights = _feature_arrays(model, feature)
     ax = _axes(ax)
-    cuts = np.asarray(model.cuts_[j], dtype=np.float64)
-    scores = np.asarray(model.bin_scores_[j], dtype=np.float64)
-    weights = np.asarray(model.bin_weights_[j], dtype=np.float64)
     interval_scores, interval_weights = scores[:-1], weights[:-1]
     ends = np.cumsum(interval_weights)
     lefts = ends - interval_weights
@@ -167,11 +170,8 @@ def step_plot(model, feature, ax=None, X=None):
     True
     >>> import matplotlib.pyplot as plt; plt.close(ax.figure)
     """
-    j = _feature_index(model, feature)
+    j, cuts, scores, weights = _feature_arrays(model, feature)
     ax = _axes(ax)
-    cuts = np.asarray(model.cuts_[j], dtype=np.float64)
-    scores = np.asarray(model.bin_scores_[j], dtype=np.float64)
-    weights = np.asarray(model.bin_weights_[j], dtype=np.float64)
     values = None
     if X is not None:
         values = np.asarray(model._validated(X)[:, j], dtype=np.float64)
