@@ -173,15 +173,28 @@ class EmbeddingSumClassifier(ParamsMixin):
 
         digitizer = Digitizer(max_bins=self.max_bins).fit(X)
         layout = ParameterLayout(digitizer.n_bins_, digitizer.bin_weights_)
-        regularizers = [
+        result = self._solve(digitizer.transform(X), y01, sw, layout)
+        self._set_fitted(digitizer, classes, names, X.shape[1], layout.split(result.coef))
+        self.n_iter_ = result.n_iter
+        self.history_ = result.history
+        return self
+
+    def _all_regularizers(self) -> list:
+        return [
             StepLoss(self.step_loss_weight),
             EmbeddingSumLoss(self.embedding_sum_loss_weight),
             L2(self.l2),
             *(self.regularizers or ()),
         ]
-        objective = EmbeddingSumObjective(digitizer.transform(X), y01, sw, layout, regularizers)
-        x0 = np.zeros(layout.n_params)
-        x0[-1] = np.log(positive_weight) - np.log(sw.sum() - positive_weight)
+
+    def _solve(self, codes, y01, sw, layout: ParameterLayout, x0=None, *, warn: bool = True):
+        """Minimise the objective on binned rows from ``x0`` (default: zero scores, the
+        intercept at the weighted log-odds) and return the solver's result."""
+        objective = EmbeddingSumObjective(codes, y01, sw, layout, self._all_regularizers())
+        if x0 is None:
+            x0 = np.zeros(layout.n_params)
+            positive_weight = float(np.sum(sw * y01))
+            x0[-1] = np.log(positive_weight) - np.log(sw.sum() - positive_weight)
 
         from .solver import minimize_lbfgs  # imports scipy
 
@@ -194,28 +207,28 @@ class EmbeddingSumClassifier(ParamsMixin):
         result = minimize_lbfgs(
             objective, x0, max_iter=self.max_iter, tol=self.tol, scale=scale, verbose=self.verbose
         )
-        if not result.converged:
+        if warn and not result.converged:
             warnings.warn(
                 f"L-BFGS-B did not converge in {result.n_iter} iterations ({result.message}). "
                 "Increase max_iter, or raise tol.",
                 ConvergenceWarning,
-                stacklevel=2,
+                stacklevel=3,
             )
-        scores, intercept = layout.split(result.coef)
+        return result
+
+    def _set_fitted(self, digitizer: Digitizer, classes, names, n_features: int, split_coef) -> None:
+        scores, intercept = split_coef
         self.classes_ = classes
-        self.n_features_in_ = X.shape[1]
+        self.n_features_in_ = n_features
         if names is not None:
             self.feature_names_in_ = names
         elif hasattr(self, "feature_names_in_"):
             del self.feature_names_in_
         self.cuts_ = digitizer.cuts_
         self.bin_weights_ = digitizer.bin_weights_
-        self.bin_scores_ = [s.copy() for s in scores]
-        self.intercept_ = intercept
+        self.bin_scores_ = [np.array(s, dtype=np.float64) for s in scores]
+        self.intercept_ = float(intercept)
         self.feature_importances_ = mirad_importances(self.bin_scores_, self.bin_weights_)
-        self.n_iter_ = result.n_iter
-        self.history_ = result.history
-        return self
 
     def _validated(self, X) -> np.ndarray:
         check_is_fitted(self, "bin_scores_")
