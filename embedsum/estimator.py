@@ -13,7 +13,7 @@ from .exceptions import ConvergenceWarning
 from .layout import ParameterLayout
 from .objective import EmbeddingSumObjective
 from .regularizers import L2, EmbeddingSumLoss, StepLoss
-from .scoring import decision_values, sigmoid
+from .scoring import class_probabilities, decision_values
 from .validation import (
     check_array,
     check_classification_target,
@@ -27,6 +27,10 @@ from .validation import (
 __all__ = ["EmbeddingSumClassifier", "mirad_importances"]
 
 _SCALE_FLOOR = 0.01  # bins holding under 1% of the rows are scaled as if they held 1%
+# From this many rows, _solve starts from the solution on a subsample of about
+# _SUBSAMPLE_ROWS rows (on 10^7 MIRAD-like rows: 14 instead of 39 evaluations on all rows).
+_WARM_START_ROWS = 2**21
+_SUBSAMPLE_ROWS = 2**20
 
 
 def mirad_importances(bin_scores, bin_weights) -> np.ndarray:
@@ -171,9 +175,11 @@ class EmbeddingSumClassifier(ParamsMixin):
                 "only one class has a positive sample_weight; a classifier needs weight on rows of two classes."
             )
 
-        digitizer = Digitizer(max_bins=self.max_bins).fit(X)
+        digitizer = Digitizer(max_bins=self.max_bins)
+        codes = digitizer.fit_transform(X)
         layout = ParameterLayout(digitizer.n_bins_, digitizer.bin_weights_)
-        result = self._solve(digitizer.transform(X), y01, sw, layout)
+        result = self._solve(codes, y01, sw, layout)
+        del codes
         self._set_fitted(digitizer, classes, names, X.shape[1], layout.split(result.coef))
         self.n_iter_ = result.n_iter
         self.history_ = result.history
@@ -188,13 +194,25 @@ class EmbeddingSumClassifier(ParamsMixin):
         ]
 
     def _solve(self, codes, y01, sw, layout: ParameterLayout, x0=None, *, warn: bool = True):
-        """Minimise the objective on binned rows from ``x0`` (default: zero scores, the
-        intercept at the weighted log-odds) and return the solver's result."""
-        objective = EmbeddingSumObjective(codes, y01, sw, layout, self._all_regularizers())
+        """Minimise the objective on binned rows from ``x0`` and return the solver's result.
+
+        Without ``x0``, the start is zero scores and the intercept at the weighted
+        log-odds; on many rows (at least ``_WARM_START_ROWS``) it is instead the solution
+        on an evenly strided subsample of about ``_SUBSAMPLE_ROWS`` rows, close enough to
+        the optimum that L-BFGS-B then needs a third of the passes over all rows. The
+        result (``n_iter``, ``history``) describes the solve on all rows.
+        """
+        step = int(round(len(y01) / _SUBSAMPLE_ROWS))
+        if x0 is None and len(y01) >= _WARM_START_ROWS and step >= 2:
+            y_sub, sw_sub = y01[::step], sw[::step]
+            positive_weight = float(np.sum(sw_sub * y_sub))
+            if 0 < positive_weight < float(np.sum(sw_sub)):  # both classes are in the subsample
+                x0 = self._solve(codes[::step], y_sub, sw_sub, layout, warn=False).coef
         if x0 is None:
             x0 = np.zeros(layout.n_params)
             positive_weight = float(np.sum(sw * y01))
             x0[-1] = np.log(positive_weight) - np.log(sw.sum() - positive_weight)
+        objective = EmbeddingSumObjective(codes, y01, sw, layout, self._all_regularizers())
 
         from .solver import minimize_lbfgs  # imports scipy
 
@@ -244,8 +262,8 @@ class EmbeddingSumClassifier(ParamsMixin):
 
     def predict_proba(self, X) -> np.ndarray:
         """Probabilities of ``classes_[0]`` and ``classes_[1]``, shape (n_samples, 2)."""
-        z = self.decision_function(X)
-        return np.column_stack([sigmoid(-z), sigmoid(z)])
+        X = self._validated(X)
+        return class_probabilities(X, self.cuts_, self.bin_scores_, self.intercept_)
 
     def predict(self, X) -> np.ndarray:
         """Most likely label of each row (``classes_[1]`` where the decision value is > 0)."""

@@ -457,3 +457,73 @@ def test_bin_codes_every_path_equals_searchsorted(cuts, n_rows, seed):
     assert np.array_equal(bin_codes(column, cuts), expected)
     strided = np.repeat(column[:, None], 3, axis=1)[:, 1]  # a non-contiguous column
     assert np.array_equal(bin_codes(strided, cuts), expected)
+
+
+# --------------------------------------------------------------------------------------
+# The fused fit_transform, long columns (threads over columns, codes chunk by chunk).
+# --------------------------------------------------------------------------------------
+
+
+@settings(max_examples=100)
+@given(X=matrices(), max_bins=max_bins_st)
+def test_fit_transform_fits_the_same_state_and_gives_the_published_bins(X, max_bins):
+    fused = Digitizer(max_bins=max_bins)
+    codes = fused.fit_transform(X)
+    plain = Digitizer(max_bins=max_bins).fit(X)
+    assert codes.shape == X.shape and codes.dtype == np.uint8
+    assert np.array_equal(fused.n_bins_, plain.n_bins_)
+    for j in range(X.shape[1]):
+        assert np.array_equal(bits(fused.cuts_[j]), bits(plain.cuts_[j]))
+        assert np.array_equal(bits(fused.bin_weights_[j]), bits(plain.bin_weights_[j]))
+        cuts = fused.cuts_[j]
+        expected = [reference_bin(float(v), cuts.tolist()) for v in X[:, j]]
+        assert codes[:, j].tolist() == expected
+    assert np.array_equal(codes, plain.transform(X))
+
+
+def long_columns(n=70_000, seed=0):
+    """Columns long enough for the threaded, chunked paths, with ties, NaN, ±inf and ±0.0."""
+    rng = np.random.default_rng(seed)
+    counts = rng.poisson(rng.gamma(0.3, 5.0, n)).astype(np.float64)  # mostly zeros, long tail
+    signed = rng.choice([0.0, -0.0, 1.0, -1.0, np.inf, -np.inf], size=n, p=[0.3, 0.3, 0.1, 0.1, 0.1, 0.1])
+    with_nan = rng.normal(size=n)
+    with_nan[rng.random(n) < 0.1] = np.nan
+    late_nan = rng.integers(0, 50, n).astype(np.float64)
+    late_nan[-3:] = np.nan  # NaN only in the last chunk of rows
+    constant = np.full(n, 7.0)
+    return np.column_stack([counts, signed, with_nan, late_nan, constant])
+
+
+def test_long_columns_reproduce_the_published_steps():
+    X = long_columns()
+    assert len(X) >= 2**16  # the columns are binned on threads, the codes chunk by chunk
+    digitizer = Digitizer(max_bins=20)
+    codes = digitizer.fit_transform(X)
+    for j in range(X.shape[1]):
+        column = X[:, j]
+        ref_cuts, ref_weights = reference_fit_cuts(column, 20)
+        nan_fraction = float(np.mean(np.isnan(column)))
+        expected_weights = np.append(np.array(ref_weights) * (1.0 - nan_fraction), nan_fraction)
+        assert digitizer.cuts_[j].tolist() == ref_cuts
+        assert np.array_equal(bits(digitizer.bin_weights_[j]), bits(expected_weights))
+        cuts = digitizer.cuts_[j]
+        expected = np.where(np.isnan(column), len(cuts) + 1, np.digitize(column, cuts, right=True))
+        assert np.array_equal(codes[:, j], expected)
+    assert codes[-1, 3] == len(digitizer.cuts_[3]) + 1  # the late NaN got the missing bin
+    assert np.array_equal(codes, digitizer.transform(X))
+    assert np.array_equal(codes, Digitizer(max_bins=20).fit(X).transform(X))
+
+
+def test_bin_codes_over_many_chunks_of_a_strided_column():
+    rng = np.random.default_rng(3)
+    n = 2 * 2**16 + 5  # two full chunks and a short one
+    column = rng.choice(np.array([np.nan, np.inf, -np.inf, 0.0, -0.0, 1.5, 2.0, 3.0]), size=n)
+    column[: 2**16] = np.where(np.isnan(column[: 2**16]), 1.0, column[: 2**16])  # no NaN in chunk 1
+    cuts = np.array([-np.inf, 0.0, 1.5, 2.5])
+    expected = np.searchsorted(cuts, column, side="left")
+    expected[np.isnan(column)] = len(cuts) + 1
+    strided = np.repeat(column[:, None], 2, axis=1)[:, 1]
+    for values in (column, strided):
+        codes = bin_codes(values, cuts)
+        assert codes.dtype == np.uint8
+        assert np.array_equal(codes, expected)

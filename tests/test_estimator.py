@@ -179,3 +179,45 @@ def test_init_stores_arguments_only():
     assert model.max_bins == "nonsense" and model.tol == -1
     assert model.get_params()["max_bins"] == "nonsense"
     assert "max_bins='nonsense'" in repr(model)
+
+
+def test_many_rows_start_from_a_subsample_and_reach_the_same_optimum(monkeypatch):
+    # Scaled down: from 3,000 rows, _solve first solves on every 6th row (~500 rows).
+    from embedsum import Digitizer, estimator
+    from embedsum.layout import ParameterLayout
+    from embedsum.objective import EmbeddingSumObjective
+
+    rng = np.random.default_rng(4)
+    X = rng.poisson(rng.gamma(0.7, 4.0, size=(3000, 3))).astype(float)
+    X[rng.random(3000) < 0.05, 1] = np.nan
+    y = (X[:, 0] + 2 * np.isnan(X[:, 1]) + rng.normal(0, 2, 3000) > 3).astype(int)
+    sw = rng.uniform(0.5, 2.0, 3000)
+    direct = EmbeddingSumClassifier(tol=1e-8).fit(X, y, sample_weight=sw)
+    solved_rows = []
+    original = EmbeddingSumClassifier._solve
+
+    def spy(self, codes, *args, **kwargs):
+        solved_rows.append(len(codes))
+        return original(self, codes, *args, **kwargs)
+
+    monkeypatch.setattr(estimator, "_WARM_START_ROWS", 2000)
+    monkeypatch.setattr(estimator, "_SUBSAMPLE_ROWS", 500)
+    monkeypatch.setattr(EmbeddingSumClassifier, "_solve", spy)
+    warm = EmbeddingSumClassifier(tol=1e-8).fit(X, y, sample_weight=sw)
+    assert solved_rows == [3000, 500]  # the subsample (every 6th row), then all rows
+    # The history starts at the subsample's solution, already below the default start.
+    assert warm.history_["loss"][0] < direct.history_["loss"][0]
+    assert len(warm.history_["loss"]) == warm.n_iter_ + 1
+    np.testing.assert_allclose(warm.history_["loss"][-1], direct.history_["loss"][-1], rtol=1e-9)
+    for a, b in zip(warm.bin_scores_, direct.bin_scores_):
+        np.testing.assert_allclose(a, b, atol=1e-4)
+    # An explicit start point (cross-validation's warm starts) is used as given.
+    solved_rows.clear()
+    start = np.append(np.concatenate(direct.bin_scores_), direct.intercept_)
+    digitizer = Digitizer().fit(X)
+    layout = ParameterLayout(digitizer.n_bins_, digitizer.bin_weights_)
+    y01 = y.astype(float)
+    result = warm._solve(digitizer.transform(X), y01, sw, layout, start)
+    assert solved_rows == [3000]
+    objective = EmbeddingSumObjective(digitizer.transform(X), y01, sw, layout, warm._all_regularizers())
+    assert result.history["loss"][0] == objective.loss_gradient(start)[0]

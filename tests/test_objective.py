@@ -318,3 +318,104 @@ def test_grouping_with_a_joint_grid_larger_than_uint16():
     loss2, grad2 = big.loss_gradient(coef)
     np.testing.assert_allclose(loss2, loss1, rtol=1e-12)
     np.testing.assert_allclose(grad2, grad1, rtol=1e-12, atol=1e-14)
+
+
+# -------------------------------------------------------------------- chunks and threads
+
+
+def chunked(p, regs, chunk_rows, n_threads, max_cells=None):
+    return EmbeddingSumObjective(p["codes"], p["y"], p["w"], p["layout"], regs, max_cells=max_cells,
+                                 chunk_rows=chunk_rows, n_threads=n_threads)
+
+
+@given(problems(max_features=6, max_rows=80, max_param=30.0, max_weight=1e3),
+       st.sampled_from([1, 2, 3, 7, 64]), st.sampled_from([1, 2, 3]), st.sampled_from([1, 9, 2**14]))
+@settings(max_examples=80)
+def test_chunked_evaluation_equals_the_all_rows_evaluation(p, chunk_rows, n_threads, max_cells):
+    regs = builtin_regularizers(p["weights"])
+    whole = EmbeddingSumObjective(p["codes"], p["y"], p["w"], p["layout"], regs, max_cells=1)
+    assert whole._one_call  # the reference is the all-rows path
+    parts = chunked(p, regs, chunk_rows, n_threads, max_cells)
+    assert not parts._one_call
+    loss1, grad1 = whole.loss_gradient(p["coef"])
+    loss2, grad2 = parts.loss_gradient(p["coef"])
+    n = len(p["y"])
+    z_max = np.abs(p["coef"]).max() * (p["layout"].n_features + 1)
+    loss_atol = 1e-12 * (1.0 + p["w"].sum() / n * (1.0 + z_max))
+    grad_atol = 1e-12 * (1.0 + p["w"].sum() / n)
+    np.testing.assert_allclose(loss2, loss1, rtol=1e-12, atol=loss_atol)
+    np.testing.assert_allclose(grad2, grad1, rtol=1e-12, atol=grad_atol)
+    np.testing.assert_allclose(parts.last_components["classification"], whole.last_components["classification"],
+                               rtol=1e-12, atol=loss_atol)
+    np.testing.assert_allclose(parts.decision(p["coef"]), whole.decision(p["coef"]), rtol=1e-12,
+                               atol=1e-12 * (1 + z_max))
+
+
+@given(problems(max_rows=80), st.sampled_from([1, 2, 5]))
+@settings(max_examples=40)
+def test_chunked_gradient_equals_finite_differences(p, chunk_rows):
+    objective = chunked(p, builtin_regularizers(p["weights"]), chunk_rows, 1)
+    d = p["layout"].n_features
+    curvature = 1.0 + p["w"].sum() / len(p["y"]) * (d + 1) ** 2 + 4 * sum(p["weights"])
+    assert_matches_finite_differences(objective.loss_gradient, p["coef"].copy(), curvature)
+
+
+@given(problems(max_rows=80, max_param=30.0), st.sampled_from([1, 2, 3]))
+@settings(max_examples=50)
+def test_the_number_of_threads_changes_no_bit(p, chunk_rows):
+    # Blocks of chunks are summed in a fixed order whatever thread evaluated them.
+    regs = builtin_regularizers(p["weights"])
+    results = [chunked(p, regs, chunk_rows, n_threads).loss_gradient(p["coef"]) for n_threads in (1, 2, 3)]
+    for loss, grad in results[1:]:
+        assert loss == results[0][0]
+        assert np.array_equal(grad, results[0][1])
+
+
+def test_equal_weights_take_the_scalar_path_and_match_the_weighted_one():
+    rng = np.random.default_rng(5)
+    layout = ParameterLayout([4, 6, 3], bin_weights=[rng.random(4), rng.random(6), rng.random(3)])
+    codes = np.column_stack([rng.integers(0, k, 300) for k in layout.n_bins])
+    y = (rng.random(300) < 0.3).astype(float)
+    coef = rng.normal(size=layout.n_params) * 2
+    regs = builtin_regularizers([0.1, 0.1, 0.1])
+    equal = EmbeddingSumObjective(codes, y, np.full(300, 3.0), layout, regs, chunk_rows=16)
+    assert isinstance(equal._w_over_n, float)  # one number, not an array of n
+    unequal_w = np.full(300, 3.0)
+    unequal_w[0] = np.nextafter(3.0, 4.0)  # not bit-equal: the per-row path
+    unequal = EmbeddingSumObjective(codes, y, unequal_w, layout, regs, chunk_rows=16)
+    assert not isinstance(unequal._w_over_n, float)
+    whole = EmbeddingSumObjective(codes, y, np.full(300, 3.0), layout, regs)
+    assert whole._one_call
+    loss0, grad0 = whole.loss_gradient(coef)
+    for objective in (equal, unequal):
+        loss, grad = objective.loss_gradient(coef)
+        np.testing.assert_allclose(loss, loss0, rtol=1e-13)
+        np.testing.assert_allclose(grad, grad0, rtol=1e-12, atol=1e-14)
+
+
+def test_many_rows_use_threads_and_equal_the_plain_formula():
+    # The default path for many rows: chunks of 2**15 rows in blocks, on several threads.
+    rng = np.random.default_rng(11)
+    n_bins = [9, 21, 5, 14, 7]
+    layout = ParameterLayout(n_bins, bin_weights=[rng.random(k) for k in n_bins])
+    n = 300_000
+    codes = np.column_stack([rng.integers(0, k, n, dtype=np.uint8) for k in n_bins])
+    y = (rng.random(n) < 0.2).astype(float)
+    w = rng.uniform(0.0, 2.0, n)
+    coef = rng.normal(size=layout.n_params)
+    objective = EmbeddingSumObjective(codes, y, w, layout, n_threads=2)
+    assert not objective._one_call and len(objective._groups) > 1
+    loss, grad = objective.loss_gradient(coef)
+    z = coef[-1] + sum(coef[layout.offsets[j] + codes[:, j]] for j in range(len(n_bins)))
+    expected_loss = np.mean(w * (np.logaddexp(0.0, z) - y * z))
+    dz = w * (expit(z) - y) / n
+    expected_grad = np.append(np.bincount((codes + layout.offsets[:-1]).ravel(), weights=np.repeat(dz, 5),
+                                          minlength=layout.n_params - 1), dz.sum())
+    np.testing.assert_allclose(loss, expected_loss, rtol=1e-12)
+    np.testing.assert_allclose(grad, expected_grad, rtol=1e-10, atol=1e-15)
+
+
+def test_chunked_path_refuses_targets_other_than_0_and_1():
+    layout = ParameterLayout([3])
+    with pytest.raises(ValueError, match="0 and 1"):
+        EmbeddingSumObjective(np.array([[0], [1]]), np.array([0.0, 0.5]), np.ones(2), layout, chunk_rows=1)

@@ -86,11 +86,11 @@ def torch_value_and_gradient(torch, scores, intercept, codes, y, w, v, step_w, e
     return float(total.detach()), {k: float(c.detach()) for k, c in components.items()}, grad
 
 
-def embedsum_objective(codes, y, w, n_bins, v, step_w, es_w, l2_w, max_cells=None):
+def embedsum_objective(codes, y, w, n_bins, v, step_w, es_w, l2_w, max_cells=None, **kwargs):
     layout = ParameterLayout(n_bins, bin_weights=v)
     regs = [StepLoss(step_w), EmbeddingSumLoss(es_w), L2(l2_w)]
     sw = np.ones(len(y)) if w is None else w
-    return EmbeddingSumObjective(codes, y, sw, layout, regs, max_cells=max_cells)
+    return EmbeddingSumObjective(codes, y, sw, layout, regs, max_cells=max_cells, **kwargs)
 
 
 # --------------------------------------------------------------------------------------
@@ -213,6 +213,22 @@ def test_every_feature_grouping_equals_torch(torch, p, max_cells):
     np.testing.assert_allclose(grad, t_grad, rtol=1e-9, atol=grad_atol)
     np.testing.assert_allclose(objective.last_components["classification"], t_components["classification"],
                                rtol=1e-9, atol=loss_atol)
+
+
+@given(problems(), st.sampled_from([1, 2, 5, 32]), st.sampled_from([1, 2]), st.sampled_from([1, 64, 2**14]))
+@settings(max_examples=100)
+def test_chunked_and_threaded_evaluation_equals_torch(torch, p, chunk_rows, n_threads, max_cells):
+    # The path of many rows (chunks of rows in blocks, on threads), forced on small problems.
+    objective = embedsum_objective(p["codes"], p["y"], p["w"], p["n_bins"], p["v"], p["step_w"], p["es_w"],
+                                   p["l2_w"], max_cells=max_cells, chunk_rows=chunk_rows, n_threads=n_threads)
+    assert not objective._one_call
+    loss, grad = objective.loss_gradient(flat(p))
+    t_loss, t_components, t_grad = torch_of(torch, p)
+    loss_atol, grad_atol = tolerances(p)
+    np.testing.assert_allclose(loss, t_loss, rtol=1e-9, atol=loss_atol)
+    np.testing.assert_allclose(grad, t_grad, rtol=1e-9, atol=grad_atol)
+    for name, value in t_components.items():
+        np.testing.assert_allclose(objective.last_components[name], value, rtol=1e-9, atol=loss_atol, err_msg=name)
 
 
 def test_grouping_strategy_draws_really_fuse_features():
