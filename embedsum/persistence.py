@@ -98,9 +98,13 @@ _KEYS = ("format", "format_version", "library_version", "kind", "params", "custo
          "bin_scores", "bin_weights", "n_iter", "history")
 _INT_DTYPES = ("int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64")
 _FLOAT_DTYPES = ("float16", "float32", "float64")
-_WIDTH_DTYPE = re.compile(r"([US])([1-9][0-9]{0,5})\Z")
-_JSON_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"', re.S)
+# Patterns as text, compiled by re (and cached there) on first use: compiling both when the
+# module is imported would cost a third of a millisecond of every first load.
+_WIDTH_DTYPE = r"([US])([1-9][0-9]{0,5})\Z"
+_JSON_STRING = r'"[^"\\]*(?:\\.[^"\\]*)*"'
 _DOCUMENT = "embedsum model document"
+_INFINITIES = (math.inf, -math.inf)
+_NUMBER_TYPES = frozenset((float, int))  # bool is a subclass of int, yet not its type: refused
 
 
 # ----------------------------------------------------------------------------------------------
@@ -163,7 +167,9 @@ def _document(model) -> dict:
     check_is_fitted(model, "bin_scores_")
     from . import __version__  # here, not at the top: the package imports this module
 
-    params = model.get_params()
+    # A cross-validated model (EmbeddingSumClassifierCV) is an ordinary fitted model with
+    # chosen weights: it saves as one, so that load gives an EmbeddingSumClassifier.
+    params = model._saved_params() if hasattr(model, "_saved_params") else model.get_params()
     if tuple(sorted(params)) != _PARAMS:  # a new hyperparameter needs a new format_version
         raise ValueError(f"format_version {FORMAT_VERSION} stores the parameters {list(_PARAMS)}, "
                          f"the model has {sorted(params)}")
@@ -342,6 +348,18 @@ def _model_from_text(text: str, source: str) -> EmbeddingSumClassifier:
     if not text.strip():
         raise ValueError(f"{source} rejected: it is empty")
     try:
+        # Floats by json's C parser (a Python hook per float costs more than the rest of the
+        # load); a literal beyond float64 (1e999) becomes ±inf there, which _overflowed finds.
+        doc = json.loads(text, object_pairs_hook=_unique_keys, parse_constant=_refuse_constant,
+                         parse_int=_short_int)
+        refused = _overflowed(doc)
+    except (ValueError, RecursionError):  # JSONDecodeError and _Refused are ValueErrors
+        refused = True
+    if not refused:
+        return _model_from_document(doc, source)
+    # A document that will be refused: parse it again with a check on every number, so that
+    # the error names the first offending literal as written.
+    try:
         doc = json.loads(text, object_pairs_hook=_unique_keys, parse_constant=_refuse_constant,
                          parse_float=_finite_float, parse_int=_short_int)
     except _Refused as err:
@@ -380,6 +398,25 @@ def _finite_float(text: str) -> float:
     return value
 
 
+def _overflowed(doc) -> bool:
+    """Whether a parsed JSON value holds ±inf: only a float literal beyond float64 parses to it."""
+    stack = [doc]
+    while stack:
+        value = stack.pop()
+        if type(value) is dict:
+            stack.extend(value.values())
+        elif type(value) is list:
+            for item in value:
+                if type(item) is float:
+                    if item in _INFINITIES:
+                        return True
+                elif type(item) is list or type(item) is dict:
+                    stack.append(item)
+        elif type(value) is float and value in _INFINITIES:
+            return True
+    return False
+
+
 def _short_int(text: str) -> int:
     if len(text.lstrip("-")) > _MAX_INT_DIGITS:
         raise _Refused(f"an integer of {len(text.lstrip('-'))} digits is too large "
@@ -389,7 +426,7 @@ def _short_int(text: str) -> int:
 
 def _looks_truncated(text: str) -> bool:
     # Truncated = it ends inside a string or with an object or list still open.
-    body = _JSON_STRING.sub("", text)
+    body = re.sub(_JSON_STRING, "", text, flags=re.S)
     return '"' in body or body.count("{") + body.count("[") > body.count("}") + body.count("]")
 
 
@@ -437,12 +474,14 @@ def _list(value, where: str, max_len: int) -> list:
 def _numbers(value, where: str, max_len: int, *, neg_inf_first: bool = False) -> np.ndarray:
     values = _list(value, where, max_len)
     start = 1 if neg_inf_first and values and values[0] == "-inf" else 0
-    for i in range(start, len(values)):
-        if type(values[i]) not in (float, int):
-            raise _bad(f"{where}[{i}]", f"expected a number, got {_describe(values[i])}")
-    out = np.array(values[start:], dtype=np.float64)
-    bad = np.flatnonzero(~np.isfinite(out))
-    if len(bad):
+    numbers = values[start:] if start else values
+    if not _NUMBER_TYPES.issuperset(map(type, numbers)):
+        for i in range(start, len(values)):  # name the first value that is not a number
+            if type(values[i]) not in _NUMBER_TYPES:
+                raise _bad(f"{where}[{i}]", f"expected a number, got {_describe(values[i])}")
+    out = np.array(numbers, dtype=np.float64)
+    if not np.isfinite(out).all():
+        bad = np.flatnonzero(~np.isfinite(out))
         raise _bad(f"{where}[{bad[0] + start}]", f"{out[bad[0]]} is not a finite number")
     return np.concatenate([[-np.inf], out]) if start else out
 
@@ -552,7 +591,8 @@ def _classes(values, dtype_name) -> np.ndarray:
                 raise _bad(f"classes[{i}]", f"expected {expected} for classes_dtype {dtype_name!r}, "
                                             f"got {_describe(v)}")
 
-    width = _WIDTH_DTYPE.match(dtype_name) if type(dtype_name) is str else None
+    is_width = type(dtype_name) is str and dtype_name[:1] in ("U", "S")  # compile the pattern only for these
+    width = re.match(_WIDTH_DTYPE, dtype_name) if is_width else None
     if dtype_name == "bool":
         require(lambda v: type(v) is bool, "a bool")
         classes = np.array(values, dtype=bool)
@@ -600,7 +640,7 @@ def _bins(doc: dict, n: int) -> tuple[list, list, list]:
     cuts, scores, weights = [], [], []
     for j in range(n):
         c = _numbers(doc["cuts"][j], f"cuts[{j}]", MAX_BINS_PER_FEATURE - 2, neg_inf_first=True)
-        if len(c) > 1 and not np.all(np.diff(c) > 0):  # -inf, -inf gives NaN: refused too
+        if len(c) > 1 and not (c[1:] > c[:-1]).all():  # -inf, -inf: refused too
             k = int(np.flatnonzero(~(np.diff(c) > 0))[0]) + 1
             raise _bad(f"cuts[{j}]", f"not strictly increasing: {float(c[k])!r} at position {k} follows {float(c[k - 1])!r}")
         n_bins = len(c) + 2
@@ -610,9 +650,9 @@ def _bins(doc: dict, n: int) -> tuple[list, list, list]:
             if len(values) != n_bins:
                 raise _bad(f"{key}[{j}]", f"has {len(values)} values; feature {j} has {len(c)} cuts, so "
                                           f"{n_bins} bins (the interval bins and the missing-value bin)")
-        if np.any(w < 0):
+        if (w < 0).any():
             raise _bad(f"bin_weights[{j}]", f"negative weight {float(w[w < 0][0])!r}; weights are fractions >= 0")
-        if abs(float(np.sum(w)) - 1.0) > _WEIGHT_SUM_TOLERANCE:
+        if abs(float(w.sum()) - 1.0) > _WEIGHT_SUM_TOLERANCE:
             raise _bad(f"bin_weights[{j}]", f"sums to {float(np.sum(w))!r}; the fractions of a feature's bins sum to 1")
         cuts.append(c)
         scores.append(s)

@@ -53,6 +53,8 @@ def check_array(X, *, name: str = "X") -> np.ndarray:
     >>> check_array([[1, 2], [3, None]]).tolist()
     [[1.0, 2.0], [3.0, nan]]
     """
+    if type(X) is np.ndarray and X.ndim == 2 and X.dtype == np.float64 and X.size:
+        return X  # the common case, and what the checks below return for it: X itself
     if X is None:
         raise ValueError(f"{name} is None; pass a 2-D array of numbers (rows = samples, columns = features).")
     if _is_sparse(X):

@@ -397,6 +397,23 @@ def _hostile_cases(doc):
         "negative n_iter": (_text(doc, n_iter=-1), r"n_iter: -1 is out of bounds"),
         "long library_version": (_text(doc, library_version="x" * 65), r"library_version: expected a short string"),
         "custom regularizer name not a string": (_text(doc, custom_regularizers=[1]), r"custom_regularizers\[0\]: expected a string"),
+        # Float overflow wherever it is: floats are parsed by json's C parser and the document is
+        # searched for the ±inf an overflow leaves; the error still names the literal as written.
+        "float overflow in a cut": (_with(doc, ["cuts", 1, 0], "@").replace('"@"', "-1e999"),
+                                    r"the number -1e999 is out of the float64 range"),
+        "float overflow in weights": (_with(doc, ["bin_weights", 0, 1], "@").replace('"@"', "1E+400"),
+                                      r"the number 1E\+400 is out of the float64 range"),
+        "float overflow in history": (_with(doc, ["history", "loss", 0], "@").replace('"@"', "2e308"),
+                                      r"the number 2e308 is out of the float64 range"),
+        "float overflow in params": (_with(doc, ["params", "tol"], "@").replace('"@"', "1e999"),
+                                     r"the number 1e999 is out of the float64 range"),
+        "float overflow without exponent": (_with(doc, ["bin_scores", 0, 0], "@").replace('"@"', "1" + "0" * 400 + ".5"),
+                                            r"the number 1000000000.* is out of the float64 range"),
+        "float overflow in an unknown key": (text[:-1] + ', "extra": [[1e999]]}', r"the number 1e999 is out of the float64 range"),
+        "float overflow in object labels": (_text(doc, classes=[0.5, 1e999], classes_dtype="object").replace(
+            "Infinity", "1e999"), r"the number 1e999 is out of the float64 range"),
+        "float overflow before bad JSON": (_with(doc, ["intercept"], "@").replace('"@"', "1e999")[:-1] + ",",
+                                           r"the number 1e999 is out of the float64 range"),
     }
     return cases
 
@@ -713,3 +730,19 @@ def test_no_module_imports_pickle(path):
 def test_persistence_does_not_import_scipy():
     tree = ast.parse((PACKAGE_DIR / "persistence.py").read_text(encoding="utf-8"))
     assert "scipy" not in set(_imported_modules(tree))
+
+
+def test_the_largest_floats_load_exactly(doc):
+    # json's C parser reads floats; only literals beyond float64 are refused, not its extremes.
+    big = float(np.finfo(np.float64).max)
+    loaded = from_json(_with(json.loads(_with(doc, ["history", "loss", 0], -big)), ["intercept"], 5e-324))
+    assert loaded.history_["loss"][0] == -big and loaded.intercept_ == 5e-324
+    assert np.array_equal(from_json(json.dumps(doc)).bin_scores_[0], np.array(doc["bin_scores"][0]))
+
+
+def test_loaded_floats_are_bit_exact_on_every_scoring_path(model):
+    loaded = from_json(model.to_json())
+    X = np.random.default_rng(1).normal(size=(700, model.n_features_in_))
+    X[::7, 0] = np.nan
+    for n in (1, 20, 700):
+        assert np.array_equal(loaded.predict_proba(X[:n]).view(np.uint64), model.predict_proba(X[:n]).view(np.uint64))

@@ -203,3 +203,296 @@ def test_classifier_one_row_equals_batch_with_order_sensitive_scores(fitted_mode
     model.intercept_ = data.draw(a_score)
     X = data.draw(rows_for(model.cuts_, max_rows=10))
     _assert_one_row_equals_batch(model, X)
+
+
+# --------------------------------------------------------------------------------------
+# Fast paths (embedsum.batch_scoring and the few-rows loop) against the plain loop
+# --------------------------------------------------------------------------------------
+
+from embedsum.batch_scoring import MAX_COUNTED_CUTS, ScoringTables, write_probabilities  # noqa: E402
+from embedsum.scoring import (  # noqa: E402
+    FEW_ROWS,
+    MANY_ROWS,
+    class_probabilities,
+    decision_values_reference,
+)
+
+
+def old_proba(z):
+    """predict_proba as it was computed before the fast paths: two calls of the stable sigmoid."""
+    return np.column_stack([sigmoid(-z), sigmoid(z)])
+
+
+def assert_same_bits(actual, expected):
+    actual, expected = np.asarray(actual), np.asarray(expected)
+    assert actual.shape == expected.shape and actual.dtype == expected.dtype == np.float64
+    mismatch = np.flatnonzero(bits(actual).ravel() != bits(expected).ravel())
+    assert len(mismatch) == 0, f"{len(mismatch)} values differ, first at flat index {mismatch[0]}"
+
+
+def hard_model():
+    """Features with 0, 1, a few, 40 (> 32), 130 (> MAX_COUNTED_CUTS: binary search) and 300 (> 255)
+    cuts, one starting at -inf, -0.0 among the cuts, and scores of wildly different magnitudes so
+    that any other order of summation changes the bits."""
+    rng = np.random.default_rng(1)
+    cuts = [
+        np.array([]),
+        np.array([0.0]),
+        np.array([-np.inf, -1.0, 2.5]),
+        np.sort(rng.normal(size=40)),
+        np.sort(rng.choice(np.arange(-500.0, 500.0), size=130, replace=False)),
+        np.array([-0.0, 1.0, 3.0]),
+        np.sort(rng.normal(size=300)) * 1e3,
+        np.array([5e-324, 1e-300, 1e300]),
+    ]
+    assert len(cuts[4]) > MAX_COUNTED_CUTS and len(cuts[6]) > 255
+    magnitudes = np.array([1e16, -1e16, 1.0, -1.0, 0.1, 3.0, 0.0, -0.0, 1e-300, 2.0**-1074, 7e15])
+    scores = [rng.choice(magnitudes, size=len(c) + 2) * rng.choice([1.0, 0.3, -2.5], size=len(c) + 2) for c in cuts]
+    return cuts, scores, 0.1
+
+
+def probe_rows(cuts, n, seed=0):
+    """n rows drawn from: NaN, ±inf, ±0.0, the cuts and their float neighbours, wide random values."""
+    rng = np.random.default_rng(seed)
+    columns = []
+    for feature_cuts in cuts:
+        special = np.array(probe_values(feature_cuts))
+        wide = rng.normal(size=n) * 10.0 ** rng.integers(-3, 4, size=n)
+        columns.append(np.where(rng.random(n) < 0.6, rng.choice(special, size=n), wide))
+    return np.column_stack(columns)
+
+
+@pytest.fixture(scope="module")
+def hard():
+    cuts, scores, intercept = hard_model()
+    X = probe_rows(cuts, 120)
+    X[:, 5] = np.nan  # an all-NaN column
+    return cuts, scores, intercept, X
+
+
+def test_reference_equals_the_left_to_right_python_sum(hard):
+    cuts, scores, intercept, X = hard
+    expected = [reference_decision(row, cuts, scores, intercept) for row in X]
+    assert_same_bits(decision_values_reference(X, cuts, scores, intercept), expected)
+
+
+@pytest.mark.parametrize("n_threads", [1, 2, 3])
+@pytest.mark.parametrize("chunk_rows", [1, 7, 16])
+def test_chunked_kernel_equals_reference_across_chunk_boundaries(hard, chunk_rows, n_threads):
+    cuts, scores, intercept, X = hard
+    tables = ScoringTables(cuts, scores, intercept)
+    assert tables.usable and tables.n_counted == 6 and len(tables.searched) == 2
+    tables.chunk_rows = chunk_rows  # small chunks: every boundary and thread split is reached
+    c = chunk_rows
+    for n in sorted({1, 2, c - 1, c, c + 1, 2 * c - 1, 2 * c, 2 * c + 1, 3 * c + 2, 5 * c, len(X)} - {0}):
+        z = tables.decision_values(X[:n], n_threads=n_threads)
+        assert_same_bits(z, decision_values_reference(X[:n], cuts, scores, intercept))
+        assert_same_bits(tables.probabilities(X[:n], n_threads=n_threads), old_proba(z))
+
+
+def test_chunked_kernel_at_its_real_chunk_size():
+    cuts, scores, intercept = hard_model()
+    tables = ScoringTables(cuts, scores, intercept)
+    c = tables.chunk_rows
+    assert c == 16384
+    X = probe_rows(cuts, 2 * c + 1, seed=3)
+    expected = decision_values_reference(X, cuts, scores, intercept)
+    for n in (c - 1, c, c + 1, 2 * c + 1):
+        assert_same_bits(tables.decision_values(X[:n], n_threads=2), expected[:n])
+        assert_same_bits(decision_values(X[:n], cuts, scores, intercept), expected[:n])
+        assert_same_bits(class_probabilities(X[:n], cuts, scores, intercept), old_proba(expected[:n]))
+
+
+def test_every_row_count_and_path_equals_reference(hard):
+    cuts, scores, intercept, X = hard
+    X = np.tile(X, (7, 1))  # 840 rows: past MANY_ROWS
+    assert len(X) > MANY_ROWS
+    for n in (1, 2, FEW_ROWS, FEW_ROWS + 1, MANY_ROWS - 1, MANY_ROWS, len(X)):
+        expected = decision_values_reference(X[:n], cuts, scores, intercept)
+        assert_same_bits(decision_values(X[:n], cuts, scores, intercept), expected)
+        assert_same_bits(class_probabilities(X[:n], cuts, scores, intercept), old_proba(expected))
+
+
+def test_memory_layouts_give_the_same_bits(hard):
+    cuts, scores, intercept, X = hard
+    X = np.tile(X, (7, 1))
+    expected = decision_values_reference(X, cuts, scores, intercept)
+    big = np.full((2 * X.shape[0], 3 * X.shape[1]), 12345.0)
+    big[::2, 1::3] = X
+    layouts = {
+        "C": np.ascontiguousarray(X),
+        "F": np.asfortranarray(X),
+        "strided view": big[::2, 1::3],
+        "reversed rows": X[::-1][::-1],
+        "transposed F": np.ascontiguousarray(X.T).T,
+    }
+    for name, Xl in layouts.items():
+        for n in (1, FEW_ROWS + 3, len(X)):
+            assert_same_bits(decision_values(Xl[:n], cuts, scores, intercept), expected[:n])
+            assert_same_bits(class_probabilities(Xl[:n], cuts, scores, intercept), old_proba(expected[:n]))
+
+
+def test_probabilities_are_the_stable_sigmoid_bit_for_bit():
+    # Decision values at the edges of the sigmoid: 0, -0.0, underflow of exp (|z| > 708), ±inf.
+    z = np.array([0.0, -0.0, 1e-300, -1e-300, 1.0, -1.0, 36.0, -36.0, 699.0, -701.0, 708.5, -709.0,
+                  745.2, -746.0, 1000.0, -1000.0, 1e308, -1e308, np.inf, -np.inf, np.nan])
+    out = np.empty((len(z), 2))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        write_probabilities(z, out, np.empty(len(z)), np.empty(len(z)), np.empty(len(z), dtype=bool))
+    assert_same_bits(out, old_proba(z))
+    # The same values through every path: a one-feature model whose scores are these values
+    # (and intercept -0.0, so that z is each score itself: -0.0 + x is x, -0.0 included).
+    finite = z[np.isfinite(z)]
+    cuts = [np.arange(len(finite) - 1, dtype=np.float64)]
+    scores = [np.append(finite, 0.0)]
+    X = np.arange(len(finite), dtype=np.float64).reshape(-1, 1)
+    X_many = np.tile(X, (MANY_ROWS // len(X) + 1, 1))
+    with np.errstate(all="raise"):  # scoring silences exp's underflow itself, whatever the caller set
+        for rows in [X[i : i + 1] for i in range(len(X))] + [X, X_many]:
+            z_rows = decision_values(rows, cuts, scores, -0.0)
+            assert_same_bits(z_rows, finite[rows[:, 0].astype(int)])
+            assert_same_bits(class_probabilities(rows, cuts, scores, -0.0), old_proba(z_rows))
+
+
+@settings(max_examples=150)
+@given(data=st.data())
+def test_fast_paths_equal_reference_on_drawn_models(data):
+    cuts, scores, intercept = data.draw(models())
+    X = data.draw(rows_for(cuts, max_rows=25))
+    with np.errstate(over="ignore", invalid="ignore"):  # huge scores may overflow; that is part of the contract
+        expected = decision_values_reference(X, cuts, scores, intercept)
+        tables = ScoringTables(cuts, scores, intercept)
+        tables.chunk_rows = data.draw(st.integers(1, 8))
+        z = tables.decision_values(X, n_threads=data.draw(st.integers(1, 3)))
+        assert_same_bits(z, expected)
+        assert_same_bits(decision_values(X, cuts, scores, intercept), expected)  # the few-rows loop or numpy
+        assert_same_bits(class_probabilities(X, cuts, scores, intercept), old_proba(expected))
+        assert_same_bits(tables.probabilities(X, n_threads=2), old_proba(expected))
+
+
+def test_unusual_arrays_fall_back_to_the_plain_loop():
+    cuts, scores, intercept = hard_model()
+    X = probe_rows(cuts, MANY_ROWS + 5, seed=4)
+    expected = decision_values_reference(X, cuts, scores, intercept)
+    variants = {
+        "float32 scores": (cuts, [s.astype(np.float32) for s in scores]),
+        "cuts as lists": ([c.tolist() for c in cuts], scores),
+        "strided arrays": ([np.repeat(c, 2)[::2] for c in cuts], [np.repeat(s, 2)[::2] for s in scores]),
+        "big-endian": ([c.astype(">f8") for c in cuts], [s.astype(">f8") for s in scores]),
+        "longer scores": (cuts, [np.append(s, 99.0) for s in scores]),
+    }
+    for name, (c, s) in variants.items():
+        exp = decision_values_reference(X, c, s, intercept)
+        if name != "float32 scores":
+            assert_same_bits(exp, expected)
+        for n in (1, FEW_ROWS, len(X)):
+            assert_same_bits(decision_values(X[:n], c, s, intercept), exp[:n])
+            assert_same_bits(class_probabilities(X[:n], c, s, intercept), old_proba(exp[:n]))
+
+
+@pytest.mark.parametrize("n_rows", [1, FEW_ROWS + 1, 3 * MANY_ROWS, 200_000])
+def test_overflow_is_reported_as_numpy_reports_it(n_rows):
+    # Scores that overflow: every path warns (or raises under np.errstate), as the plain loop does,
+    # threads included (they run in the caller's np.errstate context).
+    cuts, scores = [np.array([0.0])] * 2, [np.array([1e308, 1e308, 0.0])] * 2
+    X = np.full((n_rows, 2), -1.0)
+    with pytest.warns(RuntimeWarning, match="overflow"):
+        z = decision_values(X, cuts, scores, 0.0, n_threads=2)
+    assert np.all(z == np.inf)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a warning from any thread would become an exception
+        with np.errstate(over="raise"), pytest.raises(FloatingPointError):
+            decision_values(X, cuts, scores, 0.0, n_threads=2)
+        with np.errstate(over="raise"), pytest.raises(FloatingPointError):
+            class_probabilities(X, cuts, scores, 0.0, n_threads=2)
+        with np.errstate(over="ignore"):
+            assert np.all(class_probabilities(X, cuts, scores, 0.0, n_threads=2)[:, 1] == 1.0)
+
+
+def test_threads_are_not_left_behind():
+    import threading
+
+    cuts, scores, intercept = hard_model()
+    X = probe_rows(cuts, 40_000, seed=5)
+    before = threading.active_count()
+    decision_values(X, cuts, scores, intercept, n_threads=4)
+    assert threading.active_count() == before
+
+
+# --------------------------------------------------------------------------------------
+# EmbeddingSumClassifier: the public methods on the fast paths
+# --------------------------------------------------------------------------------------
+
+
+def _assert_public_methods_match_reference(model, X):
+    z_ref = decision_values_reference(X, model.cuts_, model.bin_scores_, model.intercept_)
+    batch_z, batch_p, batch_y = model.decision_function(X), model.predict_proba(X), model.predict(X)
+    assert_same_bits(batch_z, z_ref)
+    assert_same_bits(batch_p, old_proba(z_ref))
+    assert np.array_equal(batch_y, model.classes_[(z_ref > 0).astype(np.intp)])
+    for i in range(0, len(X), max(1, len(X) // 25)):
+        row = X[i].reshape(1, -1)
+        assert_same_bits(model.decision_function(row), batch_z[i : i + 1])
+        assert_same_bits(model.predict_proba(row), batch_p[i : i + 1])
+        assert model.predict(row).tolist() == [batch_y[i]]
+
+
+def test_classifier_public_methods_equal_reference_on_every_path(fitted_model):
+    X = probe_rows(fitted_model.cuts_, 3 * MANY_ROWS, seed=6)
+    for n in (1, FEW_ROWS, FEW_ROWS + 1, len(X)):
+        _assert_public_methods_match_reference(fitted_model, X[:n])
+    _assert_public_methods_match_reference(fitted_model, np.asfortranarray(X))
+
+
+def test_classifier_with_order_sensitive_scores_and_many_cuts():
+    cuts, scores, intercept = hard_model()
+    model = EmbeddingSumClassifier()
+    model.classes_ = np.array(["benign", "attack"])
+    model.n_features_in_ = len(cuts)
+    model.cuts_, model.bin_scores_, model.intercept_ = cuts, scores, intercept
+    _assert_public_methods_match_reference(model, probe_rows(cuts, 2 * MANY_ROWS, seed=7))
+
+
+def test_scoring_reads_the_model_at_every_call(fitted_model):
+    # Nothing is cached: edits in place and reassignments show at once, on every path.
+    model = copy.deepcopy(fitted_model)
+    X = probe_rows(model.cuts_, MANY_ROWS + 1, seed=8)
+    for n in (1, len(X)):
+        before = model.predict_proba(X[:n])
+        model.bin_scores_[0][:] += 1.0
+        model.intercept_ = model.intercept_ - 0.5
+        after = model.predict_proba(X[:n])
+        z_ref = decision_values_reference(X[:n], model.cuts_, model.bin_scores_, model.intercept_)
+        assert_same_bits(after, old_proba(z_ref))
+        assert not np.array_equal(before, after)
+        model.cuts_ = [c + 0.0 for c in model.cuts_]
+        model.cuts_[1] = model.cuts_[1][:-1]
+        model.bin_scores_ = [s.copy() for s in model.bin_scores_]
+        model.bin_scores_[1] = model.bin_scores_[1][1:]
+        z_ref = decision_values_reference(X[:n], model.cuts_, model.bin_scores_, model.intercept_)
+        assert_same_bits(model.decision_function(X[:n]), z_ref)
+    assert sorted(vars(model)) == sorted(vars(fitted_model))  # predicting adds no attribute
+
+
+def test_one_row_validation_is_unchanged(fitted_model):
+    model = copy.deepcopy(fitted_model)
+    row = probe_rows(model.cuts_, 1, seed=9)
+    with pytest.raises(ValueError, match="X has 3 features, but EmbeddingSumClassifier is expecting 4"):
+        model.predict_proba(row[:, :3])
+    with pytest.raises(ValueError, match="Expected 2D array"):
+        model.predict_proba(row[0])
+    with pytest.raises(ValueError, match="non-numeric"):
+        model.predict_proba(np.array([["a", "b", "c", "d"]]))
+    with pytest.raises(ValueError, match="0 sample"):
+        model.predict_proba(np.empty((0, 4)))
+    expected = model.predict_proba(row)
+    for variant in (row.astype(">f8"), row.tolist(), np.asfortranarray(np.repeat(row, 2, axis=1)[:, ::2])):
+        assert_same_bits(model.predict_proba(variant), expected)  # the general path and the fast one agree
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        model.predict_proba(row)  # no names at fit, none now: no warning
+    model.feature_names_in_ = np.array(["a", "b", "c", "d"], dtype=object)
+    for method in (model.predict_proba, model.decision_function, model.predict):
+        with pytest.warns(UserWarning, match="X does not have valid feature names"):
+            method(row)

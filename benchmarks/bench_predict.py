@@ -1,0 +1,262 @@
+"""Prediction speed: batch throughput, one-row latency and load time, beside the baselines.
+
+Three measurements, each in the same run as its baseline:
+
+(a) **Batch.** ``EmbeddingSumClassifier()`` (defaults, 20 bins) is fitted on
+    ``make_mirad_like(1_000_000)``'s first 100,000 rows, then all 1,000,000 rows x 13
+    features are scored by
+
+    - the straightforward baseline: per feature ``np.searchsorted`` + a gather, added left
+      to right (``embedsum.scoring.decision_values_reference``), then the two stable sigmoids
+      stacked (what ``predict_proba`` computed before it was made fast);
+    - ``model.predict_proba(X)`` (all CPUs), and the same kernel on one thread;
+    - ``model.decision_function(X)``.
+
+    Seconds are the best of 5 interleaved runs; the script checks that both give the same bits.
+    Target: ``predict_proba`` on 1M x 13 in <= 0.13 s, i.e. >= 100 million feature values/s.
+
+(b) **One row.** A model fitted on ``make_mirad_like(20000)`` minus its last 1,000 rows;
+    those rows (5 % of the values set to NaN) are scored one at a time through the public API,
+    ``predict_proba(x.reshape(1, -1))``, beside the published torch model
+    (``published_torch.fit_published`` on the same rows) and interpret's EBM
+    (``ExplainableBoostingClassifier(interactions=0)``), when they are installed.
+    Microseconds per row: the median and the best of 7 passes over the rows (EBM: 200 rows).
+    Target: embedsum's median <= 20 us.
+
+(c) **Load.** The model of (b) is saved; ``embedsum.load(path)`` is timed warm (median of
+    200 loads in this process) and as the first load in fresh interpreters: a subprocess runs
+    ``import embedsum``, then times its first load, which includes importing the loader and the
+    standard library's ``json`` (whose share is printed); median of 7 subprocesses, with the
+    bytecode cached (in a temporary ``PYTHONPYCACHEPREFIX``, as after an install) and without
+    (``PYTHONDONTWRITEBYTECODE=1``, every module compiled from source, as in a read-only
+    vendored copy). Target: <= 2 ms, warm and fresh with bytecode.
+
+The exit status is 0 only if every target passes.
+
+Usage::
+
+    python benchmarks/bench_predict.py
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+import embedsum
+from embedsum import EmbeddingSumClassifier
+from embedsum.scoring import decision_values_reference, sigmoid
+from mirad_data import make_mirad_like
+
+BATCH_ROWS = 1_000_000
+BATCH_FIT_ROWS = 100_000
+BATCH_REPEATS = 5
+BATCH_TARGET_S = 0.13
+ROW_DATA = 20_000
+N_TIMED = 1_000
+PASSES = 7
+ROW_TARGET_US = 20.0
+LOAD_TARGET_MS = 2.0
+FRESH_RUNS = 7
+
+FRESH_LOAD = """
+import sys, time
+import embedsum
+start = time.perf_counter()
+import json
+after_json = time.perf_counter()
+embedsum.load(sys.argv[1])  # imports embedsum.persistence, then loads
+end = time.perf_counter()
+print((end - start) * 1e3, (after_json - start) * 1e3)
+"""
+
+
+def verdict(ok: bool) -> str:
+    return "PASS" if ok else "FAIL"
+
+
+def baseline_predict_proba(model, X) -> np.ndarray:
+    """predict_proba the straightforward way: searchsorted per feature, gather, add, two sigmoids."""
+    z = decision_values_reference(X, model.cuts_, model.bin_scores_, model.intercept_)
+    return np.column_stack([sigmoid(-z), sigmoid(z)])
+
+
+def batch_section() -> bool:
+    X, y = make_mirad_like(BATCH_ROWS)
+    model = EmbeddingSumClassifier().fit(X[:BATCH_FIT_ROWS], y[:BATCH_FIT_ROWS])
+    n, d = X.shape
+    print(f"(a) batch: {n:,} rows x {d} features (MIRAD-like counts), model fitted on "
+          f"{BATCH_FIT_ROWS:,} rows, {min(map(len, model.cuts_))}-{max(map(len, model.cuts_))} cuts per feature")
+    from embedsum.batch_scoring import ScoringTables, available_cpus
+
+    tables = ScoringTables(model.cuts_, model.bin_scores_, model.intercept_)
+    contenders = {
+        "baseline: searchsorted + gather + 2 sigmoids": lambda: baseline_predict_proba(model, X),
+        f"embedsum predict_proba ({available_cpus()} threads)": lambda: model.predict_proba(X),
+        "embedsum kernel, 1 thread (probabilities)": lambda: tables.probabilities(X, n_threads=1),
+        "embedsum decision_function": lambda: model.decision_function(X),
+    }
+    times = {name: [] for name in contenders}
+    results = {}
+    for _ in range(BATCH_REPEATS):  # interleaved, so that machine load hits every contender alike
+        for name, run in contenders.items():
+            start = time.perf_counter()
+            results[name] = run()
+            times[name].append(time.perf_counter() - start)
+    names = list(contenders)
+    reference = results[names[0]]
+    exact = all(np.array_equal(results[k].view(np.uint64), reference.view(np.uint64)) for k in names[1:3])
+    z_ref = decision_values_reference(X, model.cuts_, model.bin_scores_, model.intercept_)
+    exact = exact and np.array_equal(results[names[3]].view(np.uint64), z_ref.view(np.uint64))
+    base = min(times[names[0]])
+    print(f"{'':<46} {'best s':>9} {'median s':>9} {'M values/s':>11} {'vs baseline':>12}")
+    for name in names:
+        best = min(times[name])
+        print(f"{name:<46} {best:>9.4f} {statistics.median(times[name]):>9.4f} "
+              f"{n * d / best / 1e6:>11.1f} {base / best:>11.1f}x")
+    best = min(times[names[1]])
+    ok = exact and best <= BATCH_TARGET_S
+    print(f"same bits as the baseline (predict_proba, kernel, decision_function): {exact}")
+    print(f"target predict_proba {n:,} x {d} <= {BATCH_TARGET_S} s (>= {n * d / BATCH_TARGET_S / 1e6:.0f} M values/s): "
+          f"{best:.4f} s, {n * d / best / 1e6:.0f} M values/s {verdict(ok)}\n")
+    return ok
+
+
+def per_row_us(score, rows) -> tuple[float, float]:
+    """Median and best, over PASSES passes, of the microseconds per call of score(row)."""
+    for row in rows[:50]:  # warm-up
+        score(row)
+    passes = []
+    for _ in range(PASSES):
+        start = time.perf_counter_ns()
+        for row in rows:
+            score(row)
+        passes.append((time.perf_counter_ns() - start) / len(rows) / 1e3)
+    return statistics.median(passes), min(passes)
+
+
+def row_section(work: Path) -> tuple[bool, Path]:
+    X, y = make_mirad_like(ROW_DATA)
+    rng = np.random.default_rng(0)
+    X_fit, y_fit = X[:-N_TIMED], y[:-N_TIMED]
+    rows = X[-N_TIMED:].copy()
+    rows[rng.random(rows.shape) < 0.05] = np.nan
+    model = EmbeddingSumClassifier().fit(X_fit, y_fit)
+    as_numpy = list(rows)
+    print(f"(b) one row through the public API: model fitted on {len(X_fit):,} rows x {X.shape[1]} features; "
+          f"{N_TIMED} rows (5 % NaN) scored one at a time")
+    batch_p = model.predict_proba(rows)
+    exact = all(np.array_equal(model.predict_proba(r.reshape(1, -1)).view(np.uint64),
+                               batch_p[i : i + 1].view(np.uint64)) for i, r in enumerate(as_numpy))
+    measured = {
+        "embedsum predict_proba(x.reshape(1, -1))": per_row_us(
+            lambda x: model.predict_proba(x.reshape(1, -1)), as_numpy),
+        "embedsum decision_function(x.reshape(1, -1))": per_row_us(
+            lambda x: model.decision_function(x.reshape(1, -1)), as_numpy),
+        "embedsum predict(x.reshape(1, -1))": per_row_us(lambda x: model.predict(x.reshape(1, -1)), as_numpy),
+    }
+    try:
+        import torch
+        from published_torch import fit_published
+    except ImportError:
+        measured["published torch model"] = None
+    else:
+        published = fit_published(X_fit, y_fit)
+        with torch.no_grad():
+            measured["published torch model, predict_proba"] = per_row_us(
+                lambda x: published.predict_proba(x.reshape(1, -1)), as_numpy)
+    if importlib.util.find_spec("interpret") is None:
+        measured["interpret EBM"] = None
+    else:
+        from interpret.glassbox import ExplainableBoostingClassifier
+
+        ebm = ExplainableBoostingClassifier(interactions=0, random_state=0).fit(X_fit, y_fit)
+        measured["interpret EBM (interactions=0), predict_proba"] = per_row_us(
+            lambda x: ebm.predict_proba(x.reshape(1, -1)), as_numpy[:200])
+    ours = measured["embedsum predict_proba(x.reshape(1, -1))"][0]
+    print(f"{'':<50} {'median us':>10} {'best us':>10} {'vs embedsum':>12}")
+    for name, result in measured.items():
+        if result is None:
+            print(f"{name:<50} not installed")
+            continue
+        median, best = result
+        print(f"{name:<50} {median:>10.2f} {best:>10.2f} {median / ours:>11.1f}x")
+    ok = exact and ours <= ROW_TARGET_US
+    print(f"one-row predict_proba equals the batch bit for bit on every row: {exact}")
+    print(f"target one row <= {ROW_TARGET_US} us (13 features, median): {ours:.2f} us {verdict(ok)}\n")
+    path = work / "model.json"
+    model.save(path)
+    return ok, path
+
+
+def fresh_loads(path: Path, cache: str, bytecode: bool) -> tuple[list, list]:
+    """First-load ms (and the json import's share) in fresh interpreters, with the bytecode
+    cached in the PYTHONPYCACHEPREFIX ``cache``, or with none (PYTHONDONTWRITEBYTECODE=1)."""
+    # The subprocess imports the embedsum measured here, whatever its install state.
+    package_parent = str(Path(embedsum.__file__).resolve().parent.parent)
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [package_parent, os.environ.get("PYTHONPATH")])))
+    env["PYTHONPYCACHEPREFIX"] = cache  # nothing is written into the source tree
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    if not bytecode:
+        env["PYTHONDONTWRITEBYTECODE"] = "1"  # an empty cache that stays empty: every module compiles
+    command = [sys.executable, "-c", FRESH_LOAD, str(path)]
+    if bytecode:
+        subprocess.run(command, capture_output=True, env=env, check=True)  # fills the bytecode cache
+    totals, json_imports = [], []
+    for _ in range(FRESH_RUNS):
+        out = subprocess.run(command, capture_output=True, text=True, env=env, check=True)
+        total, json_import = map(float, out.stdout.split())
+        totals.append(total)
+        json_imports.append(json_import)
+    return totals, json_imports
+
+
+def load_section(path: Path) -> bool:
+    size = path.stat().st_size
+    for _ in range(20):  # warm-up
+        embedsum.load(path)
+    warm = []
+    for _ in range(200):
+        start = time.perf_counter()
+        embedsum.load(path)
+        warm.append((time.perf_counter() - start) * 1e3)
+    with tempfile.TemporaryDirectory() as cache, tempfile.TemporaryDirectory() as empty:
+        cached, cached_json = fresh_loads(path, cache, bytecode=True)
+        uncached, uncached_json = fresh_loads(path, empty, bytecode=False)
+    warm_ms, fresh_ms = statistics.median(warm), statistics.median(cached)
+    print(f"(c) load a saved 13-feature model ({size:,} bytes of JSON) with embedsum.load(path)")
+    print(f"{'':<62} {'median ms':>10} {'best ms':>10} {'of it: import json':>19}")
+    print(f"{'warm (200 loads in this process)':<62} {warm_ms:>10.3f} {min(warm):>10.3f}")
+    print(f"{'first load after import embedsum, fresh interpreter, bytecode':<62} {fresh_ms:>10.3f} "
+          f"{min(cached):>10.3f} {statistics.median(cached_json):>19.3f}")
+    print(f"{'  the same without bytecode (sources compiled at import)':<62} {statistics.median(uncached):>10.3f} "
+          f"{min(uncached):>10.3f} {statistics.median(uncached_json):>19.3f}")
+    ok_warm, ok_fresh = warm_ms <= LOAD_TARGET_MS, fresh_ms <= LOAD_TARGET_MS
+    print(f"target load <= {LOAD_TARGET_MS} ms: warm {warm_ms:.2f} ms {verdict(ok_warm)}; "
+          f"first load in a fresh interpreter (bytecode cached) {fresh_ms:.2f} ms {verdict(ok_fresh)}")
+    return ok_warm and ok_fresh
+
+
+def main() -> int:
+    print(f"embedsum {embedsum.__version__}, numpy {np.__version__}, Python {platform.python_version()}, "
+          f"{platform.machine()}, {os.cpu_count()} cores, load average {os.getloadavg()[0]:.2f}\n")
+    ok_batch = batch_section()
+    with tempfile.TemporaryDirectory() as tmp:
+        ok_row, path = row_section(Path(tmp))
+        ok_load = load_section(path)
+    ok = ok_batch and ok_row and ok_load
+    print(f"\nload average at the end {os.getloadavg()[0]:.2f}; all targets: {verdict(ok)}")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
