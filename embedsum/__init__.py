@@ -11,6 +11,7 @@ Example
 """
 
 from .digitizer import Digitizer
+from .cross_validation import EmbeddingSumClassifierCV
 from .estimator import EmbeddingSumClassifier
 from .exceptions import ConvergenceWarning, NotFittedError
 from .layout import ParameterLayout
@@ -32,6 +33,7 @@ def __getattr__(name: str):
 __all__ = [
     "Digitizer",
     "EmbeddingSumClassifier",
+    "EmbeddingSumClassifierCV",
     "ConvergenceWarning",
     "NotFittedError",
     "ParameterLayout",

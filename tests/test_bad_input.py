@@ -362,3 +362,68 @@ def test_infinities_in_training_data():
     assert z[1] == model.intercept_ + scores[0]
     assert z[2] == model.intercept_ + scores[-1]
     assert_array_equal(model.predict(np.array([[np.inf], [-np.inf]])), [1, 0])
+
+
+# ----------------------------------------------------------------------------------------------
+# EmbeddingSumClassifierCV: its own parameters, and the bad input of the base class
+# ----------------------------------------------------------------------------------------------
+
+BAD_CV_PARAMS = {
+    "step_loss_weights=0": ({"step_loss_weights": 0}, ValueError, r"step_loss_weights must be >= 1, got 0"),
+    "step_loss_weights=True": ({"step_loss_weights": True}, ValueError, r"step_loss_weights must be"),
+    "step_loss_weights='auto'": ({"step_loss_weights": "auto"}, ValueError, r"step_loss_weights must be a positive integer"),
+    "empty step_loss_weights": ({"step_loss_weights": []}, ValueError, r"step_loss_weights must not be empty"),
+    "negative step_loss_weights": (
+        {"step_loss_weights": [0.1, -1.0]}, ValueError, r"every value of step_loss_weights must be >= 0, got -1\.0"),
+    "NaN in step_loss_weights": (
+        {"step_loss_weights": [float("nan")]}, ValueError, r"every value of step_loss_weights must be a finite number"),
+    "l2s=3": ({"l2s": 3}, ValueError, r"l2s must be a sequence of weights >= 0 or None, got 3"),
+    "negative l2s": ({"l2s": [-1.0]}, ValueError, r"every value of l2s must be >= 0"),
+    "cv=1": ({"cv": 1}, ValueError, r"cv must be >= 2, got 1"),
+    "cv=2.5": ({"cv": 2.5}, ValueError, r"cv must be an int >= 2, a splitter"),
+    "cv=None": ({"cv": None}, ValueError, r"cv must be an int >= 2, a splitter"),
+    "cv with a bad fold": ({"cv": [([0, 1], [])]}, ValueError, r"cv gave a fold that is not two non-empty arrays"),
+    "cv with an index out of range": (
+        {"cv": [(np.arange(40), np.arange(40, 81))]}, ValueError, r"row indices in \[0, 80\)"),
+    "empty cv": ({"cv": []}, ValueError, r"cv gave no folds"),
+    "average_folds='yes'": ({"average_folds": "yes"}, ValueError, r"average_folds must be True or False"),
+    "max_bins=1": ({"max_bins": 1}, ValueError, r"max_bins must be >= 2, got 1"),
+    "tol=0": ({"tol": 0}, ValueError, r"tol must be > 0, got 0"),
+    "negative l2": ({"l2": -1.0}, ValueError, r"l2 must be >= 0"),
+    "regularizer that is a plain object": ({"regularizers": [object()]}, TypeError, r"regularizers must have"),
+}
+
+
+@pytest.mark.parametrize("case", list(BAD_CV_PARAMS))
+def test_invalid_cv_hyperparameter_raises_at_fit_naming_it(case, data):
+    from embedsum import EmbeddingSumClassifierCV
+
+    params, error, pattern = BAD_CV_PARAMS[case]
+    model = EmbeddingSumClassifierCV(**params)  # __init__ only stores its arguments
+    with pytest.raises(error, match=pattern) as info:
+        model.fit(*data)
+    assert next(iter(params)).rstrip("s") in str(info.value) or "cv gave" in str(info.value)
+    assert not hasattr(model, "bin_scores_") and not hasattr(model, "cv_results_")
+
+
+@pytest.mark.parametrize("case", list(BAD_FIT))
+def test_cv_model_refuses_bad_fit_input_like_the_base_model(case):
+    from embedsum import EmbeddingSumClassifierCV
+
+    X, y, sw, error, pattern = BAD_FIT[case]
+    model = EmbeddingSumClassifierCV(step_loss_weights=2, cv=3, max_bins=8)
+    with pytest.raises(error, match=pattern.replace("EmbeddingSumClassifier ", "EmbeddingSumClassifierCV ")):
+        model.fit(X, y, sample_weight=sw)
+    assert not hasattr(model, "bin_scores_")
+
+
+def test_cv_folds_that_cannot_fit_or_score_are_refused(data):
+    from embedsum import EmbeddingSumClassifierCV
+
+    X, y = data
+    ones, zeros = np.flatnonzero(y == 1), np.flatnonzero(y == 0)
+    with pytest.raises(ValueError, match=r"the training rows of fold 0 have positive sample_weight in one class only"):
+        EmbeddingSumClassifierCV(cv=[(ones, zeros), (zeros, ones)]).fit(X, y)
+    weights = np.r_[np.ones(40), np.zeros(40)]
+    with pytest.raises(ValueError, match=r"the test rows of fold 0 all have sample_weight 0; they cannot score it"):
+        EmbeddingSumClassifierCV(cv=[(np.arange(40), np.arange(40, 80))]).fit(X, y, sample_weight=weights)

@@ -17,7 +17,7 @@ from sklearn.utils import get_tags
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 import embedsum
-from embedsum import EmbeddingSumClassifier, StepLoss
+from embedsum import EmbeddingSumClassifier, EmbeddingSumClassifierCV, StepLoss
 
 # ----------------------------------------------------------------------------------------------
 # scikit-learn's own estimator checks
@@ -42,27 +42,31 @@ def expected_failed_checks(estimator):
     return {"check_sample_weight_equivalence_on_dense_data": _SAMPLE_WEIGHT_REASON}
 
 
+# Small grid and few folds: the checks fit hundreds of times on tiny data.
+_CV_FOR_CHECKS = EmbeddingSumClassifierCV(step_loss_weights=2, cv=3, max_bins=8)
+
+
 @parametrize_with_checks(
-    [EmbeddingSumClassifier()], expected_failed_checks=expected_failed_checks, xfail_strict=True
+    [EmbeddingSumClassifier(), _CV_FOR_CHECKS], expected_failed_checks=expected_failed_checks, xfail_strict=True
 )
 def test_sklearn_estimator_checks(estimator, check):
     if getattr(check, "func", check).__name__ == "check_array_api_input":
         # scikit-learn skips this check unless SCIPY_ARRAY_API=1 was set before scipy was
         # imported; run it in a fresh process that sets it, rather than skip it.
-        _run_array_api_check_in_subprocess(check.keywords)
+        _run_array_api_check_in_subprocess(estimator, check.keywords)
         return
     check(estimator)
 
 
-def _run_array_api_check_in_subprocess(keywords):
+def _run_array_api_check_in_subprocess(estimator, keywords):
     import os
     import subprocess
     import sys
 
     code = (
         "from sklearn.utils.estimator_checks import check_array_api_input\n"
-        "from embedsum import EmbeddingSumClassifier\n"
-        f"check_array_api_input('EmbeddingSumClassifier', EmbeddingSumClassifier(), **{keywords!r})\n"
+        "from embedsum import EmbeddingSumClassifier, EmbeddingSumClassifierCV\n"
+        f"check_array_api_input({type(estimator).__name__!r}, {estimator!r}, **{keywords!r})\n"
         "print('array api check passed')\n"
     )
     env = dict(os.environ, SCIPY_ARRAY_API="1")
@@ -75,12 +79,13 @@ def test_expected_failures_name_checks_that_exist():
     """The expected-failed names must match generated checks (a typo would silently xfail nothing)."""
     from sklearn.utils.estimator_checks import estimator_checks_generator
 
-    names = set()
-    for _, check in estimator_checks_generator(EmbeddingSumClassifier(), legacy=True):
-        func = getattr(check, "func", check)
-        names.add(func.__name__)
-    assert "check_estimators_unfitted" in names  # the generator does list checks by name
-    assert set(expected_failed_checks(EmbeddingSumClassifier())) <= names
+    for estimator in (EmbeddingSumClassifier(), _CV_FOR_CHECKS):
+        names = set()
+        for _, check in estimator_checks_generator(estimator, legacy=True):
+            func = getattr(check, "func", check)
+            names.add(func.__name__)
+        assert "check_estimators_unfitted" in names  # the generator does list checks by name
+        assert set(expected_failed_checks(estimator)) <= names
 
 
 # ----------------------------------------------------------------------------------------------
