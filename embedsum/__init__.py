@@ -11,16 +11,19 @@ Example
 """
 
 from .digitizer import Digitizer
-from .cross_validation import EmbeddingSumClassifierCV
 from .estimator import EmbeddingSumClassifier
 from .exceptions import ConvergenceWarning, NotFittedError
 from .layout import ParameterLayout
+# Imported with the package, not on first use: a security tool imports embedsum to load a
+# model, and the first load would otherwise pay for importing json and the loader (~2 ms).
+from .persistence import from_json, load
 from .regularizers import L2, EmbeddingSumLoss, Regularizer, StepLoss
 
 __version__ = "0.1.0"
 
-# Loaded on first use, so that `import embedsum` stays light (the loader is large).
-_LAZY = {"load": "persistence", "from_json": "persistence"}
+# Fitting-only modules load on first use: a vendored copy without bytecode compiles each
+# module it imports, and scoring needs none of these.
+_LAZY = {"EmbeddingSumClassifierCV": "cross_validation"}
 
 
 def __getattr__(name: str):
@@ -29,6 +32,10 @@ def __getattr__(name: str):
 
         return getattr(import_module(f".{_LAZY[name]}", __name__), name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list:
+    return sorted(set(globals()) | set(_LAZY))
 
 __all__ = [
     "Digitizer",

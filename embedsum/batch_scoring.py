@@ -36,32 +36,19 @@ Extra memory is a few buffers of one chunk per thread plus the output: O(n), not
 
 from __future__ import annotations
 
-import os
 import threading
 from bisect import bisect_right
 
 import numpy as np
 
-__all__ = ["ScoringTables", "write_probabilities", "available_cpus", "MAX_COUNTED_CUTS"]
+from .threads import default_n_threads
+
+__all__ = ["ScoringTables", "write_probabilities", "MAX_COUNTED_CUTS"]
 
 MAX_COUNTED_CUTS = 126  # extended by +inf: at most 127 levels, counts fit in uint8
 _CHUNK_VALUES = 2**18   # values of X per chunk (2 MiB of float64): fits the caches, amortises calls
 _MAX_CHUNK_ROWS = 16384
 _MIN_CHUNK_ROWS = 256
-
-
-def available_cpus() -> int:
-    """Number of CPUs this process may run on (its affinity mask where the OS has one).
-
-    Example
-    -------
-    >>> available_cpus() >= 1
-    True
-    """
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except (AttributeError, OSError):  # not Linux
-        return max(1, os.cpu_count() or 1)
 
 
 class ScoringTables:
@@ -170,7 +157,7 @@ class ScoringTables:
         """Call ``work(start, stop, buffers)`` for every chunk, on up to n_threads threads."""
         chunk = self.chunk_rows
         n_chunks = -(-n_rows // chunk)
-        n_threads = available_cpus() if n_threads is None else int(n_threads)
+        n_threads = default_n_threads() if n_threads is None else int(n_threads)
         n_threads = max(1, min(n_threads, n_chunks))
         next_chunk = iter(range(n_chunks))
         lock = threading.Lock()

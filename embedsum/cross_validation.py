@@ -32,7 +32,6 @@ from .estimator import EmbeddingSumClassifier, _check_number
 from .exceptions import ConvergenceWarning
 from .layout import ParameterLayout
 from .objective import EmbeddingSumObjective, log_loss_terms
-from .validation import check_array, check_classification_target, check_sample_weight, feature_names_of
 
 __all__ = ["EmbeddingSumClassifierCV", "stratified_folds", "held_out_log_loss", "regularization_path"]
 
@@ -305,26 +304,8 @@ class EmbeddingSumClassifierCV(EmbeddingSumClassifier):
         Returns self.
         """
         self._check_params()
-        names = feature_names_of(X)
-        X = check_array(X)
-        classes, encoded = check_classification_target(y, X.shape[0])
-        if len(classes) < 2:
-            raise ValueError(
-                f"y contains only one class ({classes[0].item()!r}); a classifier needs rows of two classes."
-            )
-        if len(classes) > 2:
-            raise ValueError(
-                f"Only binary classification is supported. y has {len(classes)} classes; "
-                "EmbeddingSumClassifierCV supports two classes so far."
-            )
-        sw = check_sample_weight(sample_weight, X.shape[0])
-        y01 = encoded.astype(np.float64)
-        positive_weight = float(np.sum(sw * y01))
-        if positive_weight == 0 or positive_weight == sw.sum():
-            raise ValueError(
-                "only one class has a positive sample_weight; a classifier needs weight on rows of two classes."
-            )
-        folds = self._folds(X, y, encoded)
+        names, X, classes, y01, sw = self._fit_input(X, y, sample_weight)
+        folds = self._folds(X, y, y01.astype(np.intp))
         for k, (train, test) in enumerate(folds):
             train_positive = float(np.sum(sw[train] * y01[train]))
             if train_positive == 0 or train_positive == sw[train].sum():

@@ -11,7 +11,6 @@ from .base import ParamsMixin
 from .digitizer import Digitizer
 from .exceptions import ConvergenceWarning
 from .layout import ParameterLayout
-from .objective import EmbeddingSumObjective
 from .regularizers import L2, EmbeddingSumLoss, StepLoss
 from .scoring import class_probabilities, decision_values
 from .validation import (
@@ -155,6 +154,19 @@ class EmbeddingSumClassifier(ParamsMixin):
         Returns self.
         """
         self._check_params()
+        names, X, classes, y01, sw = self._fit_input(X, y, sample_weight)
+        digitizer = Digitizer(max_bins=self.max_bins)
+        codes = digitizer.fit_transform(X)
+        layout = ParameterLayout(digitizer.n_bins_, digitizer.bin_weights_)
+        result = self._solve(codes, y01, sw, layout)
+        del codes
+        self._set_fitted(digitizer, classes, names, X.shape[1], layout.split(result.coef))
+        self.n_iter_ = result.n_iter
+        self.history_ = result.history
+        return self
+
+    def _fit_input(self, X, y, sample_weight) -> tuple:
+        """Checked ``(feature names, X, classes, y as 0/1 floats, sample weights)`` for fit."""
         names = feature_names_of(X)
         X = check_array(X)
         classes, encoded = check_classification_target(y, X.shape[0])
@@ -165,7 +177,7 @@ class EmbeddingSumClassifier(ParamsMixin):
         if len(classes) > 2:
             raise ValueError(
                 f"Only binary classification is supported. y has {len(classes)} classes; "
-                "EmbeddingSumClassifier supports two classes so far."
+                f"{type(self).__name__} supports two classes so far."
             )
         sw = check_sample_weight(sample_weight, X.shape[0])
         y01 = encoded.astype(np.float64)
@@ -174,16 +186,7 @@ class EmbeddingSumClassifier(ParamsMixin):
             raise ValueError(
                 "only one class has a positive sample_weight; a classifier needs weight on rows of two classes."
             )
-
-        digitizer = Digitizer(max_bins=self.max_bins)
-        codes = digitizer.fit_transform(X)
-        layout = ParameterLayout(digitizer.n_bins_, digitizer.bin_weights_)
-        result = self._solve(codes, y01, sw, layout)
-        del codes
-        self._set_fitted(digitizer, classes, names, X.shape[1], layout.split(result.coef))
-        self.n_iter_ = result.n_iter
-        self.history_ = result.history
-        return self
+        return names, X, classes, y01, sw
 
     def _all_regularizers(self) -> list:
         return [
@@ -212,9 +215,10 @@ class EmbeddingSumClassifier(ParamsMixin):
             x0 = np.zeros(layout.n_params)
             positive_weight = float(np.sum(sw * y01))
             x0[-1] = np.log(positive_weight) - np.log(sw.sum() - positive_weight)
-        objective = EmbeddingSumObjective(codes, y01, sw, layout, self._all_regularizers())
-
+        from .objective import EmbeddingSumObjective  # here: predicting never needs these
         from .solver import minimize_lbfgs  # imports scipy
+
+        objective = EmbeddingSumObjective(codes, y01, sw, layout, self._all_regularizers())
 
         # The curvature of a bin's score grows with the share of rows in it, the intercept's
         # with all rows: precondition by sqrt(weight), floored where the regularisers rather

@@ -1,7 +1,7 @@
 """How many threads embedsum's numpy work may use.
 
-Fitting splits long passes (binning columns, evaluating the objective on chunks of
-rows) over a few threads: numpy releases the GIL inside ufuncs, ``take``, ``sort``
+Fitting and batch scoring split long passes (binning columns, evaluating the objective
+or scoring chunks of rows) over a few threads: numpy releases the GIL inside ufuncs, ``take``, ``sort``
 and ``bincount``, so the threads run on separate cores. Each caller makes its own
 short-lived pool; nothing here keeps state.
 """
@@ -21,6 +21,7 @@ def default_n_threads() -> int:
     >>> default_n_threads() >= 1
     True
     """
-    if hasattr(os, "sched_getaffinity"):
+    try:
         return max(1, len(os.sched_getaffinity(0)))
-    return os.cpu_count() or 1
+    except (AttributeError, OSError):  # no affinity mask outside Linux
+        return max(1, os.cpu_count() or 1)

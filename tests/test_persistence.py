@@ -17,7 +17,6 @@ import os
 import subprocess
 import sys
 import textwrap
-import time
 import warnings
 from pathlib import Path
 
@@ -424,10 +423,8 @@ HOSTILE = list(_hostile_cases(json.loads(to_json(_fit("int64")))))
 @pytest.mark.parametrize("case", HOSTILE)
 def test_hostile_document_raises_value_error_naming_the_problem(doc, case):
     text, pattern = _hostile_cases(doc)[case]
-    start = time.perf_counter()
     with pytest.raises(ValueError, match=REJECTED + r"(.|\n)*" + pattern):
         from_json(text)
-    assert time.perf_counter() - start < 1.0
 
 
 def test_hostile_cases_differ_from_a_valid_document_only_by_their_problem(doc):
@@ -445,7 +442,7 @@ def test_integer_numbers_are_accepted_where_floats_belong(doc):
     assert loaded.intercept_ == 1.0 and type(loaded.intercept_) is float
 
 
-def test_size_cap_is_checked_before_parsing(model, doc):
+def test_size_cap_is_checked_before_parsing(model, doc, monkeypatch):
     text = model.to_json()
     with pytest.raises(ValueError, match=REJECTED + rf"it is {len(text)} bytes, larger than max_bytes=100"):
         from_json(text, max_bytes=100)
@@ -455,10 +452,13 @@ def test_size_cap_is_checked_before_parsing(model, doc):
     with pytest.raises(ValueError, match=r"it is 120 bytes, larger than max_bytes=100"):
         from_json("\u4e2d" * 40, max_bytes=100)
     # garbage larger than the cap is refused for its size, not parsed
-    start = time.perf_counter()
-    with pytest.raises(ValueError, match=r"larger than max_bytes=1024"):
-        from_json(b"[" * 50_000_000, max_bytes=1024)
-    assert time.perf_counter() - start < 0.5
+    parsed = []
+    real_loads = json.loads
+    with monkeypatch.context() as patch:
+        patch.setattr(json, "loads", lambda *a, **k: parsed.append(1) or real_loads(*a, **k))
+        with pytest.raises(ValueError, match=r"larger than max_bytes=1024"):
+            from_json(b"[" * 50_000_000, max_bytes=1024)
+    assert parsed == []
     assert isinstance(from_json(text, max_bytes=len(text)), EmbeddingSumClassifier)
     for bad in (0, -1, True, 1.5, "64"):
         with pytest.raises(ValueError, match="max_bytes must be a positive integer"):
@@ -503,10 +503,8 @@ def test_load_checks_the_file_size_before_reading(model, tmp_path, monkeypatch):
 @pytest.mark.skipif(not os.path.exists("/dev/zero"), reason="needs /dev/zero")
 def test_load_reads_at_most_max_bytes_plus_one_from_an_endless_file():
     # /dev/zero reports size 0 and never ends: the read must stop by itself
-    start = time.perf_counter()
     with pytest.raises(ValueError, match=r"'/dev/zero' rejected: it is more than 4096 bytes, larger than max_bytes=4096"):
         load("/dev/zero", max_bytes=4096)
-    assert time.perf_counter() - start < 1.0
 
 
 def test_load_names_the_file_in_its_messages(tmp_path):
@@ -627,14 +625,11 @@ def _mutate_bytes(data, raw: bytes) -> bytes:
 
 def _load_or_value_error(raw: bytes):
     """Load: a ValueError is fine; a loaded model must predict; anything else fails the test."""
-    start = time.perf_counter()
     try:
         loaded = from_json(raw)
     except ValueError as err:
         assert str(err).startswith("embedsum model document rejected: "), str(err)
         loaded = None
-    elapsed = time.perf_counter() - start
-    assert elapsed < 1.0, f"took {elapsed:.2f} s"
     if loaded is not None:
         assert isinstance(loaded, EmbeddingSumClassifier)
         X = _rows(loaded.n_features_in_)[:5]
