@@ -32,11 +32,9 @@ import importlib.util
 import os
 import platform
 import shutil
-import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 import numpy as np
@@ -44,10 +42,10 @@ import numpy as np
 import embedsum
 from embedsum import EmbeddingSumClassifier, export
 from mirad_data import make_mirad_like
+from timing import per_call_us
 
 N_ROWS = 20_000
 N_TIMED = 1_000
-PASSES = 7
 PYTHON_TARGET_US = 5.0
 C_TARGET_US = 0.2
 
@@ -120,19 +118,6 @@ int model_predict(const double *row, size_t n, int *k) { return bench_predict(ro
 """
 
 
-def per_row_us(score, rows) -> tuple[float, float]:
-    """Best and median, over PASSES passes, of the microseconds per call of score(row)."""
-    for row in rows[:50]:  # warm-up
-        score(row)
-    passes = []
-    for _ in range(PASSES):
-        start = time.perf_counter_ns()
-        for row in rows:
-            score(row)
-        passes.append((time.perf_counter_ns() - start) / len(rows) / 1e3)
-    return min(passes), statistics.median(passes)
-
-
 def line(name: str, best: float, median: float | None, reference: float) -> str:
     middle = "-" if median is None else f"{median:.3f}"  # the C driver reports its best pass only
     return f"{name:<46} {best:>10.3f} {middle:>10} {reference / best:>12.1f}x"
@@ -188,9 +173,9 @@ def main() -> int:
         py_exact = np.array_equal(z_py.view(np.uint64), z.view(np.uint64))
         c = c_results(model, rows, work)
 
-    numpy_api = per_row_us(lambda x: model.predict_proba(x.reshape(1, -1)), as_numpy)
-    py_list = per_row_us(generated.predict_proba, as_lists)
-    py_numpy = per_row_us(generated.predict_proba, as_numpy)
+    numpy_api = per_call_us(lambda x: model.predict_proba(x.reshape(1, -1)), as_numpy)
+    py_list = per_call_us(generated.predict_proba, as_lists)
+    py_numpy = per_call_us(generated.predict_proba, as_numpy)
 
     print(f"{'one-row predict_proba':<46} {'best us':>10} {'median us':>10} {'vs numpy API':>13}")
     ref = numpy_api[0]
@@ -214,7 +199,7 @@ def main() -> int:
     else:
         published = fit_published(X_fit, y_fit)
         with torch.no_grad():
-            torch_row = per_row_us(lambda x: published.predict_proba(x.reshape(1, -1)), as_numpy)
+            torch_row = per_call_us(lambda x: published.predict_proba(x.reshape(1, -1)), as_numpy)
         print(line(f"published torch model ({published.fit_seconds:.0f} s fit)", *torch_row, ref))
 
     if importlib.util.find_spec("interpret") is None:
@@ -223,7 +208,7 @@ def main() -> int:
         from interpret.glassbox import ExplainableBoostingClassifier
 
         ebm = ExplainableBoostingClassifier(random_state=0).fit(X_fit, y_fit)
-        ebm_row = per_row_us(lambda x: ebm.predict_proba(x.reshape(1, -1)), as_numpy)
+        ebm_row = per_call_us(lambda x: ebm.predict_proba(x.reshape(1, -1)), as_numpy)
         print(line("interpret ExplainableBoostingClassifier", *ebm_row, ref))
 
     print()

@@ -56,6 +56,7 @@ import embedsum
 from embedsum import EmbeddingSumClassifier
 from embedsum.scoring import decision_values_reference, sigmoid
 from mirad_data import make_mirad_like
+from timing import per_call_us
 
 BATCH_ROWS = 1_000_000
 BATCH_FIT_ROWS = 100_000
@@ -63,7 +64,6 @@ BATCH_REPEATS = 5
 BATCH_TARGET_S = 0.13
 ROW_DATA = 20_000
 N_TIMED = 1_000
-PASSES = 7
 ROW_TARGET_US = 20.0
 LOAD_TARGET_MS = 2.0
 FRESH_RUNS = 7
@@ -132,19 +132,6 @@ def batch_section() -> bool:
     return ok
 
 
-def per_row_us(score, rows) -> tuple[float, float]:
-    """Median and best, over PASSES passes, of the microseconds per call of score(row)."""
-    for row in rows[:50]:  # warm-up
-        score(row)
-    passes = []
-    for _ in range(PASSES):
-        start = time.perf_counter_ns()
-        for row in rows:
-            score(row)
-        passes.append((time.perf_counter_ns() - start) / len(rows) / 1e3)
-    return statistics.median(passes), min(passes)
-
-
 def row_section(work: Path) -> tuple[bool, Path]:
     X, y = make_mirad_like(ROW_DATA)
     rng = np.random.default_rng(0)
@@ -159,11 +146,11 @@ def row_section(work: Path) -> tuple[bool, Path]:
     exact = all(np.array_equal(model.predict_proba(r.reshape(1, -1)).view(np.uint64),
                                batch_p[i : i + 1].view(np.uint64)) for i, r in enumerate(as_numpy))
     measured = {
-        "embedsum predict_proba(x.reshape(1, -1))": per_row_us(
+        "embedsum predict_proba(x.reshape(1, -1))": per_call_us(
             lambda x: model.predict_proba(x.reshape(1, -1)), as_numpy),
-        "embedsum decision_function(x.reshape(1, -1))": per_row_us(
+        "embedsum decision_function(x.reshape(1, -1))": per_call_us(
             lambda x: model.decision_function(x.reshape(1, -1)), as_numpy),
-        "embedsum predict(x.reshape(1, -1))": per_row_us(lambda x: model.predict(x.reshape(1, -1)), as_numpy),
+        "embedsum predict(x.reshape(1, -1))": per_call_us(lambda x: model.predict(x.reshape(1, -1)), as_numpy),
     }
     try:
         import torch
@@ -173,7 +160,7 @@ def row_section(work: Path) -> tuple[bool, Path]:
     else:
         published = fit_published(X_fit, y_fit)
         with torch.no_grad():
-            measured["published torch model, predict_proba"] = per_row_us(
+            measured["published torch model, predict_proba"] = per_call_us(
                 lambda x: published.predict_proba(x.reshape(1, -1)), as_numpy)
     if importlib.util.find_spec("interpret") is None:
         measured["interpret EBM"] = None
@@ -181,15 +168,15 @@ def row_section(work: Path) -> tuple[bool, Path]:
         from interpret.glassbox import ExplainableBoostingClassifier
 
         ebm = ExplainableBoostingClassifier(interactions=0, random_state=0).fit(X_fit, y_fit)
-        measured["interpret EBM (interactions=0), predict_proba"] = per_row_us(
+        measured["interpret EBM (interactions=0), predict_proba"] = per_call_us(
             lambda x: ebm.predict_proba(x.reshape(1, -1)), as_numpy[:200])
-    ours = measured["embedsum predict_proba(x.reshape(1, -1))"][0]
+    ours = measured["embedsum predict_proba(x.reshape(1, -1))"][1]  # the median
     print(f"{'':<50} {'median us':>10} {'best us':>10} {'vs embedsum':>12}")
     for name, result in measured.items():
         if result is None:
             print(f"{name:<50} not installed")
             continue
-        median, best = result
+        best, median = result
         print(f"{name:<50} {median:>10.2f} {best:>10.2f} {median / ours:>11.1f}x")
     ok = exact and ours <= ROW_TARGET_US
     print(f"one-row predict_proba equals the batch bit for bit on every row: {exact}")

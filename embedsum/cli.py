@@ -31,12 +31,15 @@ def build_parser() -> argparse.ArgumentParser:
     fit.add_argument("data", help="CSV file with a header; empty cells and NA are missing values")
     fit.add_argument("--target", required=True, help="name of the label column")
     fit.add_argument("-o", "--output", required=True, help="where to write the model (JSON)")
-    fit.add_argument("--max-bins", type=int, default=20)
-    fit.add_argument("--step-loss-weight", type=float, default=0.01)
+    fit.add_argument("--max-bins", type=int, default=None, help="default 20; 64 with --step-loss-weight auto")
+    fit.add_argument("--step-loss-weight", type=_weight_or_auto, default=0.01,
+                     help="a number (default 0.01, as published) or 'auto' (recommended): chosen by "
+                          "cross-validation (EmbeddingSumClassifierCV)")
+    fit.add_argument("--cv", type=int, default=5, help="folds of --step-loss-weight auto (default 5)")
     fit.add_argument("--embedding-sum-loss-weight", type=float, default=0.01)
     fit.add_argument("--l2", type=float, default=0.0)
     fit.add_argument("--max-iter", type=int, default=1000)
-    fit.add_argument("--tol", type=float, default=1e-6)
+    fit.add_argument("--tol", type=float, default=None, help="default 1e-6; 1e-4 with --step-loss-weight auto")
     fit.add_argument("--quiet", action="store_true", help="no progress lines")
 
     predict = commands.add_parser("predict", help="score a CSV file, streaming it in chunks")
@@ -62,25 +65,44 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _weight_or_auto(text: str):
+    if text == "auto":
+        return text
+    try:
+        return float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number or 'auto', got {text!r}") from None
+
+
 def _fit(args, out) -> None:
     from .csvio import read_training_csv
-    from .estimator import EmbeddingSumClassifier
     from .persistence import save
 
     X, y, names = read_training_csv(args.data, args.target)
-    model = EmbeddingSumClassifier(
-        max_bins=args.max_bins,
-        step_loss_weight=args.step_loss_weight,
-        embedding_sum_loss_weight=args.embedding_sum_loss_weight,
-        l2=args.l2,
-        max_iter=args.max_iter,
-        tol=args.tol,
-        verbose=0 if args.quiet else 1,
-    )
+    common = dict(embedding_sum_loss_weight=args.embedding_sum_loss_weight, l2=args.l2, max_iter=args.max_iter)
+    if args.step_loss_weight == "auto":
+        from .cross_validation import EmbeddingSumClassifierCV
+
+        # Its own defaults for bins and tol where none are given; quiet: it fits cv x 8 models.
+        tuned = {k: v for k, v in (("max_bins", args.max_bins), ("tol", args.tol)) if v is not None}
+        model = EmbeddingSumClassifierCV(cv=args.cv, **tuned, **common)
+    else:
+        from .estimator import EmbeddingSumClassifier
+
+        model = EmbeddingSumClassifier(
+            max_bins=20 if args.max_bins is None else args.max_bins,
+            step_loss_weight=args.step_loss_weight,
+            tol=1e-6 if args.tol is None else args.tol,
+            verbose=0 if args.quiet else 1,
+            **common,
+        )
     model.fit(_NamedColumns(X, names), y)
     save(model, args.output)
     if not args.quiet:
-        print(f"fitted {X.shape[0]} rows x {X.shape[1]} features in {model.n_iter_} iterations; "
+        chosen = ""
+        if hasattr(model, "step_loss_weight_"):
+            chosen = f"; step_loss_weight {model.step_loss_weight_:.4g} chosen by {args.cv}-fold cross-validation"
+        print(f"fitted {X.shape[0]} rows x {X.shape[1]} features in {model.n_iter_} iterations{chosen}; "
               f"wrote {args.output}", file=out)
 
 

@@ -50,6 +50,27 @@ def test_fit_writes_a_model_and_prints_progress(workdir):
     assert np.array_equal(model.decision_function(X_missing), direct.decision_function(X_missing))
 
 
+def test_fit_with_auto_step_loss_weight_is_the_cross_validated_model(workdir, tmp_path):
+    tmp, X, y, names, holes, _ = workdir
+    out = run("fit", str(tmp / "train.csv"), "--target", "diagnosis", "-o", str(tmp_path / "auto.json"),
+              "--step-loss-weight", "auto", "--cv", "3")
+    assert out.returncode == 0, out.stderr
+    assert "chosen by 3-fold cross-validation; wrote" in out.stdout
+    model = embedsum.load(tmp_path / "auto.json")
+    X_missing = np.where(holes, np.nan, X)
+    direct = embedsum.EmbeddingSumClassifierCV(cv=3).fit(X_missing, y)
+    assert model.step_loss_weight == direct.step_loss_weight_
+    assert np.array_equal(model.decision_function(X_missing), direct.decision_function(X_missing))
+
+
+def test_fit_refuses_a_step_loss_weight_that_is_neither_a_number_nor_auto(workdir, tmp_path):
+    tmp = workdir[0]
+    out = run("fit", str(tmp / "train.csv"), "--target", "diagnosis", "-o", str(tmp_path / "m.json"),
+              "--step-loss-weight", "strong")
+    assert out.returncode == 2
+    assert "expected a number or 'auto', got 'strong'" in out.stderr
+
+
 def test_predict_streams_and_matches_the_library(workdir):
     tmp, X, y, names, holes, _ = workdir
     out = run("predict", str(tmp / "model.json"), str(tmp / "train.csv"), "-o", str(tmp / "pred.csv"),

@@ -283,8 +283,13 @@ def test_feature_grouping_does_not_change_loss_or_gradient(p, max_cells):
     regs = builtin_regularizers(p["weights"])
     one_by_one = EmbeddingSumObjective(p["codes"], p["y"], p["w"], p["layout"], regs, max_cells=1)
     grouped = EmbeddingSumObjective(p["codes"], p["y"], p["w"], p["layout"], regs, max_cells=max_cells)
-    loss1, grad1 = one_by_one.loss_gradient(p["coef"])
-    loss2, grad2 = grouped.loss_gradient(p["coef"])
+    assert_same_evaluation(one_by_one, grouped, p)
+
+
+def assert_same_evaluation(reference, other, p):
+    """Loss, gradient, decision values and components equal up to the summation order."""
+    loss1, grad1 = reference.loss_gradient(p["coef"])
+    loss2, grad2 = other.loss_gradient(p["coef"])
     # Only the summation order differs: a few ulps of the summed magnitudes.
     n = len(p["y"])
     z_max = np.abs(p["coef"]).max() * (p["layout"].n_features + 1)
@@ -292,11 +297,11 @@ def test_feature_grouping_does_not_change_loss_or_gradient(p, max_cells):
     grad_atol = 1e-12 * (1.0 + p["w"].sum() / n)
     np.testing.assert_allclose(loss2, loss1, rtol=1e-12, atol=loss_atol)
     np.testing.assert_allclose(grad2, grad1, rtol=1e-12, atol=grad_atol)
-    np.testing.assert_allclose(grouped.decision(p["coef"]), one_by_one.decision(p["coef"]),
+    np.testing.assert_allclose(other.decision(p["coef"]), reference.decision(p["coef"]),
                                rtol=1e-12, atol=1e-12 * (1 + z_max))
-    assert grouped.last_components.keys() == one_by_one.last_components.keys()
-    for name in one_by_one.last_components:
-        np.testing.assert_allclose(grouped.last_components[name], one_by_one.last_components[name],
+    assert other.last_components.keys() == reference.last_components.keys()
+    for name in reference.last_components:
+        np.testing.assert_allclose(other.last_components[name], reference.last_components[name],
                                    rtol=1e-12, atol=loss_atol)
 
 
@@ -337,18 +342,7 @@ def test_chunked_evaluation_equals_the_all_rows_evaluation(p, chunk_rows, n_thre
     assert whole._one_call  # the reference is the all-rows path
     parts = chunked(p, regs, chunk_rows, n_threads, max_cells)
     assert not parts._one_call
-    loss1, grad1 = whole.loss_gradient(p["coef"])
-    loss2, grad2 = parts.loss_gradient(p["coef"])
-    n = len(p["y"])
-    z_max = np.abs(p["coef"]).max() * (p["layout"].n_features + 1)
-    loss_atol = 1e-12 * (1.0 + p["w"].sum() / n * (1.0 + z_max))
-    grad_atol = 1e-12 * (1.0 + p["w"].sum() / n)
-    np.testing.assert_allclose(loss2, loss1, rtol=1e-12, atol=loss_atol)
-    np.testing.assert_allclose(grad2, grad1, rtol=1e-12, atol=grad_atol)
-    np.testing.assert_allclose(parts.last_components["classification"], whole.last_components["classification"],
-                               rtol=1e-12, atol=loss_atol)
-    np.testing.assert_allclose(parts.decision(p["coef"]), whole.decision(p["coef"]), rtol=1e-12,
-                               atol=1e-12 * (1 + z_max))
+    assert_same_evaluation(whole, parts, p)
 
 
 @given(problems(max_rows=80), st.sampled_from([1, 2, 5]))
