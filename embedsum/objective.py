@@ -230,9 +230,11 @@ class EmbeddingSumObjective:
                     m = b - a
                     t_, e_, c_, d_ = t[:m], e[:m], c[:m], d[:m]
                     joint = self._joint[:, a:b]
-                    np.take(grids[0], joint[0], out=t_)  # grids[0] holds the intercept too
+                    # mode="clip": the codes are in range, and the default "raise" copies
+                    # through a buffer when given out= (7x slower on uint16 codes).
+                    np.take(grids[0], joint[0], out=t_, mode="clip")  # grids[0] holds the intercept too
                     for grid, codes in zip(grids[1:], joint[1:]):
-                        np.take(grid, codes, out=e_)
+                        np.take(grid, codes, out=e_, mode="clip")
                         t_ += e_
                     sign = self._sign[a:b]
                     t_ *= sign  # t = s z: the loss is softplus(t), its derivative s sigmoid(t)
