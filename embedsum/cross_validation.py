@@ -343,8 +343,8 @@ class EmbeddingSumClassifierCV(EmbeddingSumClassifier):
         final = self._candidate_estimator(step_loss_weight, l2)
         if self.average_folds:
             converged = bool(path["converged"][best].all())
-            objective = EmbeddingSumObjective(codes, y01, sw, layout, final._all_regularizers())
-            loss, _ = objective.loss_gradient(coef)
+            with EmbeddingSumObjective(codes, y01, sw, layout, final._all_regularizers()) as objective:
+                loss, _ = objective.loss_gradient(coef)
             history = {"loss": np.array([loss])}
             history.update({k: np.array([v]) for k, v in objective.last_components.items()})
         else:

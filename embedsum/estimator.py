@@ -218,17 +218,16 @@ class EmbeddingSumClassifier(ParamsMixin):
         from .objective import EmbeddingSumObjective  # here: predicting never needs these
         from .solver import minimize_lbfgs  # imports scipy
 
-        objective = EmbeddingSumObjective(codes, y01, sw, layout, self._all_regularizers())
-
         # The curvature of a bin's score grows with the share of rows in it, the intercept's
         # with all rows: precondition by sqrt(weight), floored where the regularisers rather
         # than the data set the curvature, relative to the heaviest bin.
         weights = layout.bin_weights.copy()
         weights[-1] = 1.0
         scale = np.sqrt(np.maximum(weights, _SCALE_FLOOR) / weights[:-1].max())
-        result = minimize_lbfgs(
-            objective, x0, max_iter=self.max_iter, tol=self.tol, scale=scale, verbose=self.verbose
-        )
+        with EmbeddingSumObjective(codes, y01, sw, layout, self._all_regularizers()) as objective:
+            result = minimize_lbfgs(
+                objective, x0, max_iter=self.max_iter, tol=self.tol, scale=scale, verbose=self.verbose
+            )
         if warn and not result.converged:
             warnings.warn(
                 f"L-BFGS-B did not converge in {result.n_iter} iterations ({result.message}). "

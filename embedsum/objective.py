@@ -11,6 +11,8 @@ exactly as published; with ``w = 1`` it is the plain mean log-loss.
 
 from __future__ import annotations
 
+import weakref
+
 import numpy as np
 
 from .layout import ParameterLayout
@@ -162,6 +164,7 @@ class EmbeddingSumObjective:
             self._w_over_n = float(w[0]) / self.n_samples if uniform else w / self.n_samples
         self.regularizers = list(regularizers)
         self.last_components: dict[str, float] = {}
+        self._pool = None
 
     def _grids(self, coef: np.ndarray) -> list:
         """Per group, the flattened grid of summed scores of its features."""
@@ -270,19 +273,21 @@ class EmbeddingSumObjective:
         n, size = self.n_samples, self.chunk_rows
         chunks = [(a, min(a + size, n)) for a in range(0, n, size)]
         # Fixed blocks of chunks, each summed in order by one thread, then the blocks in
-        # order: the result does not depend on the number of threads.
-        blocks = list(enumerate(chunks[k:k + _CHUNKS_PER_BLOCK] for k in range(0, len(chunks), _CHUNKS_PER_BLOCK)))
+        # order: the result does not depend on the number of threads. Few chunks: a block
+        # each, so that the threads share them.
+        per_block = _CHUNKS_PER_BLOCK if len(chunks) >= 2 * _CHUNKS_PER_BLOCK else 1
+        blocks = list(enumerate(chunks[k:k + per_block] for k in range(0, len(chunks), per_block)))
         out: list = [None] * len(blocks)
         n_threads = min(self.n_threads, len(blocks))
         if n_threads == 1:
             self._block_terms(grids, blocks, out)
         else:
-            from concurrent.futures import ThreadPoolExecutor  # imported only when a pool is used
-
-            with ThreadPoolExecutor(n_threads) as pool:
-                # Interleaved blocks: equal shares for every thread.
-                futures = [pool.submit(self._block_terms, grids, blocks[k::n_threads], out)
-                           for k in range(n_threads)]
+            pool = self._thread_pool(n_threads - 1)
+            # Interleaved blocks: equal shares; this thread takes the first share.
+            futures = [pool.submit(self._block_terms, grids, blocks[k::n_threads], out) for k in range(1, n_threads)]
+            try:
+                self._block_terms(grids, blocks[0::n_threads], out)
+            finally:
                 for future in futures:
                     future.result()
         loss = intercept = 0.0
@@ -296,6 +301,28 @@ class EmbeddingSumObjective:
         grad[-1] = intercept * scale
         self._margins(np.concatenate(hists) * scale, grad)
         return loss * scale
+
+    def _thread_pool(self, workers: int):
+        # One pool for all the evaluations of a fit (starting threads at every call costs
+        # as much as the work at 10^5 rows); close() ends it, or garbage collection does.
+        if self._pool is None:
+            from concurrent.futures import ThreadPoolExecutor  # imported only when a pool is used
+
+            self._pool = ThreadPoolExecutor(workers)
+            weakref.finalize(self, self._pool.shutdown, wait=False)
+        return self._pool
+
+    def close(self) -> None:
+        """End the threads this objective started (if any); it stays usable."""
+        if self._pool is not None:
+            self._pool.shutdown(wait=True)
+            self._pool = None
+
+    def __enter__(self) -> "EmbeddingSumObjective":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
 
     def loss_gradient(self, coef: np.ndarray) -> tuple[float, np.ndarray]:
         """Return ``(objective value, gradient)`` at ``coef``."""

@@ -413,3 +413,43 @@ def test_chunked_path_refuses_targets_other_than_0_and_1():
     layout = ParameterLayout([3])
     with pytest.raises(ValueError, match="0 and 1"):
         EmbeddingSumObjective(np.array([[0], [1]]), np.array([0.0, 0.5]), np.ones(2), layout, chunk_rows=1)
+
+
+def _threaded_problem(n=3000, d=4, seed=3):
+    rng = np.random.default_rng(seed)
+    layout = ParameterLayout([6] * d, bin_weights=[np.full(6, 1 / 6)] * d)
+    codes = rng.integers(0, 6, size=(n, d)).astype(np.uint8)
+    y = (rng.random(n) < 0.3).astype(float)
+    return codes, y, layout, rng.normal(size=layout.n_params)
+
+
+def test_one_thread_pool_serves_every_evaluation_and_close_ends_it():
+    import threading
+
+    codes, y, layout, coef = _threaded_problem()
+    before = threading.active_count()
+    with EmbeddingSumObjective(codes, y, np.ones(len(y)), layout, chunk_rows=500, n_threads=2) as objective:
+        first = objective.loss_gradient(coef)
+        pool = objective._pool
+        assert pool is not None  # 6 chunks, 6 blocks: the second thread worked
+        second = objective.loss_gradient(coef)
+        assert objective._pool is pool  # not a new pool per evaluation
+    assert objective._pool is None
+    assert threading.active_count() == before
+    assert first[0] == second[0] and np.array_equal(first[1], second[1])
+    # after close it still evaluates (a new pool), and gives the same bits
+    again = objective.loss_gradient(coef)
+    objective.close()
+    assert again[0] == first[0] and np.array_equal(again[1], first[1])
+
+
+def test_few_chunks_are_shared_among_threads_without_changing_a_bit():
+    # Fewer than 16 chunks: one block each, so two threads share them; any thread count
+    # adds the blocks in the same order.
+    codes, y, layout, coef = _threaded_problem(n=2500)
+    results = []
+    for n_threads in (1, 2, 3):
+        with EmbeddingSumObjective(codes, y, np.ones(len(y)), layout, chunk_rows=1000, n_threads=n_threads) as o:
+            results.append(o.loss_gradient(coef))
+    for loss, grad in results[1:]:
+        assert loss == results[0][0] and np.array_equal(grad, results[0][1])
