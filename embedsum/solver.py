@@ -103,7 +103,7 @@ def minimize_lbfgs(objective, x0: np.ndarray, *, max_iter: int, tol: float, scal
             jac=True,
             method="L-BFGS-B",
             callback=record,
-            options={"maxiter": max_iter, "gtol": tol, "ftol": 64 * np.finfo(float).eps, "maxls": 50, "maxcor": 30},
+            options={"maxiter": max_iter, "gtol": tol, "ftol": 64 * np.finfo(float).eps, "maxls": 50},
         )
     return SolverResult(
         coef=np.asarray(result.x, dtype=np.float64) / scale,
