@@ -41,8 +41,7 @@ import numpy as np
 
 import embedsum
 from embedsum import EmbeddingSumClassifier, export
-from mirad_data import make_mirad_like
-from timing import per_call_us
+from timing import one_row_workload, per_call_us
 
 N_ROWS = 20_000
 N_TIMED = 1_000
@@ -149,11 +148,7 @@ def c_results(model, rows: np.ndarray, work: Path):
 def main() -> int:
     print(f"embedsum {embedsum.__version__}, numpy {np.__version__}, Python {platform.python_version()}, "
           f"{platform.machine()}, {os.cpu_count()} cores, load average {os.getloadavg()[0]:.2f}")
-    X, y = make_mirad_like(N_ROWS)
-    rng = np.random.default_rng(0)
-    X_fit, y_fit = X[:-N_TIMED], y[:-N_TIMED]
-    rows = X[-N_TIMED:].copy()
-    rows[rng.random(rows.shape) < 0.05] = np.nan
+    X_fit, y_fit, rows = one_row_workload(N_ROWS, N_TIMED)
     model = EmbeddingSumClassifier().fit(X_fit, y_fit)
     n_bins = [len(s) for s in model.bin_scores_]
     print(f"model: {model.n_features_in_} features, {min(n_bins)}-{max(n_bins)} bins per feature "

@@ -56,7 +56,7 @@ import embedsum
 from embedsum import EmbeddingSumClassifier
 from embedsum.scoring import decision_values_reference, sigmoid
 from mirad_data import make_mirad_like
-from timing import per_call_us
+from timing import one_row_workload, per_call_us
 
 BATCH_ROWS = 1_000_000
 BATCH_FIT_ROWS = 100_000
@@ -133,14 +133,10 @@ def batch_section() -> bool:
 
 
 def row_section(work: Path) -> tuple[bool, Path]:
-    X, y = make_mirad_like(ROW_DATA)
-    rng = np.random.default_rng(0)
-    X_fit, y_fit = X[:-N_TIMED], y[:-N_TIMED]
-    rows = X[-N_TIMED:].copy()
-    rows[rng.random(rows.shape) < 0.05] = np.nan
+    X_fit, y_fit, rows = one_row_workload(ROW_DATA, N_TIMED)
     model = EmbeddingSumClassifier().fit(X_fit, y_fit)
     as_numpy = list(rows)
-    print(f"(b) one row through the public API: model fitted on {len(X_fit):,} rows x {X.shape[1]} features; "
+    print(f"(b) one row through the public API: model fitted on {len(X_fit):,} rows x {X_fit.shape[1]} features; "
           f"{N_TIMED} rows (5 % NaN) scored one at a time")
     batch_p = model.predict_proba(rows)
     exact = all(np.array_equal(model.predict_proba(r.reshape(1, -1)).view(np.uint64),
