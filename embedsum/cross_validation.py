@@ -330,9 +330,13 @@ class EmbeddingSumClassifierCV(EmbeddingSumClassifier):
         paths = [[(s, l2) for s in steps] for l2 in l2s]
 
         def solve(candidate, codes_, y_, sw_, layout_, x0):
-            return self._candidate_estimator(*candidate)._solve(codes_, y_, sw_, layout_, x0, warn=False)
+            return self._candidate_estimator(*candidate)._solve(codes_, y_, sw_, layout_, x0, warn=False,
+                                                                limit_blas_threads=False)
 
-        path = regularization_path(solve, held_out_log_loss, codes, y01, sw, layout, folds, paths)
+        from .solver import one_blas_thread
+
+        with one_blas_thread():  # once for all the solves: setting it costs more than a small solve
+            path = regularization_path(solve, held_out_log_loss, codes, y01, sw, layout, folds, paths)
         candidates = [c for p in paths for c in p]
         mean = path["scores"].mean(axis=1)
         best = int(np.argmin(mean))  # the first of equals: the strongest regularisation
@@ -348,7 +352,8 @@ class EmbeddingSumClassifierCV(EmbeddingSumClassifier):
             history = {"loss": np.array([loss])}
             history.update({k: np.array([v]) for k, v in objective.last_components.items()})
         else:
-            result = final._solve(codes, y01, sw, layout, coef, warn=False)
+            with one_blas_thread():
+                result = final._solve(codes, y01, sw, layout, coef, warn=False, limit_blas_threads=False)
             coef, converged, history = result.coef, result.converged, result.history
             n_iter += result.n_iter
         if not converged:

@@ -196,7 +196,8 @@ class EmbeddingSumClassifier(ParamsMixin):
             *(self.regularizers or ()),
         ]
 
-    def _solve(self, codes, y01, sw, layout: ParameterLayout, x0=None, *, warn: bool = True):
+    def _solve(self, codes, y01, sw, layout: ParameterLayout, x0=None, *, warn: bool = True,
+               limit_blas_threads: bool = True):
         """Minimise the objective on binned rows from ``x0`` and return the solver's result.
 
         Without ``x0``, the start is zero scores and the intercept at the weighted
@@ -210,7 +211,8 @@ class EmbeddingSumClassifier(ParamsMixin):
             y_sub, sw_sub = y01[::step], sw[::step]
             positive_weight = float(np.sum(sw_sub * y_sub))
             if 0 < positive_weight < float(np.sum(sw_sub)):  # both classes are in the subsample
-                x0 = self._solve(codes[::step], y_sub, sw_sub, layout, warn=False).coef
+                x0 = self._solve(codes[::step], y_sub, sw_sub, layout, warn=False,
+                                 limit_blas_threads=limit_blas_threads).coef
         if x0 is None:
             x0 = np.zeros(layout.n_params)
             positive_weight = float(np.sum(sw * y01))
@@ -226,7 +228,8 @@ class EmbeddingSumClassifier(ParamsMixin):
         scale = np.sqrt(np.maximum(weights, _SCALE_FLOOR) / weights[:-1].max())
         with EmbeddingSumObjective(codes, y01, sw, layout, self._all_regularizers()) as objective:
             result = minimize_lbfgs(
-                objective, x0, max_iter=self.max_iter, tol=self.tol, scale=scale, verbose=self.verbose
+                objective, x0, max_iter=self.max_iter, tol=self.tol, scale=scale, verbose=self.verbose,
+                limit_blas_threads=limit_blas_threads,
             )
         if warn and not result.converged:
             warnings.warn(

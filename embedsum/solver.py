@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-__all__ = ["SolverResult", "minimize_lbfgs"]
+__all__ = ["SolverResult", "minimize_lbfgs", "one_blas_thread"]
 
 
 @dataclass
@@ -31,7 +31,14 @@ class SolverResult:
     history: dict = field(default_factory=dict)
 
 
-def _one_blas_thread():
+def one_blas_thread():
+    """A context in which OpenBLAS runs on one thread (when threadpoolctl is importable).
+
+    Example
+    -------
+    >>> with one_blas_thread():
+    ...     pass
+    """
     # L-BFGS-B makes only tiny BLAS calls; OpenBLAS's extra threads just spin and take
     # the cores from the numpy work around them (2-3x slower fits on a loaded 2-core
     # machine). threadpoolctl is optional: without it, nothing changes.
@@ -43,7 +50,7 @@ def _one_blas_thread():
 
 
 def minimize_lbfgs(objective, x0: np.ndarray, *, max_iter: int, tol: float, scale=None, verbose: int = 0,
-                   print_every: int = 10) -> SolverResult:
+                   print_every: int = 10, limit_blas_threads: bool = True) -> SolverResult:
     """Minimise ``objective.loss_gradient`` from ``x0`` with L-BFGS-B.
 
     ``scale`` (positive, the shape of x0) preconditions the problem: L-BFGS-B works
@@ -51,7 +58,8 @@ def minimize_lbfgs(objective, x0: np.ndarray, *, max_iter: int, tol: float, scal
     roughly proportional to ``scale**2``. With ``scale <= 1`` the stopping rule
     ``max |gradient in u| <= tol`` implies ``max |gradient in x| <= tol``.
     The history holds the total loss and each component at the start and after
-    every iteration (``n_iter + 1`` entries).
+    every iteration (``n_iter + 1`` entries). BLAS runs on one thread meanwhile (see
+    :func:`one_blas_thread`) unless ``limit_blas_threads`` is False.
 
     Example
     -------
@@ -96,7 +104,9 @@ def minimize_lbfgs(objective, x0: np.ndarray, *, max_iter: int, tol: float, scal
 
     u0 = x0 * scale
     record(u0)
-    with _one_blas_thread():
+    # Setting the limit costs ~1.5 ms (threadpoolctl scans the loaded libraries): a caller
+    # that solves many small problems sets it once around them all and passes False.
+    with one_blas_thread() if limit_blas_threads else contextlib.nullcontext():
         result = minimize(
             fun,
             u0,

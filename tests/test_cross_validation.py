@@ -284,3 +284,24 @@ def test_plots_and_attributions_work(fitted, data, matplotlib):
     assert figure is not None
     phi = attributions(fitted, X[:4], baseline="expected")
     assert phi.shape == (4, 3) and np.all(np.isfinite(phi))
+
+
+def test_blas_thread_limit_is_set_once_around_the_path_and_once_for_the_refit(data, monkeypatch):
+    import contextlib
+
+    import embedsum.solver
+
+    entries = []
+
+    @contextlib.contextmanager
+    def counting():
+        entries.append(1)
+        yield
+
+    monkeypatch.setattr(embedsum.solver, "one_blas_thread", counting)
+    model = EmbeddingSumClassifierCV(**SMALL).fit(*data)
+    assert len(entries) == 2  # not once per solve: each costs ~1.5 ms with threadpoolctl
+    assert model.cv_results_["n_iter"].size == 4 * 3
+    entries.clear()
+    EmbeddingSumClassifier(max_bins=8).fit(*data)
+    assert len(entries) == 1  # a plain fit still limits BLAS itself
