@@ -87,6 +87,11 @@ def data_sets():
     yield f"credit_data ({X.shape[0]} x {X.shape[1]}, positive = bad, {np.isnan(X).any(axis=1).sum()} rows with NaN)", X, y
 
 
+def split(X, y):
+    """(X_train, X_test, y_train, y_test): the fixed stratified 70/30 split of every data set."""
+    return train_test_split(X, y, test_size=0.3, stratify=y, random_state=SEED)
+
+
 def kbins_logreg_cv():
     """scikit-learn's peer: quantile one-hot bins (NaN imputed, plus indicators) + LogisticRegressionCV."""
     bins = make_pipeline(SimpleImputer(strategy="median"),
@@ -118,7 +123,7 @@ def warm_up() -> None:
 
 def run(name: str, X, y) -> dict:
     """Fit every model on one data set, print its table, return the target checks."""
-    X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=0.3, stratify=y, random_state=SEED)
+    X_train, X_test, y_train, y_test = split(X, y)
     print(f"\n=== {name}: train {len(y_train):,} rows, test {len(y_test):,} rows, "
           f"positive rate {y_train.mean():.3f}")
 
