@@ -305,3 +305,21 @@ def test_blas_thread_limit_is_set_once_around_the_path_and_once_for_the_refit(da
     entries.clear()
     EmbeddingSumClassifier(max_bins=8).fit(*data)
     assert len(entries) == 1  # a plain fit still limits BLAS itself
+
+
+def test_every_scoring_path_gives_the_reference_bits(fitted):
+    # The CV model scores through the same fast paths as the base class (design.md section 3).
+    from embedsum.scoring import decision_values_reference
+
+    rng = np.random.default_rng(5)
+    X = rng.normal(size=(3000, fitted.n_features_in_)) * 2
+    X[rng.random(X.shape) < 0.05] = np.nan
+    X[::97, 0] = np.inf
+    X[1::97, 2] = -np.inf
+    X[2::13, 1] = fitted.cuts_[1][len(fitted.cuts_[1]) // 2]  # values on a cut
+    reference = decision_values_reference(X, fitted.cuts_, fitted.bin_scores_, fitted.intercept_)
+    bits = reference.view(np.uint64)
+    assert np.array_equal(fitted.decision_function(X).view(np.uint64), bits)  # chunked kernel
+    assert np.array_equal(fitted.decision_function(X[:200]).view(np.uint64), bits[:200])  # plain loop
+    for i in range(0, 3000, 311):  # few-rows path
+        assert fitted.decision_function(X[i:i + 1]).view(np.uint64)[0] == bits[i]
