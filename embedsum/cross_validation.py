@@ -28,7 +28,7 @@ import warnings
 import numpy as np
 
 from .digitizer import Digitizer
-from .estimator import EmbeddingSumClassifier, _check_number
+from .estimator import EmbeddingSumClassifier, _check_number, _weight_in_both_classes
 from .exceptions import ConvergenceWarning
 from .layout import ParameterLayout
 from .objective import EmbeddingSumObjective, log_loss_terms
@@ -310,8 +310,7 @@ class EmbeddingSumClassifierCV(EmbeddingSumClassifier):
         names, X, classes, y01, sw = self._fit_input(X, y, sample_weight)
         folds = self._folds(X, y, y01.astype(np.intp))
         for k, (train, test) in enumerate(folds):
-            train_positive = float(np.sum(sw[train] * y01[train]))
-            if train_positive == 0 or train_positive == sw[train].sum():
+            if not _weight_in_both_classes(y01[train], sw[train]):
                 raise ValueError(f"the training rows of fold {k} have positive sample_weight in one class only; "
                                  "use fewer folds, or stratified ones")
             if not np.any(sw[test] > 0):

@@ -51,6 +51,12 @@ def mirad_importances(bin_scores, bin_weights) -> np.ndarray:
     return np.array(out)
 
 
+def _weight_in_both_classes(y01: np.ndarray, sw: np.ndarray) -> bool:
+    """Whether rows of class 1 and rows of class 0 both carry positive sample weight."""
+    positive_weight = float(np.sum(sw * y01))
+    return 0 < positive_weight < float(np.sum(sw))
+
+
 def _check_number(name, value, *, low, integer=False, low_inclusive=True):
     kinds = (numbers.Integral,) if integer else (numbers.Real,)
     if isinstance(value, bool) or not isinstance(value, kinds) or not np.isfinite(value):
@@ -181,8 +187,7 @@ class EmbeddingSumClassifier(ParamsMixin):
             )
         sw = check_sample_weight(sample_weight, X.shape[0])
         y01 = encoded.astype(np.float64)
-        positive_weight = float(np.sum(sw * y01))
-        if positive_weight == 0 or positive_weight == sw.sum():
+        if not _weight_in_both_classes(y01, sw):
             raise ValueError(
                 "only one class has a positive sample_weight; a classifier needs weight on rows of two classes."
             )
@@ -209,8 +214,7 @@ class EmbeddingSumClassifier(ParamsMixin):
         step = int(round(len(y01) / _SUBSAMPLE_ROWS))
         if x0 is None and len(y01) >= _WARM_START_ROWS and step >= 2:
             y_sub, sw_sub = y01[::step], sw[::step]
-            positive_weight = float(np.sum(sw_sub * y_sub))
-            if 0 < positive_weight < float(np.sum(sw_sub)):  # both classes are in the subsample
+            if _weight_in_both_classes(y_sub, sw_sub):
                 x0 = self._solve(codes[::step], y_sub, sw_sub, layout, warn=False,
                                  limit_blas_threads=limit_blas_threads).coef
         if x0 is None:
