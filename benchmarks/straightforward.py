@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from embedsum import Digitizer, EmbeddingSumClassifier, ParameterLayout
-from embedsum.estimator import _SCALE_FLOOR
+from embedsum.model import _SCALE_FLOOR
 from embedsum.solver import minimize_lbfgs
 
 __all__ = ["StraightforwardObjective", "fit_straightforward"]

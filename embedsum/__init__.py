@@ -1,4 +1,4 @@
-"""embedsum: interpretable classifiers made of one step function per feature.
+"""embedsum: interpretable classifiers and regressors made of one step function per feature.
 
 Example
 -------
@@ -17,6 +17,7 @@ from .layout import ParameterLayout
 # Imported with the package, not on first use: a security tool imports embedsum to load a
 # model, and the first load would otherwise pay for importing json and the loader (~2 ms).
 from .persistence import from_json, load
+from .regressor import EmbeddingSumRegressor
 from .regularizers import L2, EmbeddingSumLoss, Regularizer, StepLoss
 
 __version__ = "0.1.0"
@@ -41,6 +42,7 @@ __all__ = [
     "Digitizer",
     "EmbeddingSumClassifier",
     "EmbeddingSumClassifierCV",
+    "EmbeddingSumRegressor",
     "ConvergenceWarning",
     "NotFittedError",
     "ParameterLayout",

@@ -28,7 +28,8 @@ import warnings
 import numpy as np
 
 from .digitizer import Digitizer
-from .estimator import EmbeddingSumClassifier, _check_number, _weight_in_both_classes
+from .estimator import EmbeddingSumClassifier, _weight_in_both_classes
+from .model import _check_number
 from .exceptions import ConvergenceWarning
 from .layout import ParameterLayout
 from .objective import EmbeddingSumObjective, log_loss_terms

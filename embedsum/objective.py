@@ -1,12 +1,15 @@
-"""The training objective of an embedding-sum classifier and its gradient, fused.
+"""The training objective of an embedding-sum model and its gradient, fused.
 
 With ``z_i = coef[-1] + sum_j coef[offsets[j] + codes[i, j]]`` (layout: see
-:mod:`embedsum.layout`), the objective is the published one (MIRAD)::
+:mod:`embedsum.layout`), the binary objective (``loss="log"``) is the published one (MIRAD)::
 
     mean_i( w_i * (softplus(z_i) - y_i * z_i) )  +  sum of the regularisers
 
-The classification term is a mean over the n rows, not a division by ``sum(w)``,
-exactly as published; with ``w = 1`` it is the plain mean log-loss.
+The data term is a mean over the n rows, not a division by ``sum(w)``, exactly as
+published; with ``w = 1`` it is the plain mean log-loss. The same holds for the other
+losses: ``loss="softmax"`` (K classes, K values per bin, ``y_i`` the class index)
+has the data term ``mean_i( w_i * (logsumexp_k z_ik - z_i,y_i) )``, and
+``loss="squared"`` (regression) ``mean_i( w_i * (z_i - y_i)**2 / 2 )``.
 """
 
 from __future__ import annotations
@@ -18,7 +21,9 @@ import numpy as np
 from .layout import ParameterLayout
 from .threads import default_n_threads
 
-__all__ = ["EmbeddingSumObjective", "log_loss_terms"]
+__all__ = ["EmbeddingSumObjective", "log_loss_terms", "softmax_loss_terms", "LOSSES"]
+
+LOSSES = ("log", "softmax", "squared")
 
 
 def log_loss_terms(z: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -44,6 +49,30 @@ def log_loss_terms(z: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray
     sig /= e
     sig -= y
     return loss, sig
+
+
+def softmax_loss_terms(z: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per-row ``logsumexp(z_i) - z_i[y_i]`` and its derivative ``softmax(z_i) - onehot(y_i)``.
+
+    ``z`` has shape (n, K); ``y`` holds class indices. Stable for any finite z.
+
+    Example
+    -------
+    >>> import numpy as np
+    >>> loss, dz = softmax_loss_terms(np.zeros((1, 2)), np.array([1]))
+    >>> loss.round(6).tolist(), dz.tolist()
+    ([0.693147], [[0.5, -0.5]])
+    """
+    top = z.max(axis=1, keepdims=True)
+    e = z - top
+    with np.errstate(under="ignore"):
+        np.exp(e, out=e)
+    total = e.sum(axis=1, keepdims=True)
+    rows = np.arange(len(z))
+    loss = np.log(total[:, 0]) + top[:, 0] - z[rows, y]
+    e /= total
+    e[rows, y] -= 1.0
+    return loss, e
 
 
 def _feature_groups(n_bins, max_cells: int) -> list[list[int]]:
@@ -76,7 +105,8 @@ class EmbeddingSumObjective:
     codes : ndarray of shape (n_samples, n_features)
         Bin codes (from :class:`~embedsum.digitizer.Digitizer`).
     y : ndarray of shape (n_samples,)
-        Targets in {0, 1}.
+        Targets: 0 or 1 (``loss="log"``), class indices 0..K-1 (``"softmax"``), or
+        real numbers (``"squared"``).
     sample_weight : ndarray of shape (n_samples,)
     layout : ParameterLayout
     regularizers : sequence
@@ -88,6 +118,9 @@ class EmbeddingSumObjective:
         process may use; a problem of one block, 8 chunks, uses one thread).
     chunk_rows : int, optional
         Rows per chunk (default 2**15). Small problems are evaluated in one piece.
+    loss : {"log", "softmax", "squared"}, default="log"
+        The data term (see the module docstring); "softmax" needs
+        ``layout.n_outputs == K`` classes, the others one output.
 
     After each call, ``last_components`` maps "classification" and each
     regulariser's name to its (weighted) value at the coef just evaluated.
@@ -118,10 +151,22 @@ class EmbeddingSumObjective:
     """
 
     def __init__(self, codes, y, sample_weight, layout: ParameterLayout, regularizers=(),
-                 max_cells: int | None = None, n_threads: int | None = None, chunk_rows: int | None = None):
+                 max_cells: int | None = None, n_threads: int | None = None, chunk_rows: int | None = None,
+                 loss: str = "log"):
         codes = np.asarray(codes)
         self.n_samples, self.n_features = codes.shape
         self.layout = layout
+        if loss not in LOSSES:
+            raise ValueError(f"loss must be one of {LOSSES}, got {loss!r}")
+        if (layout.n_outputs > 1) != (loss == "softmax"):
+            raise ValueError(f"loss={loss!r} does not fit a layout of {layout.n_outputs} outputs per bin")
+        self.loss = loss
+        self.regularizers = list(regularizers)
+        self.last_components: dict[str, float] = {}
+        self._pool = None
+        if loss != "log":
+            self._init_general(codes, y, sample_weight, chunk_rows)
+            return
         if max_cells is None:
             # A grid larger than a fraction of the rows costs more to build than it saves.
             max_cells = int(np.clip(self.n_samples // 8, 1, 2**14))
@@ -162,9 +207,55 @@ class EmbeddingSumObjective:
             # Equal weights (the usual case) are one number, not an array of n.
             uniform = len(w) > 0 and bool(np.all(w == w[0]))
             self._w_over_n = float(w[0]) / self.n_samples if uniform else w / self.n_samples
-        self.regularizers = list(regularizers)
-        self.last_components: dict[str, float] = {}
-        self._pool = None
+
+    def _init_general(self, codes, y, sample_weight, chunk_rows) -> None:
+        # Softmax and squared error: one plain pass per feature over chunks of rows. The
+        # binary path above is tuned for speed; these keep to the simplest vectorised form.
+        self._rows = (codes.astype(np.intp) + self.layout.offsets[:-1]).T.copy()  # (d, n) bin rows
+        self.chunk_rows = 2**16 if chunk_rows is None else max(1, int(chunk_rows))
+        y = np.asarray(y)
+        if self.loss == "softmax":
+            K = self.layout.n_outputs
+            if y.size and (not np.all(y == np.round(y)) or y.min() < 0 or y.max() >= K):
+                raise ValueError(f"y must hold class indices 0..{K - 1} for loss='softmax'.")
+            self._y = y.astype(np.intp)
+        else:
+            self._y = y.astype(np.float64)
+        self._w_over_n = np.asarray(sample_weight, dtype=np.float64) / self.n_samples
+
+    def _general_decision(self, coef: np.ndarray, a: int, b: int) -> np.ndarray:
+        table = self.layout.table(coef)
+        z = np.empty((b - a, self.layout.n_outputs))
+        z[:] = self.layout.intercepts(coef)
+        for rows in self._rows[:, a:b]:
+            z += table[rows]
+        return z
+
+    def _general_terms(self, coef: np.ndarray, grad: np.ndarray) -> float:
+        """Data term of the softmax or squared loss; writes its gradient into ``grad``."""
+        K, n_rows = self.layout.n_outputs, self.layout.n_bin_rows
+        grad_table = np.zeros((n_rows, K))
+        grad_intercepts = np.zeros(K)
+        total = 0.0
+        for a in range(0, self.n_samples, self.chunk_rows):
+            b = min(a + self.chunk_rows, self.n_samples)
+            z = self._general_decision(coef, a, b)
+            w = self._w_over_n[a:b]
+            if self.loss == "softmax":
+                loss_rows, dz = softmax_loss_terms(z, self._y[a:b])
+            else:
+                dz = z - self._y[a:b, None]
+                loss_rows = 0.5 * (dz[:, 0] * dz[:, 0])
+            total += float(np.sum(loss_rows * w))
+            dz *= w[:, None]
+            grad_intercepts += dz.sum(axis=0)
+            for k in range(K):
+                column = np.ascontiguousarray(dz[:, k])
+                for rows in self._rows[:, a:b]:
+                    grad_table[:, k] += np.bincount(rows, weights=column, minlength=n_rows)
+        self.layout.table(grad)[:] = grad_table
+        self.layout.intercepts(grad)[:] = grad_intercepts
+        return total
 
     def _grids(self, coef: np.ndarray) -> list:
         """Per group, the flattened grid of summed scores of its features."""
@@ -178,8 +269,12 @@ class EmbeddingSumObjective:
         return grids
 
     def decision(self, coef: np.ndarray) -> np.ndarray:
-        """Decision value of every training row (summation order not guaranteed)."""
+        """Decision value of every training row (summation order not guaranteed);
+        shape (n,) with one output, (n, K) with K."""
         coef = np.asarray(coef, dtype=np.float64)
+        if self.loss != "log":
+            z = self._general_decision(coef, 0, self.n_samples)
+            return z[:, 0] if self.layout.n_outputs == 1 else z
         if self._one_call:
             flat = coef[:-1] if self._singletons else np.concatenate(self._grids(coef))
             return flat[self._index].sum(axis=1) + coef[-1]
@@ -328,7 +423,9 @@ class EmbeddingSumObjective:
         """Return ``(objective value, gradient)`` at ``coef``."""
         coef = np.asarray(coef, dtype=np.float64)
         grad = np.empty_like(coef)
-        if self._one_call:
+        if self.loss != "log":
+            classification = self._general_terms(coef, grad)
+        elif self._one_call:
             classification = self._one_call_terms(coef, grad)
         else:
             classification = self._chunked_terms(coef, grad)

@@ -3,9 +3,11 @@
 A regulariser is any object with a ``name`` and a method
 ``value_gradient(coef, layout) -> (float, ndarray)``, where ``coef`` and the gradient
 follow :mod:`embedsum.layout`'s Conventions and ``layout`` is a
-:class:`~embedsum.layout.ParameterLayout` (offsets, ``bin_weights``, neighbour pairs).
-The returned value is already multiplied by the regulariser's weight. Pass your own
-to ``EmbeddingSumClassifier(regularizers=[...])``; none of them touches the intercept.
+:class:`~embedsum.layout.ParameterLayout` (offsets, ``bin_weights``, neighbour pairs,
+``table(coef)`` for the (bins, K) view). The returned value is already multiplied by
+the regulariser's weight. Pass your own to ``EmbeddingSumClassifier(regularizers=[...])``;
+none of them touches the intercepts. With K outputs per bin (multiclass), each built-in
+regulariser is the sum over the K outputs of its one-output value.
 """
 
 from __future__ import annotations
@@ -68,11 +70,13 @@ class StepLoss(Regularizer):
         n_pairs = len(layout.step_left)
         if n_pairs == 0 or self.weight == 0:
             return 0.0, grad
-        diff = coef[layout.step_right] - coef[layout.step_left]
+        table, grad_table = layout.table(coef), layout.table(grad)
+        diff = table[layout.step_right] - table[layout.step_left]
         scaled = (2.0 * self.weight / n_pairs) * diff
-        grad[layout.step_right] += scaled
-        grad[layout.step_left] -= scaled
-        return self.weight * float(diff @ diff) / n_pairs, grad
+        # Each bin row is the left (or right) end of at most one pair: no repeated indices.
+        grad_table[layout.step_right] += scaled
+        grad_table[layout.step_left] -= scaled
+        return self.weight * float(np.sum(diff * diff)) / n_pairs, grad
 
 
 class EmbeddingSumLoss(Regularizer):
@@ -96,15 +100,15 @@ class EmbeddingSumLoss(Regularizer):
         grad = np.zeros_like(coef)
         if self.weight == 0:
             return 0.0, grad
-        u = layout.normalized_weights[:-1]
-        means = np.add.reduceat(u * coef[:-1], layout.offsets[:-1])
+        u = layout.normalized_weights[:-1, None]
+        means = np.add.reduceat(u * layout.table(coef), layout.offsets[:-1], axis=0)  # (d, K)
         d = layout.n_features
-        grad[:-1] = (2.0 * self.weight / d) * means[layout.feature_of[:-1]] * u
-        return self.weight * float(means @ means) / d, grad
+        layout.table(grad)[:] = (2.0 * self.weight / d) * means[layout.feature_of[:-1]] * u
+        return self.weight * float(np.sum(means * means)) / d, grad
 
 
 class L2(Regularizer):
-    """``weight * mean of theta**2`` over all bin scores (the intercept excluded).
+    """``weight * mean of theta**2`` over all bins (the intercept excluded; summed over outputs).
 
     Example
     -------
@@ -120,6 +124,6 @@ class L2(Regularizer):
         grad = np.zeros_like(coef)
         if self.weight == 0:
             return 0.0, grad
-        theta = coef[:-1]
-        grad[:-1] = (2.0 * self.weight / len(theta)) * theta
-        return self.weight * float(theta @ theta) / len(theta), grad
+        theta, n = layout.table(coef), layout.n_bin_rows
+        layout.table(grad)[:] = (2.0 * self.weight / n) * theta
+        return self.weight * float(np.sum(theta * theta)) / n, grad

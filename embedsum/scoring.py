@@ -29,7 +29,17 @@ import numpy as np
 from .batch_scoring import ScoringTables, write_probabilities
 from .digitizer import bin_codes
 
-__all__ = ["decision_values", "decision_values_reference", "class_probabilities", "bin_scores_of_rows", "sigmoid"]
+__all__ = [
+    "decision_values",
+    "decision_values_reference",
+    "class_probabilities",
+    "bin_scores_of_rows",
+    "sigmoid",
+    "softmax",
+    "feature_codes",
+    "scoring_tables",
+    "decision_values_of_codes",
+]
 
 FEW_ROWS = 10      # up to this many rows, a Python loop beats numpy's per-call costs
 MANY_ROWS = 640    # from this many rows on, the chunked kernel repays building its tables
@@ -187,3 +197,80 @@ def sigmoid(z) -> np.ndarray:
     with np.errstate(under="ignore"):  # exp(-|z|) underflows to 0 for |z| > 745: exact enough
         e = np.exp(-np.abs(z))
     return np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+
+
+def softmax(z) -> np.ndarray:
+    """Row-wise ``exp(z) / sum(exp(z))`` of a (n, K) array, stable for any finite z.
+
+    Example
+    -------
+    >>> softmax(np.array([[0.0, 0.0], [1000.0, 0.0]])).tolist()
+    [[0.5, 0.5], [1.0, 0.0]]
+    """
+    z = np.asarray(z, dtype=np.float64)
+    e = z - z.max(axis=1, keepdims=True)
+    with np.errstate(under="ignore"):
+        np.exp(e, out=e)
+    e /= e.sum(axis=1, keepdims=True)
+    return e
+
+
+def feature_codes(numeric: np.ndarray, columns, cuts, categories, rare_categories) -> list:
+    """The bin code of each row for each feature (a list of d integer arrays).
+
+    Numeric feature j (``cuts[j]`` not None) reads ``numeric[:, j]``; categorical feature j
+    reads ``columns[j]`` and codes a category never seen in training as
+    ``len(categories[j]) + 2`` (see :mod:`embedsum.categories`).
+
+    Example
+    -------
+    >>> import numpy as np
+    >>> codes = feature_codes(np.array([[0.5, np.nan]]), [None, np.array(["b"], dtype=object)],
+    ...                       [np.array([1.0]), None], [None, np.array(["a"], dtype=object)], [None, np.array([], dtype=object)])
+    >>> [c.tolist() for c in codes]
+    [[0], [3]]
+    """
+    from .categories import encode_categories
+
+    out = []
+    for j, feature_cuts in enumerate(cuts):
+        if feature_cuts is None:
+            out.append(encode_categories(columns[j], categories[j], rare_categories[j], j))
+        else:
+            out.append(np.asarray(bin_codes(numeric[:, j], feature_cuts), dtype=np.intp))
+    return out
+
+
+def scoring_tables(scores, unseen_scores) -> list:
+    """Each feature's scores indexed by :func:`feature_codes` (the unseen value appended
+    to a categorical feature's bins).
+
+    Example
+    -------
+    >>> [t.tolist() for t in scoring_tables([np.array([1.0, 2.0])], [0.5])]
+    [[1.0, 2.0, 0.5]]
+    """
+    tables = []
+    for s, unseen in zip(scores, unseen_scores):
+        s = np.asarray(s, dtype=np.float64)
+        tables.append(s if unseen is None else np.concatenate([s, np.asarray(unseen, dtype=np.float64)[None]]))
+    return tables
+
+
+def decision_values_of_codes(codes, tables, intercept) -> np.ndarray:
+    """``intercept + tables[0][codes[0]] + tables[1][codes[1]] + ...``, left to right.
+
+    Shape (n,) for one output; (n, K) when the tables are (bins, K) and the intercept has K.
+
+    Example
+    -------
+    >>> decision_values_of_codes([np.array([1, 0])], [np.array([1.0, 2.0])], 0.5).tolist()
+    [2.5, 1.5]
+    """
+    intercept = np.asarray(intercept, dtype=np.float64)
+    n = len(codes[0]) if codes else 0
+    z = np.empty((n,) + intercept.shape)
+    z[...] = intercept
+    for table, c in zip(tables, codes):
+        z += table[c]
+    return z

@@ -50,7 +50,7 @@ def one_blas_thread():
 
 
 def minimize_lbfgs(objective, x0: np.ndarray, *, max_iter: int, tol: float, scale=None, verbose: int = 0,
-                   print_every: int = 10, limit_blas_threads: bool = True) -> SolverResult:
+                   print_every: int = 10, limit_blas_threads: bool = True, bounds=None) -> SolverResult:
     """Minimise ``objective.loss_gradient`` from ``x0`` with L-BFGS-B.
 
     ``scale`` (positive, the shape of x0) preconditions the problem: L-BFGS-B works
@@ -59,7 +59,9 @@ def minimize_lbfgs(objective, x0: np.ndarray, *, max_iter: int, tol: float, scal
     ``max |gradient in u| <= tol`` implies ``max |gradient in x| <= tol``.
     The history holds the total loss and each component at the start and after
     every iteration (``n_iter + 1`` entries). BLAS runs on one thread meanwhile (see
-    :func:`one_blas_thread`) unless ``limit_blas_threads`` is False.
+    :func:`one_blas_thread`) unless ``limit_blas_threads`` is False. ``bounds`` (a
+    ``(low, high)`` pair per coordinate, None for no bound) must be 0 or infinite where
+    ``scale`` is not 1, so that scaling leaves them unchanged.
 
     Example
     -------
@@ -113,6 +115,7 @@ def minimize_lbfgs(objective, x0: np.ndarray, *, max_iter: int, tol: float, scal
             jac=True,
             method="L-BFGS-B",
             callback=record,
+            bounds=bounds,
             options={"maxiter": max_iter, "gtol": tol, "ftol": 64 * np.finfo(float).eps, "maxls": 50},
         )
     return SolverResult(

@@ -15,6 +15,8 @@ from .exceptions import NotFittedError
 
 __all__ = [
     "check_array",
+    "check_2d",
+    "check_table",
     "check_is_fitted",
     "check_n_features",
     "check_feature_names",
@@ -67,12 +69,7 @@ def check_array(X, *, name: str = "X") -> np.ndarray:
         raise ValueError(f"{name} could not be read as a 2-D array ({err}); every row needs the same number of values.") from err
     if np.iscomplexobj(arr):
         raise ValueError(f"Complex data not supported in {name}; pass real numbers.")
-    if arr.ndim != 2:
-        raise ValueError(
-            f"Expected 2D array for {name}, got {arr.ndim}D array instead (shape {arr.shape}). "
-            "Reshape your data either using array.reshape(-1, 1) if your data has a single feature "
-            "or array.reshape(1, -1) if it contains a single sample."
-        )
+    check_2d(arr, name=name)
     if arr.dtype.kind not in "biuf":
         try:
             arr = arr.astype(np.float64)
@@ -86,12 +83,65 @@ def check_array(X, *, name: str = "X") -> np.ndarray:
                 f"{name} has values of a type that is not a number ({err}); "
                 "pass numbers (NaN or None for missing values)."
             ) from err
-    arr = np.asarray(arr, dtype=np.float64)
+    return np.asarray(arr, dtype=np.float64)
+
+
+def check_2d(arr: np.ndarray, *, name: str = "X") -> None:
+    """Raise ValueError unless ``arr`` is 2-D with at least one row and one column.
+
+    Example
+    -------
+    >>> check_2d(np.zeros((1, 2)))
+    """
+    if arr.ndim != 2:
+        raise ValueError(
+            f"Expected 2D array for {name}, got {arr.ndim}D array instead (shape {arr.shape}). "
+            "Reshape your data either using array.reshape(-1, 1) if your data has a single feature "
+            "or array.reshape(1, -1) if it contains a single sample."
+        )
     if arr.shape[0] == 0:
         raise ValueError(f"Found array with 0 sample(s) (shape={arr.shape}) while a minimum of 1 is required; {name} is empty.")
     if arr.shape[1] == 0:
         raise ValueError(f"Found array with 0 feature(s) (shape={arr.shape}) while a minimum of 1 is required; {name} has no columns.")
-    return arr
+
+
+def check_table(X, is_categorical, *, name: str = "X") -> tuple[np.ndarray, list]:
+    """Split a table with categorical columns into ``(numeric, columns)``.
+
+    ``numeric`` is a float64 (n, d) array whose categorical columns are NaN; ``columns[j]``
+    is column j as given (an array) for each categorical feature and None otherwise.
+
+    Example
+    -------
+    >>> numeric, columns = check_table([[1.5, "tcp"], [2.0, None]], [False, True])
+    >>> numeric[:, 0].tolist(), columns[1].tolist()
+    ([1.5, 2.0], ['tcp', None])
+    """
+    if X is None:
+        raise ValueError(f"{name} is None; pass a 2-D array (rows = samples, columns = features).")
+    if _is_sparse(X):
+        raise TypeError(f"{name} is a sparse matrix; embedsum needs dense input: pass {name}.toarray().")
+    is_categorical = np.asarray(is_categorical, dtype=bool)
+    if hasattr(X, "columns") and hasattr(X, "iloc") and getattr(X, "ndim", 2) == 2:
+        n, d = X.shape
+        raw = [X.iloc[:, j].to_numpy() for j in range(d)]
+        check_2d(np.empty((n, d)), name=name)
+    else:
+        try:
+            arr = np.asarray(X)
+        except ValueError as err:
+            raise ValueError(f"{name} could not be read as a 2-D array ({err}); every row needs the same number of values.") from err
+        check_2d(arr, name=name)
+        n, d = arr.shape
+        raw = [arr[:, j] for j in range(d)]
+    if d != len(is_categorical):
+        return np.empty((n, d)), [None] * d  # the caller reports the wrong number of features
+    numeric = np.full((n, d), np.nan)
+    numeric_columns = np.flatnonzero(~is_categorical)
+    if len(numeric_columns):
+        numeric[:, numeric_columns] = check_array(np.column_stack([raw[j] for j in numeric_columns]), name=name)
+    columns = [raw[j] if is_categorical[j] else None for j in range(d)]
+    return numeric, columns
 
 
 def feature_names_of(X):

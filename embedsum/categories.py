@@ -1,0 +1,271 @@
+"""Categorical features: which columns they are, their categories, and each value's bin.
+
+A categorical feature ``j`` with ``m`` kept categories has ``m + 2`` bins: one per
+category seen at least ``min_category_count`` times in training (sorted, so that the
+bins do not depend on row order), the "other" bin shared by the rarer categories, and
+the missing bin (None, NaN, pandas NA, ""). A value never seen in training has no bin:
+it scores the feature's ``unseen`` value, kept on the model (see
+:mod:`embedsum.estimator`). Codes returned here put such values at ``m + 2``.
+
+A feature is of *number* kind when every training value is a number (booleans
+excluded): its categories are float64 and a value matches by ``==``. Otherwise it is of
+*string* kind: its categories are strings, booleans read as "True"/"False" and other
+numbers through ``str()``. pandas is never imported.
+"""
+
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+
+__all__ = [
+    "resolve_categorical_features",
+    "fit_categories",
+    "encode_categories",
+    "category_keys",
+    "auto_categorical",
+]
+
+
+def _is_missing(v) -> bool:
+    if v is None:
+        return True
+    if isinstance(v, str):
+        return v == ""
+    if isinstance(v, (float, np.floating)):
+        return v != v
+    # pandas.NA and NaT, recognised without importing pandas
+    return type(v).__name__ in ("NAType", "NaTType")
+
+
+def _check_value_type(v, j: int) -> None:
+    if not isinstance(v, (str, bool, np.bool_, numbers.Number, np.str_)):
+        raise TypeError(
+            f"X column {j} holds a {type(v).__name__} ({v!r}); each argument must be a string or a number "
+            "(a category) or a number (a numeric feature)."
+        )
+
+
+def _values(column) -> np.ndarray:
+    values = np.asarray(column)
+    return values if values.dtype == object else values.astype(object)
+
+
+def category_keys(column, kind: str, j: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """``(keys, missing mask)`` of a column: float64 keys for number kind, str keys otherwise.
+
+    Example
+    -------
+    >>> keys, missing = category_keys(["a", None, True, 3], "str")
+    >>> keys.tolist(), missing.tolist()
+    (['a', '', 'True', '3'], [False, True, False, False])
+    """
+    raw = np.asarray(column)
+    if kind == "number" and raw.dtype.kind in "biuf":
+        keys = raw.astype(np.float64)
+        return keys, np.isnan(keys)
+    values = _values(raw)
+    missing = np.fromiter((_is_missing(v) for v in values), dtype=bool, count=len(values))
+    if kind == "number":
+        keys = np.full(len(values), np.nan)
+        for i, v in enumerate(values):
+            if missing[i]:
+                continue
+            _check_value_type(v, j)
+            try:
+                keys[i] = float(v)
+            except (TypeError, ValueError):
+                pass  # not a number: its key stays NaN, which matches no category (never seen)
+        return keys, missing
+    keys = np.empty(len(values), dtype=object)
+    for i, v in enumerate(values):
+        if missing[i]:
+            keys[i] = ""
+            continue
+        _check_value_type(v, j)
+        keys[i] = v if type(v) is str else str(bool(v)) if isinstance(v, (bool, np.bool_)) else str(v)
+    return keys, missing
+
+
+def _kind_of(column, j: int) -> str:
+    raw = np.asarray(column)
+    if raw.dtype.kind in "iuf":
+        return "number"
+    if raw.dtype.kind in "bUS":
+        return "str"
+    for v in _values(raw):
+        if _is_missing(v):
+            continue
+        _check_value_type(v, j)
+        if isinstance(v, (bool, np.bool_, str, np.str_)):
+            return "str"
+    return "number"
+
+
+def fit_categories(column, min_category_count: int, j: int = 0):
+    """Categories of one training column: ``(kept, rare, codes, bin_weights)``.
+
+    ``kept`` and ``rare`` are sorted arrays (float64 for number kind, object of str
+    otherwise); ``codes`` are the training rows' bins; ``bin_weights`` the fraction of
+    rows in each of the ``len(kept) + 2`` bins.
+
+    Example
+    -------
+    >>> kept, rare, codes, weights = fit_categories(["b", "a", "b", None, "c"], 2)
+    >>> kept.tolist(), rare.tolist(), codes.tolist(), weights.tolist()
+    (['b'], ['a', 'c'], [0, 1, 0, 2, 1], [0.4, 0.4, 0.2])
+    """
+    kind = _kind_of(column, j)
+    keys, missing = category_keys(column, kind, j)
+    n = len(keys)
+    present = keys[~missing]
+    if kind == "number":
+        present = present[~np.isnan(present)]  # (cannot happen in training: kind is by value)
+    uniques, inverse, counts = np.unique(present, return_inverse=True, return_counts=True)
+    keep = counts >= min_category_count
+    kept, rare = uniques[keep], uniques[~keep]
+    m = len(kept)
+    # Bin of each unique value: its rank among the kept ones, or the "other" bin m.
+    bin_of_unique = np.where(keep, np.cumsum(keep) - 1, m)
+    codes = np.full(n, m + 1, dtype=np.intp)
+    codes[~missing] = bin_of_unique[inverse.ravel()]
+    weights = np.bincount(codes, minlength=m + 2) / n
+    if kind == "str":
+        kept, rare = kept.astype(object), rare.astype(object)
+    return kept, rare, codes, weights
+
+
+def encode_categories(column, categories: np.ndarray, rare: np.ndarray, j: int = 0) -> np.ndarray:
+    """Bin code of each value: kept category i -> i, rare -> m, missing -> m + 1, unseen -> m + 2.
+
+    Example
+    -------
+    >>> encode_categories(["b", "a", None, "zzz"], np.array(["b"], dtype=object),
+    ...                   np.array(["a"], dtype=object)).tolist()
+    [0, 1, 2, 3]
+    """
+    kind = "number" if categories.dtype.kind == "f" else "str"
+    keys, missing = category_keys(column, kind, j)
+    m = len(categories)
+    lookup = {key: i for i, key in enumerate(categories.tolist())}
+    lookup.update((key, m) for key in rare.tolist())
+    codes = np.fromiter((lookup.get(k, m + 2) for k in keys.tolist()), dtype=np.intp, count=len(keys))
+    codes[missing] = m + 1
+    return codes
+
+
+def auto_categorical(X) -> np.ndarray | None:
+    """Which columns ``categorical_features="auto"`` makes categorical, or None for all-numeric input.
+
+    DataFrame columns of object, string, category or bool dtype are categorical; in an
+    array, columns of strings or booleans (and object columns holding any) are.
+
+    Example
+    -------
+    >>> auto_categorical(np.array([[1.0, "a"]], dtype=object)).tolist()
+    [False, True]
+    """
+    dtypes = getattr(X, "dtypes", None)
+    if dtypes is not None and hasattr(X, "columns"):
+        mask = []
+        for dtype in list(dtypes):
+            name = str(getattr(dtype, "name", dtype))
+            kind = getattr(dtype, "kind", "O")
+            mask.append(name in ("category", "string", "boolean", "str") or kind in "OSUb")
+        mask = np.array(mask, dtype=bool)
+        return mask if mask.any() else None
+    raw = X if isinstance(X, np.ndarray) else None
+    if raw is None:
+        try:
+            raw = np.asarray(X)
+        except (ValueError, TypeError):
+            raw = np.asarray(X, dtype=object)
+    if raw.ndim != 2 or raw.dtype.kind in "iufc":
+        return None
+    if raw.dtype.kind == "b":
+        return np.ones(raw.shape[1], dtype=bool)
+    if raw.dtype.kind in "US":
+        # Arrays of strings: a column is categorical when a value does not read as a number.
+        mask = np.array([not _all_numeric_text(raw[:, j]) for j in range(raw.shape[1])], dtype=bool)
+    else:
+        mask = np.array([_kind_of(_numeric_text_as_numbers(raw[:, j]), j) == "str" for j in range(raw.shape[1])],
+                        dtype=bool)
+    return mask if mask.any() else None
+
+
+def _all_numeric_text(column) -> bool:
+    for v in column.tolist():
+        if _is_missing(v):
+            continue
+        try:
+            float(v)
+        except ValueError:
+            return False
+    return True
+
+
+def _numeric_text_as_numbers(column):
+    # Object columns: a string that reads as a number (e.g. "1.5" from a CSV) stays numeric.
+    out = column.copy()
+    for i, v in enumerate(column.tolist()):
+        if isinstance(v, str) and not _is_missing(v):
+            try:
+                out[i] = float(v)
+            except ValueError:
+                pass
+    return out
+
+
+def resolve_categorical_features(categorical_features, X, n_features: int, names) -> np.ndarray:
+    """The boolean mask of categorical features from the ``categorical_features`` parameter.
+
+    Accepts None (none), "auto", a boolean mask, integer indices, or column names
+    (when X had string column names).
+
+    Example
+    -------
+    >>> resolve_categorical_features([1], None, 3, None).tolist()
+    [False, True, False]
+    """
+    if categorical_features is None:
+        return np.zeros(n_features, dtype=bool)
+    if isinstance(categorical_features, str):
+        if categorical_features != "auto":
+            raise ValueError(
+                f"categorical_features must be 'auto', None, a boolean mask, indices or column names; "
+                f"got {categorical_features!r}"
+            )
+        mask = auto_categorical(X)
+        return np.zeros(n_features, dtype=bool) if mask is None else mask
+    values = np.asarray(categorical_features)
+    if values.ndim != 1:
+        raise ValueError(f"categorical_features must be 1-D, got shape {values.shape}")
+    if values.dtype.kind == "b":
+        if len(values) != n_features:
+            raise ValueError(
+                f"categorical_features is a boolean mask of {len(values)} values; X has {n_features} features."
+            )
+        return values.astype(bool)
+    mask = np.zeros(n_features, dtype=bool)
+    if len(values) == 0:
+        return mask
+    if values.dtype.kind in "iu":
+        if values.min() < -n_features or values.max() >= n_features:
+            raise ValueError(
+                f"categorical_features holds an index out of range for {n_features} features: {values.tolist()}"
+            )
+        mask[values] = True
+        return mask
+    if values.dtype.kind in "UO":
+        if names is None:
+            raise ValueError(
+                "categorical_features holds column names, but X has no column names; pass indices or a mask."
+            )
+        position = {name: i for i, name in enumerate(list(names))}
+        missing = [v for v in values.tolist() if v not in position]
+        if missing:
+            raise ValueError(f"categorical_features names columns that X does not have: {missing}")
+        mask[[position[v] for v in values.tolist()]] = True
+        return mask
+    raise ValueError(f"categorical_features must hold indices, column names or booleans; got {values.tolist()!r}")
