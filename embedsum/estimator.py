@@ -129,8 +129,8 @@ class EmbeddingSumClassifier(EmbeddingSumModel):
         names = feature_names_of(X)
         bins = self._bins(X, names)
         classes, target, sw = self._fit_input(len(bins.codes), y, sample_weight)
-        self.classes_ = classes
         self._fit_bins(bins, target, sw, names, self._n_outputs(classes))
+        self.classes_ = classes
         return self
 
     @staticmethod
@@ -203,6 +203,6 @@ class EmbeddingSumClassifier(EmbeddingSumModel):
             estimator_type="classifier",
             target_tags=TargetTags(required=True),
             classifier_tags=ClassifierTags(multi_class=True),
-            input_tags=InputTags(allow_nan=True),
+            input_tags=InputTags(allow_nan=True, categorical=True),
         )
 

@@ -77,6 +77,14 @@ class FittedBins:
     Attributes: ``codes`` (n, d) bin codes; ``cuts`` (None for categorical features);
     ``categories`` and ``rare_categories`` (None for numeric features); ``bin_weights``;
     ``n_bins``; ``is_categorical``.
+
+    Example
+    -------
+    >>> import numpy as np
+    >>> from embedsum import EmbeddingSumClassifier
+    >>> bins = EmbeddingSumClassifier(min_category_count=1)._bins(np.array([[0.5, "tcp"], [1.5, "udp"]], dtype=object), None)
+    >>> bins.n_bins.tolist(), bins.categories[1].tolist(), bins.layout().n_params
+    ([3, 4], ['tcp', 'udp'], 8)
     """
 
     def __init__(self, codes, cuts, categories, rare_categories, bin_weights, is_categorical):
@@ -224,13 +232,8 @@ class EmbeddingSumModel(ParamsMixin):
             )
         if parameterization is not None:
             result.coef = parameterization.to_coef(result.coef)
-        if warn and not result.converged:
-            warnings.warn(
-                f"L-BFGS-B did not converge in {result.n_iter} iterations ({result.message}). "
-                "Increase max_iter, or raise tol.",
-                ConvergenceWarning,
-                stacklevel=3,
-            )
+        if warn:
+            _warn_if_not_converged(result, stacklevel=4)
         return result
 
     def _fittable(self, target, sw, n_outputs: int) -> bool:
@@ -241,7 +244,8 @@ class EmbeddingSumModel(ParamsMixin):
         """Solve on binned rows and set the fitted attributes; returns the solver's result."""
         layout = bins.layout(n_outputs)
         cst = self._monotonic(bins, names, n_outputs)
-        result = self._solve(bins.codes, target, sw, layout, monotonic_cst=cst)
+        result = self._solve(bins.codes, target, sw, layout, warn=False, monotonic_cst=cst)
+        _warn_if_not_converged(result, stacklevel=4)  # at the caller of fit
         bins.codes = None
         self._set_fitted(bins, names, layout.split(result.coef), cst)
         self.n_iter_ = result.n_iter
@@ -413,6 +417,16 @@ class EmbeddingSumModel(ParamsMixin):
         from .persistence import save
 
         save(self, path)
+
+
+def _warn_if_not_converged(result, stacklevel: int) -> None:
+    if not result.converged:
+        warnings.warn(
+            f"L-BFGS-B did not converge in {result.n_iter} iterations ({result.message}). "
+            "Increase max_iter, or raise tol.",
+            ConvergenceWarning,
+            stacklevel=stacklevel,
+        )
 
 
 def _neutral_score(scores: np.ndarray, weights: np.ndarray):

@@ -75,8 +75,8 @@ def check_array(X, *, name: str = "X") -> np.ndarray:
             arr = arr.astype(np.float64)
         except ValueError as err:
             raise ValueError(
-                f"{name} has non-numeric values ({err}); embedsum needs numbers: "
-                "encode text columns as numbers first."
+                f"{name} has non-numeric values ({err}) in a numeric feature: mark text columns as "
+                "categorical (categorical_features=...) or encode them as numbers."
             ) from err
         except TypeError as err:
             raise TypeError(

@@ -42,7 +42,6 @@ def _object_X_with(value):
 # ----------------------------------------------------------------------------------------------
 
 _X, _y = _data()
-_three = np.arange(len(_y)) % 3
 _continuous = np.random.default_rng(1).normal(size=len(_y))
 _y_nan = _y.astype(float)
 _y_nan[5] = np.nan
@@ -62,18 +61,47 @@ BAD_FIT = {
     "X with 0 columns": (np.empty((len(_y), 0)), _y, None, ValueError, r"0 feature\(s\)(.|\n)*X has no columns"),
     "X is None": (None, _y, None, ValueError, r"X is None; pass a 2-D array of numbers"),
     "ragged X": ([[1.0, 2.0], [3.0]], [0, 1], None, ValueError, r"every row needs the same number of values"),
-    "non-numeric string in object X": (
-        _object_X_with("high"), _y, None, ValueError, r"X has non-numeric values(.|\n)*'high'(.|\n)*encode text columns"),
-    "string array X": (
-        np.array([["a", "b"]] * len(_y)), _y, None, ValueError, r"X has non-numeric values(.|\n)*encode text"),
+    "non-numeric string in a numeric column": (
+        _object_X_with("high"), _y, None, ValueError, r"X has non-numeric values(.|\n)*'high'(.|\n)*categorical_features",
+        {"categorical_features": None}),
+    "string array X, no categorical features": (
+        np.array([["a", "b"]] * len(_y)), _y, None, ValueError, r"X has non-numeric values(.|\n)*categorical_features",
+        {"categorical_features": []}),
     "dict inside object X": (
-        _object_X_with({"a": 1}), _y, None, TypeError, r"X has values of a type that is not a number(.|\n)*dict"),
+        _object_X_with({"a": 1}), _y, None, TypeError, r"X column 1 holds a dict(.|\n)*must be a string or a number"),
+    "dict inside a numeric column": (
+        _object_X_with({"a": 1}), _y, None, TypeError, r"X has values of a type that is not a number(.|\n)*dict",
+        {"categorical_features": None}),
+    "unknown categorical_features name": (
+        _X, _y, None, ValueError, r"categorical_features holds column names, but X has no column names",
+        {"categorical_features": ["a"]}),
+    "categorical_features index out of range": (
+        _X, _y, None, ValueError, r"categorical_features holds an index out of range for 3 features",
+        {"categorical_features": [3]}),
+    "categorical_features mask of the wrong length": (
+        _X, _y, None, ValueError, r"boolean mask of 2 values; X has 3 features", {"categorical_features": [True, False]}),
+    "categorical_features word": (
+        _X, _y, None, ValueError, r"categorical_features must be 'auto', None", {"categorical_features": "all"}),
+    "min_category_count of 0": (
+        _X, _y, None, ValueError, r"min_category_count must be >= 1", {"min_category_count": 0}),
+    "monotonic_cst of the wrong length": (
+        _X, _y, None, ValueError, r"monotonic_cst must have one value per feature \(3\)", {"monotonic_cst": [1, 0]}),
+    "monotonic_cst value 2": (
+        _X, _y, None, ValueError, r"monotonic_cst values must be -1, 0 or 1; feature 0 has 2", {"monotonic_cst": [2, 0, 0]}),
+    "monotonic_cst dict without column names": (
+        _X, _y, None, ValueError, r"monotonic_cst is a dict of feature names, but X has no column names",
+        {"monotonic_cst": {"a": 1}}),
+    "monotone categorical feature": (
+        _object_X_with("high"), _y, None, ValueError, r"monotonic_cst constrains categorical feature\(s\) \[1\]",
+        {"monotonic_cst": [0, 1, 0]}),
+    "monotone multiclass": (
+        _X, np.arange(len(_y)) % 3, None, ValueError, r"monotonic_cst is not supported for multiclass",
+        {"monotonic_cst": [1, 0, 0]}),
     "complex X": (_X + 1j, _y, None, ValueError, r"Complex data not supported in X"),
     "sparse csr_matrix X": (sp.csr_matrix(_X), _y, None, TypeError, r"X is a sparse matrix(.|\n)*toarray\(\)"),
     "sparse csc_array X": (sp.csc_array(_X), _y, None, TypeError, r"X is a sparse matrix(.|\n)*toarray\(\)"),
     "one class only": (_X, np.zeros(len(_y), dtype=int), None, ValueError, r"y contains only one class(.|\n)*two classes"),
     "one string class only": (_X, np.full(len(_y), "benign"), None, ValueError, r"only one class \(.*'benign'.*\)(.|\n)*two classes"),
-    "three classes": (_X, _three, None, ValueError, r"y has 3 classes(.|\n)*supports two classes"),
     "continuous float y": (_X, _continuous, None, ValueError, r"Unknown label type: continuous"),
     "y with NaN": (_X, _y_nan, None, ValueError, r"y contains NaN"),
     "y with a None label": (_X, _y_none_item, None, ValueError, r"y contains NaN or None"),
@@ -100,8 +128,8 @@ BAD_FIT = {
 
 @pytest.mark.parametrize("case", list(BAD_FIT))
 def test_bad_fit_input_raises_clear_error(case):
-    X, y, sw, error, pattern = BAD_FIT[case]
-    model = EmbeddingSumClassifier()
+    X, y, sw, error, pattern, *params = BAD_FIT[case]
+    model = EmbeddingSumClassifier(**(params[0] if params else {}))
     with pytest.raises(error, match=pattern):
         model.fit(X, y, sample_weight=sw)
     assert not hasattr(model, "bin_scores_")  # nothing half-fitted is left behind
@@ -111,10 +139,10 @@ def test_bad_fit_input_raises_clear_error(case):
 def test_failed_fit_on_fitted_model_loses_nothing(case, data):
     """A fit that fails on bad input leaves the previously fitted model working as before."""
     X_good, y_good = data
-    model = EmbeddingSumClassifier(max_bins=8).fit(X_good, y_good)
+    X, y, sw, error, pattern, *params = BAD_FIT[case]
+    model = EmbeddingSumClassifier(max_bins=8).fit(X_good, y_good).set_params(**(params[0] if params else {}))
     before = model.decision_function(X_good).copy()
     attributes = {k: v for k, v in vars(model).items() if k.endswith("_")}
-    X, y, sw, error, pattern = BAD_FIT[case]
     with pytest.raises(error, match=pattern):
         model.fit(X, y, sample_weight=sw)
     assert {k for k in vars(model) if k.endswith("_")} == set(attributes)

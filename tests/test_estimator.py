@@ -183,7 +183,8 @@ def test_init_stores_arguments_only():
 
 def test_many_rows_start_from_a_subsample_and_reach_the_same_optimum(monkeypatch):
     # Scaled down: from 3,000 rows, _solve first solves on every 6th row (~500 rows).
-    from embedsum import Digitizer, estimator
+    from embedsum import Digitizer
+    from embedsum import model as estimator  # where the subsample thresholds live
     from embedsum.layout import ParameterLayout
     from embedsum.objective import EmbeddingSumObjective
 

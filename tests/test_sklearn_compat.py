@@ -123,7 +123,8 @@ def test_tags_report_classifier_and_allow_nan():
     assert tags.estimator_type == "classifier"
     assert tags.input_tags.allow_nan is True
     assert tags.target_tags.required is True
-    assert tags.classifier_tags.multi_class is False
+    assert tags.classifier_tags.multi_class is True
+    assert tags.input_tags.categorical is True
     assert is_classifier(est)
 
 
@@ -133,7 +134,8 @@ def test_tags_report_classifier_and_allow_nan():
 
 _NON_DEFAULT = dict(
     max_bins=7, step_loss_weight=0.5, embedding_sum_loss_weight=0.2, l2=0.1,
-    regularizers=None, max_iter=321, tol=1e-5, verbose=0,
+    regularizers=None, max_iter=321, tol=1e-5, verbose=0, categorical_features=[1], min_category_count=3,
+    monotonic_cst=[1, 0, 0],
 )
 
 
