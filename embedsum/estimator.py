@@ -172,10 +172,10 @@ class EmbeddingSumClassifier(EmbeddingSumModel):
 
     def predict_proba(self, X) -> np.ndarray:
         """Probability of each class (in ``classes_`` order), shape (n_samples, n_classes)."""
-        if np.ndim(getattr(self, "intercept_", 0.0)) == 0 and not self._has_categories():
-            X = self._validated(X)
-            return class_probabilities(X, self.cuts_, self.bin_scores_, self.intercept_)
-        z = self._decision(X)
+        data = self._validated(X)
+        if type(data) is np.ndarray and np.ndim(self.intercept_) == 0:
+            return class_probabilities(data, self.cuts_, self.bin_scores_, self.intercept_)
+        z = self._decision_of(data)
         if z.ndim == 2:
             return softmax(z)
         return np.column_stack([sigmoid(-z), sigmoid(z)])
