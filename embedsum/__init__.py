@@ -24,7 +24,7 @@ __version__ = "0.1.0"
 
 # Fitting-only modules load on first use: a vendored copy without bytecode compiles each
 # module it imports, and scoring needs none of these.
-_LAZY = {"EmbeddingSumClassifierCV": "cross_validation"}
+_LAZY = {"EmbeddingSumClassifierCV": "cross_validation", "EmbeddingSumRegressorCV": "cross_validation"}
 
 
 def __getattr__(name: str):
@@ -43,6 +43,7 @@ __all__ = [
     "EmbeddingSumClassifier",
     "EmbeddingSumClassifierCV",
     "EmbeddingSumRegressor",
+    "EmbeddingSumRegressorCV",
     "ConvergenceWarning",
     "NotFittedError",
     "ParameterLayout",

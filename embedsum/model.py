@@ -225,6 +225,9 @@ class EmbeddingSumModel(ParamsMixin):
         loss = self._loss(layout.n_outputs)
         with EmbeddingSumObjective(codes, target, sw, layout, self._all_regularizers(), loss=loss) as objective:
             solved = objective if parameterization is None else ReparameterizedObjective(objective, parameterization)
+            factor = self._objective_factor(target, sw)
+            if factor != 1.0:
+                solved = _ScaledObjective(solved, factor)
             result = minimize_lbfgs(
                 solved, x0, max_iter=self.max_iter, tol=self.tol, scale=scale, verbose=self.verbose,
                 limit_blas_threads=limit_blas_threads,
@@ -232,9 +235,15 @@ class EmbeddingSumModel(ParamsMixin):
             )
         if parameterization is not None:
             result.coef = parameterization.to_coef(result.coef)
+        if factor != 1.0:
+            result.history = {name: values / factor for name, values in result.history.items()}
         if warn:
             _warn_if_not_converged(result, stacklevel=4)
         return result
+
+    def _objective_factor(self, target, sw) -> float:
+        """What the solver multiplies the objective by, so that ``tol`` means the same on any data."""
+        return 1.0
 
     def _fittable(self, target, sw, n_outputs: int) -> bool:
         """Whether a subsample still has what a fit needs (weight on two classes, for a classifier)."""
@@ -422,6 +431,21 @@ class EmbeddingSumModel(ParamsMixin):
         from .persistence import save
 
         save(self, path)
+
+
+class _ScaledObjective:
+    """``factor`` times an objective: the same minimiser, a gradient in other units."""
+
+    def __init__(self, objective, factor: float):
+        self.objective, self.factor = objective, factor
+
+    @property
+    def last_components(self) -> dict:
+        return {name: value * self.factor for name, value in self.objective.last_components.items()}
+
+    def loss_gradient(self, coef: np.ndarray):
+        loss, grad = self.objective.loss_gradient(coef)
+        return loss * self.factor, grad * self.factor
 
 
 def _warn_if_not_converged(result, stacklevel: int) -> None:
