@@ -438,8 +438,8 @@ def test_invalid_cv_hyperparameter_raises_at_fit_naming_it(case, data):
 def test_cv_model_refuses_bad_fit_input_like_the_base_model(case):
     from embedsum import EmbeddingSumClassifierCV
 
-    X, y, sw, error, pattern = BAD_FIT[case]
-    model = EmbeddingSumClassifierCV(step_loss_weights=2, cv=3, max_bins=8)
+    X, y, sw, error, pattern, *params = BAD_FIT[case]
+    model = EmbeddingSumClassifierCV(step_loss_weights=2, cv=3, max_bins=8, **(params[0] if params else {}))
     with pytest.raises(error, match=pattern.replace("EmbeddingSumClassifier ", "EmbeddingSumClassifierCV ")):
         model.fit(X, y, sample_weight=sw)
     assert not hasattr(model, "bin_scores_")
