@@ -11,9 +11,9 @@ Four data sets, each with one fixed 70/30 split (``random_state=0``; stratified 
 
 Models, fitted on the same split in the same run:
 
-- embedsum: ``EmbeddingSumClassifier()`` / ``EmbeddingSumRegressor()`` with their defaults, and for
-  classification ``EmbeddingSumClassifierCV()`` (a row says "n/a" with the reason when a model
-  cannot fit the task). Every model gets a pandas DataFrame; embedsum finds the text columns
+- embedsum: ``EmbeddingSumClassifier()`` / ``EmbeddingSumRegressor()`` with their defaults, and
+  ``EmbeddingSumClassifierCV()`` / ``EmbeddingSumRegressorCV()`` (a row says "n/a" with the reason
+  when a model cannot fit the task). Every model gets a pandas DataFrame; embedsum finds the text columns
   itself (``categorical_features="auto"``, the default). Best of 3 fits.
 - scikit-learn: ``LogisticRegression(max_iter=10000)`` (lbfgs: multinomial for 3 classes; C = 1) or
   ``Ridge()`` (alpha = 1) on one-hot quantile bins: a ColumnTransformer with
@@ -194,6 +194,7 @@ def models(kind: str, X_train: pd.DataFrame, ebm_repeats: int):
         regressor = getattr(embedsum, "EmbeddingSumRegressor", None)
         rows.append(("embedsum EmbeddingSumRegressor()", REPEATS,
                      regressor if regressor is not None else "embedsum has no EmbeddingSumRegressor"))
+        rows.append(("embedsum EmbeddingSumRegressorCV()", REPEATS, embedsum.EmbeddingSumRegressorCV))
         rows.append(("KBins(20)+OneHot + Ridge", REPEATS, lambda: make_pipeline(one_hot_bins(X_train), Ridge())))
         rows.append(("EBM (interactions=0)", ebm_repeats,
                      lambda: ExplainableBoostingRegressor(interactions=0, random_state=SEED)))
