@@ -1,11 +1,31 @@
-"""Pictures of a fitted model: its step functions, its training history, one row's explanation.
+"""Pictures of a fitted model: its shape functions, its training history, one row's explanation.
 
 matplotlib is an optional extra (``pip install embedsum[plot]``). It is imported inside
 the functions, never at module level, so that ``import embedsum.plot`` (and ``import
 embedsum``) stays light and works where matplotlib is absent.
 
-Colours follow the published bar plot: a bin (or contribution) that pushes towards
-``classes_[1]`` is green, one that pushes towards ``classes_[0]`` is red, an exact 0 is grey.
+Kinds of model:
+
+- binary classifier: scores are log-odds of ``classes_[1]``. Colours follow the published
+  bar plot: a bin (or contribution) that pushes towards ``classes_[1]`` is green, one that
+  pushes towards ``classes_[0]`` is red, an exact 0 is grey. ``class_=classes_[0]`` draws
+  the negated scores (the log-odds of ``classes_[0]``).
+- multiclass classifier: each bin has one score per class. By default every class is
+  drawn on the same axes, one colour per class (``C0``, ``C1``, ... in ``classes_`` order)
+  with a legend of the class labels: one line per class in :func:`step_plot`, one bar per
+  class side by side in each bin of :func:`bar_plot`. ``class_=label`` draws that class
+  alone, coloured by sign as for a binary model. :func:`waterfall_plot` explains one
+  class, by default the row's predicted class.
+- regressor: scores are in target units; the axes say "contribution to the prediction".
+
+Categorical features are drawn as bars whatever the plot asked for (a step line needs an
+order of values that categories do not have: :func:`step_plot` and ``plot_all(kind="step")``
+draw :func:`bar_plot` for them): one bar per kept category, labelled by name, ordered by
+score, highest first (multiclass: grouped by the class each category favours most, the
+order of :func:`embedsum.explain.category_order`; with ``class_``, by that class's score), then, after a gap, the "other" bar (the rare
+categories, with how many), the hatched "missing" bar, and hollow diamonds for the score of
+a category never seen in training ("unseen"). Each tick label gives the bin's share of
+training rows.
 """
 
 from __future__ import annotations
@@ -15,7 +35,20 @@ import warnings
 
 import numpy as np
 
-from .explain import contributions, feature_names
+from .explain import (
+    _attributions_kw,
+    _category_text,
+    _class_choice,
+    _is_categorical,
+    _kind,
+    _label,
+    _numeric_part,
+    _scores_of,
+    _select,
+    _unseen_scores,
+    category_order,
+    feature_names,
+)
 from .validation import check_is_fitted
 
 __all__ = ["bar_plot", "step_plot", "plot_all", "history_plot", "waterfall_plot"]
@@ -48,10 +81,21 @@ def _colour(value: float) -> str:
     return _POSITIVE if value > 0 else _NEGATIVE if value < 0 else _ZERO
 
 
-def _feature_arrays(model, feature):
-    """``(index, cuts, scores, weights)`` of one feature, as float64 arrays."""
+def _class_colour(k: int) -> str:
+    return f"C{k % 10}"
+
+
+def _class_names(model) -> list[str]:
+    return [str(_label(c)) for c in model.classes_]
+
+
+def _feature_scores(model, feature, class_):
+    """``(j, k, sign, scores, weights)`` of one feature: its scores as :func:`_select` reads
+    them for ``class_`` ((n_bins,) or (n_bins, K)), its weights (n_bins,)."""
     j = _feature_index(model, feature)
-    return (j, *(np.asarray(a[j], dtype=np.float64) for a in (model.cuts_, model.bin_scores_, model.bin_weights_)))
+    k, sign = _class_choice(model, class_)
+    scores = _select(np.asarray(model.bin_scores_[j], dtype=np.float64), k, sign)
+    return j, k, sign, scores, np.asarray(model.bin_weights_[j], dtype=np.float64)
 
 
 def _feature_index(model, feature) -> int:
@@ -69,22 +113,50 @@ def _feature_index(model, feature) -> int:
     raise TypeError(f"feature must be a column index or a feature name, got {feature!r}")
 
 
-def _score_label(model) -> str:
-    positive = model.classes_[1]
-    positive = positive.item() if hasattr(positive, "item") else positive
-    return f"score (log-odds of {positive!r})"
+def _score_label(model, k: int | None = None, sign: float = 1.0) -> str:
+    """What a score means: log-odds (binary), logit per class (multiclass), target units (regressor)."""
+    kind = _kind(model)
+    if kind == "regression":
+        return "contribution to the prediction"
+    if kind == "binary":
+        return f"score (log-odds of {_label(model.classes_[1 if sign > 0 else 0])!r})"
+    if k is None:
+        return "score (logit of each class)"
+    return f"score (logit of {_label(model.classes_[k])!r})"
 
 
-def bar_plot(model, feature, ax=None):
+def _bars(ax, lefts, widths, heights, model, **style):
+    """Bars of one score each (coloured by sign), or K side-by-side bars per bin (one
+    colour per class) when ``heights`` is (n, K). The first class bars carry the class labels."""
+    lefts, widths = np.asarray(lefts, dtype=np.float64), np.asarray(widths, dtype=np.float64)
+    heights = np.asarray(heights, dtype=np.float64)
+    style = {"edgecolor": "black", "linewidth": 0.5, **style}
+    legend = style.pop("legend", True)
+    if heights.ndim == 1:
+        ax.bar(lefts, heights, width=widths, align="edge", color=[_colour(h) for h in heights], **style)
+        return
+    n_classes = heights.shape[1]
+    names = _class_names(model)
+    for k in range(n_classes):
+        ax.bar(lefts + k * widths / n_classes, heights[:, k], width=widths / n_classes, align="edge",
+               color=_class_colour(k), label=names[k] if legend else "_nolegend_", **style)
+
+
+def bar_plot(model, feature, ax=None, class_=None):
     """The published bar plot of one feature: one bar per bin, as wide as its share of the training rows.
 
-    Interval bins are laid side by side along ``[0, total interval weight]``, each as tall as
-    its score, green when positive and red when negative. The cut values are the ticks of a
-    twin x axis on top, at the boundaries between bars. When training rows had missing
-    values, the missing-value bin is a hatched bar after a gap, labelled "missing".
+    Numeric feature: interval bins are laid side by side along ``[0, total interval
+    weight]``, each as tall as its score, green when positive and red when negative. The
+    cut values are the ticks of a twin x axis on top, at the boundaries between bars. When
+    training rows had missing values, the missing-value bin is a hatched bar after a gap,
+    labelled "missing". A multiclass model (``class_=None``) splits each bin's width into
+    one bar per class, one colour per class, with a legend of the class labels.
 
-    ``feature`` is a column index or a feature name. Returns the Axes of the bars (the cut
-    axis is its ``twiny``).
+    Categorical feature: equal-width bars by category name, ordered by score (see the
+    module docstring); no twin axis.
+
+    ``feature`` is a column index or a feature name; ``class_`` is as in the module
+    docstring. Returns the Axes of the bars (the cut axis is its ``twiny``).
 
     Example
     -------
@@ -98,34 +170,75 @@ def bar_plot(model, feature, ax=None):
     True
     >>> import matplotlib.pyplot as plt; plt.close(ax.figure)
     """
-    j, cuts, scores, weights = _feature_arrays(model, feature)
+    j, k, sign, scores, weights = _feature_scores(model, feature, class_)
     ax = _axes(ax)
+    if _is_categorical(model, j):
+        return _category_bars(model, j, ax, scores, weights, k, sign)
+    cuts = np.asarray(model.cuts_[j], dtype=np.float64)
     interval_scores, interval_weights = scores[:-1], weights[:-1]
     ends = np.cumsum(interval_weights)
     lefts = ends - interval_weights
     total = float(ends[-1])
-    ax.bar(lefts, interval_scores, width=interval_weights, align="edge",
-           color=[_colour(s) for s in interval_scores], edgecolor="black", linewidth=0.5)
+    _bars(ax, lefts, interval_weights, interval_scores, model)
     right = total
     if weights[-1] > 0:
         # Missing values have no place on the value axis: their bar stands apart, after a gap.
         gap = 0.05 * max(total, weights[-1])
         left = total + gap
-        ax.bar([left], [scores[-1]], width=[weights[-1]], align="edge", color=_colour(scores[-1]),
-               edgecolor="black", linewidth=0.5, hatch="//", label="missing")
+        _bars(ax, [left], [weights[-1]], scores[-1:], model, hatch="//", legend=False)
         ax.annotate("missing", (left + weights[-1] / 2, 0), xytext=(0, -12), textcoords="offset points",
                     ha="center", va="top", fontsize=8)
         right = left + weights[-1]
     ax.axhline(0.0, color="black", linewidth=0.8)
     ax.set_xlim(0.0, right if right > 0 else 1.0)
     ax.set_xlabel("training fraction (cumulative)")
-    ax.set_ylabel(_score_label(model))
+    ax.set_ylabel(_score_label(model, k, sign))
+    if scores.ndim == 2:
+        ax.legend(title="class", fontsize=7, title_fontsize=7)
     top = ax.twiny()
     top.set_xlim(ax.get_xlim())
     # The boundary between bin k and bin k+1 is cut k: one tick per cut.
     top.set_xticks(ends[:-1])
     top.set_xticklabels([f"{c:.4g}" for c in cuts], rotation=90, fontsize=7)
     top.set_xlabel(f"cuts of {feature_names(model)[j]}", fontsize=8)
+    return ax
+
+
+def _category_bars(model, j, ax, scores, weights, k, sign):
+    """Bar plot of a categorical feature: categories by score, then "other", "missing", "unseen"."""
+    m = len(model.categories_[j])
+    order = category_order(scores[:m])
+    n_rare = len(model.rare_categories_[j]) if getattr(model, "rare_categories_", None) else 0
+    width = 0.8
+    positions = np.concatenate([np.arange(m), m + 0.5 + np.arange(2)])  # a gap before "other"
+    lefts = positions - width / 2
+    _bars(ax, lefts[:m], np.full(m, width), scores[order], model, legend=m > 0)
+    _bars(ax, lefts[m:m + 1], [width], scores[m:m + 1], model, hatch="..", legend=m == 0)
+    _bars(ax, lefts[m + 1:], [width], scores[m + 1:m + 2], model, hatch="//", legend=False)
+    unseen = _select(np.asarray(_unseen_scores(model)[j], dtype=np.float64), k, sign)
+    unseen_x = m + 2.5
+    if np.ndim(unseen) == 0:
+        ax.plot([unseen_x], [unseen], marker="D", fillstyle="none", linestyle="none", markersize=7,
+                color=_colour(unseen), label="unseen")
+    else:
+        n_classes = len(unseen)
+        for c in range(n_classes):
+            x = unseen_x - width / 2 + (c + 0.5) * width / n_classes
+            ax.plot([x], [unseen[c]], marker="D", fillstyle="none", linestyle="none", markersize=6,
+                    color=_class_colour(c), label="_unseen")
+    names = [_category_text(v) for v in np.asarray(model.categories_[j])[order]]
+    labels = [f"{name}\n{100 * w:.1f}%" for name, w in zip(names, weights[order])]
+    labels += [f"other ({n_rare} rare)\n{100 * weights[m]:.1f}%", f"missing\n{100 * weights[m + 1]:.1f}%",
+               "unseen\n(not in training)"]
+    many = len(labels) > 6
+    ax.set_xticks(np.append(positions, unseen_x))
+    ax.set_xticklabels(labels, fontsize=7, rotation=45 if many else 0, ha="right" if many else "center")
+    ax.set_xlim(-0.6, unseen_x + 0.6)
+    ax.axhline(0.0, color="black", linewidth=0.8)
+    ax.set_xlabel(feature_names(model)[j])
+    ax.set_ylabel(_score_label(model, k, sign))
+    if scores.ndim == 2:
+        ax.legend(title="class", fontsize=7, title_fontsize=7)
     return ax
 
 
@@ -146,7 +259,7 @@ def _value_range(cuts: np.ndarray, values) -> tuple[float, float]:
     return float(cuts[0]) - pad, float(cuts[-1]) + pad
 
 
-def step_plot(model, feature, ax=None, X=None):
+def step_plot(model, feature, ax=None, X=None, class_=None):
     """One feature's step function on the true scale of its values, with its bins' training weights below.
 
     The x axis holds the feature's values: the function is drawn with ``ax.step`` through
@@ -156,7 +269,13 @@ def step_plot(model, feature, ax=None, X=None):
     axis (right) show each bin's training fraction. The missing-value bin is a diamond
     after a dotted separator at the right, labelled "missing" with its share of rows.
 
-    ``feature`` is a column index or a feature name. Returns the Axes of the step line.
+    A multiclass model (``class_=None``) has one step line per class on the same axes,
+    labelled by class (one colour per class, a legend of the class labels), and one missing
+    diamond per class. A categorical feature has no order to step along: it is drawn by
+    :func:`bar_plot` (``X`` is then not used).
+
+    ``feature`` is a column index or a feature name; ``class_`` is as in the module
+    docstring. Returns the Axes of the step line(s).
 
     Example
     -------
@@ -170,28 +289,40 @@ def step_plot(model, feature, ax=None, X=None):
     True
     >>> import matplotlib.pyplot as plt; plt.close(ax.figure)
     """
-    j, cuts, scores, weights = _feature_arrays(model, feature)
+    j, k, sign, scores, weights = _feature_scores(model, feature, class_)
+    if _is_categorical(model, j):
+        return bar_plot(model, j, ax=ax, class_=class_)
+    cuts = np.asarray(model.cuts_[j], dtype=np.float64)
     ax = _axes(ax)
     values = None
     if X is not None:
-        values = np.asarray(model._validated(X)[:, j], dtype=np.float64)
+        values = _numeric_part(model._validated(X))[:, j]
     lo, hi = _value_range(cuts, values)
     xs = np.concatenate([[lo], cuts, [hi]])
-    ys = np.concatenate([scores[:-1], scores[-2:-1]])
-    ax.step(xs, ys, where="post", color="tab:blue", linewidth=2, label="score", zorder=3)
-
-    # Missing values are off the value axis: a marker in a strip of its own at the right.
     width = hi - lo
+    # Missing values are off the value axis: a marker in a strip of its own at the right.
     separator, missing_x = hi + 0.04 * width, hi + 0.08 * width
+    if scores.ndim == 1:
+        ys = np.concatenate([scores[:-1], scores[-2:-1]])
+        ax.step(xs, ys, where="post", color="tab:blue", linewidth=2, label="score", zorder=3)
+        ax.plot([missing_x], [scores[-1]], marker="D", linestyle="none", markersize=7,
+                color=_colour(scores[-1]), markeredgecolor="black", label="missing", zorder=3)
+    else:
+        names = _class_names(model)
+        for c in range(scores.shape[1]):
+            ys = np.concatenate([scores[:-1, c], scores[-2:-1, c]])
+            ax.step(xs, ys, where="post", color=_class_colour(c), linewidth=2, label=names[c], zorder=3)
+        for c in range(scores.shape[1]):
+            ax.plot([missing_x], [scores[-1, c]], marker="D", linestyle="none", markersize=6,
+                    color=_class_colour(c), markeredgecolor="black", label="_missing", zorder=3)
+        ax.legend(title="class", fontsize=7, title_fontsize=7)
     ax.axvline(separator, color="black", linestyle=":", linewidth=0.8)
-    ax.plot([missing_x], [scores[-1]], marker="D", linestyle="none", markersize=7,
-            color=_colour(scores[-1]), markeredgecolor="black", label="missing", zorder=3)
-    ax.annotate(f"missing\n{100 * weights[-1]:.1f}%", (missing_x, scores[-1]), xytext=(0, 8),
+    ax.annotate(f"missing\n{100 * weights[-1]:.1f}%", (missing_x, float(np.max(scores[-1]))), xytext=(0, 8),
                 textcoords="offset points", ha="center", va="bottom", fontsize=7)
     ax.axhline(0.0, color="black", linewidth=0.8)
     ax.set_xlim(lo, hi + 0.12 * width)
     ax.set_xlabel(f"{feature_names(model)[j]}")
-    ax.set_ylabel(_score_label(model))
+    ax.set_ylabel(_score_label(model, k, sign))
 
     below = ax.twinx()
     edges = xs  # bin k spans [xs[k], xs[k+1]] on the plot
@@ -209,12 +340,14 @@ def step_plot(model, feature, ax=None, X=None):
     return ax
 
 
-def plot_all(model, top: int | None = None, kind: str = "step"):
-    """Every feature's step function (or bar plot) in one figure, most important first.
+def plot_all(model, top: int | None = None, kind: str = "step", class_=None):
+    """Every feature's shape function in one figure, most important first.
 
     Each subplot's title is the feature's name and its MIRAD importance. ``top`` keeps
     only the most important features; ``kind`` is ``"step"`` (:func:`step_plot`) or
-    ``"bar"`` (:func:`bar_plot`). Returns the Figure.
+    ``"bar"`` (:func:`bar_plot`); categorical features are bar plots either way (see
+    :func:`step_plot`), so a model mixing both kinds of feature draws each its own way.
+    ``class_`` is passed to each plot (see the module docstring). Returns the Figure.
 
     Example
     -------
@@ -234,6 +367,7 @@ def plot_all(model, top: int | None = None, kind: str = "step"):
     check_is_fitted(model, "bin_scores_")
     if top is not None and (isinstance(top, bool) or not isinstance(top, numbers.Integral) or top < 1):
         raise ValueError(f"top must be a positive integer or None, got {top!r}")
+    _class_choice(model, class_)  # a wrong class is an error before any figure is made
     plt = _pyplot()
     names = feature_names(model)
     order = np.argsort(-np.asarray(model.feature_importances_), kind="stable")[:top]
@@ -242,7 +376,7 @@ def plot_all(model, top: int | None = None, kind: str = "step"):
     fig, axes = plt.subplots(nrows, ncols, figsize=(4.8 * ncols, 3.6 * nrows), squeeze=False,
                              layout="constrained")
     for ax, j in zip(axes.flat, order):
-        draw(model, int(j), ax=ax)
+        draw(model, int(j), ax=ax, class_=class_)
         ax.set_title(f"{names[j]} (importance {model.feature_importances_[j]:.3g})", fontsize=10)
     for ax in axes.flat[len(order):]:
         fig.delaxes(ax)
@@ -293,28 +427,48 @@ spans at most 8 decades below the largest value). Terms that are 0
 
 
 def _one_row(model, x):
-    """Contributions and feature values of one row, given as a 1-D array or a one-row table."""
+    """One row as validated data and as an input the explanations accept again.
+
+    ``x`` is a 1-D array (or list) of the row's values, or a one-row table."""
     if hasattr(x, "columns"):  # a one-row DataFrame: its names are checked against the model's
-        c = contributions(model, x)
-        values = model._validated(x)
+        row = x
+        data = model._validated(row)
     else:
-        row = np.asarray(x)
+        # Numbers and categories together: an object array keeps each value as it is.
+        row = np.asarray(x, dtype=object if model._has_categories() else None)
         if row.ndim == 2 and row.shape[0] == 1:
             row = row[0]
         if row.ndim != 1:
             raise ValueError(f"x must be one row (a 1-D array), got an array of shape {np.shape(x)}")
+        row = row[None]
         # A 1-D row is positional by nature: the names come from the model, so the
         # "fitted with feature names" warning would only be noise here.
         with warnings.catch_warnings():
             warnings.filterwarnings("ignore", message="X does not have valid feature names")
-            c = contributions(model, row[None])
-            values = model._validated(row[None])
-    if c.shape[0] != 1:
-        raise ValueError(f"x must be one row, got {c.shape[0]} rows")
-    return c[0], values[0]
+            data = model._validated(row)
+    n = len(_numeric_part(data))
+    if n != 1:
+        raise ValueError(f"x must be one row, got {n} rows")
+    return data
 
 
-def waterfall_plot(model, x, ax=None, top: int | None = None, baseline: str | None = None, **baseline_kw):
+def _value_texts(model, data) -> list[str]:
+    """The row's value of each feature as the waterfall labels show it."""
+    numeric = _numeric_part(data)[0]
+    codes = model._codes(data)
+    texts = []
+    for j in range(model.n_features_in_):
+        if not _is_categorical(model, j):
+            texts.append(f"{numeric[j]:.4g}")
+            continue
+        m, code = len(model.categories_[j]), int(codes[j][0])
+        value = data[1][j][0]
+        texts.append("missing" if code == m + 1 else _category_text(value) + {m: " (other)", m + 2: " (unseen)"}.get(code, ""))
+    return texts
+
+
+def waterfall_plot(model, x, ax=None, top: int | None = None, baseline: str | None = None, class_=None,
+                   **baseline_kw):
     """One row's exact explanation, as a waterfall from the intercept to the decision value.
 
     With ``baseline`` (a name of :func:`embedsum.explain.attributions`, e.g. ``"expected"``,
@@ -326,7 +480,13 @@ def waterfall_plot(model, x, ax=None, top: int | None = None, baseline: str | No
     one ends at the row's decision value (to rounding: the bars are added in this order,
     the model adds in feature order). With ``top``, the remaining features are summed into
     one "other" bar. Dashed lines mark the intercept and the decision value. Contributions
-    come from :func:`embedsum.explain.contributions`.
+    come from :func:`embedsum.explain.contributions`. A categorical value is labelled by
+    name, with "(other)" for a rare category and "(unseen)" for one never seen in training.
+
+    A multiclass model explains one class: ``class_`` (a label of ``classes_``), by default
+    the row's predicted class; the title names it. A regressor's waterfall ends at the
+    prediction, in target units. ``class_=classes_[0]`` on a binary model explains the
+    log-odds of ``classes_[0]`` (every value negated).
 
     Example
     -------
@@ -344,22 +504,32 @@ def waterfall_plot(model, x, ax=None, top: int | None = None, baseline: str | No
     check_is_fitted(model, "bin_scores_")
     if top is not None and (isinstance(top, bool) or not isinstance(top, numbers.Integral) or top < 1):
         raise ValueError(f"top must be a positive integer or None, got {top!r}")
-    c, values = _one_row(model, x)
+    k, sign = _class_choice(model, class_)
+    data = _one_row(model, x)
+    scores = _scores_of(model, data)[0]  # (d,) or (d, K)
+    intercept = np.asarray(model.intercept_, dtype=np.float64)
+    kind = _kind(model)
+    if kind == "multiclass" and k is None:
+        # The model's own sums, class by class, left to right: the predicted class is theirs.
+        totals = intercept.copy()
+        for s in scores:
+            totals = totals + s
+        k = int(np.argmax(totals))
+    c = _select(scores, k, sign)
     # The model's own sum (intercept, then features left to right) is the decision value bit
     # for bit; the bars, added largest first, end there to rounding.
-    decision = float(model.intercept_)
+    decision = float(_select(intercept, k, sign))
     for value in c:
         decision += float(value)
-    start, start_label = float(model.intercept_), "intercept"
+    start, start_label = float(_select(intercept, k, sign)), "intercept"
     if baseline is not None:
-        from .explain import attributions
-
-        c = attributions(model, values[None], baseline=baseline, **baseline_kw)[0]
+        c = _select(_attributions_kw(model, data, baseline, **baseline_kw)[0], k, sign)
         start, start_label = decision - float(np.sum(c)), f"{baseline} baseline"
     names = feature_names(model)
+    values = _value_texts(model, data)
     order = np.argsort(-np.abs(c), kind="stable")
     shown = order if top is None else order[:top]
-    labels = [f"{names[j]} = {values[j]:.4g}" for j in shown]
+    labels = [f"{names[j]} = {values[j]}" for j in shown]
     amounts = [float(c[j]) for j in shown]
     rest = order[len(shown):]
     if rest.size:
@@ -373,13 +543,20 @@ def waterfall_plot(model, x, ax=None, top: int | None = None, baseline: str | No
     for row, left, amount in zip(rows, lefts, amounts):
         ax.annotate(f"{amount:+.3g}", (left + amount, row), xytext=(3 if amount >= 0 else -3, 0),
                     textcoords="offset points", ha="left" if amount >= 0 else "right", va="center", fontsize=7)
+    end_name = "prediction" if kind == "regression" else "decision value"
     ax.axvline(start, color="0.3", linestyle="--", linewidth=1, label=f"{start_label} {start:+.3g}")
-    ax.axvline(decision, color="tab:blue", linestyle="--", linewidth=1.5, label=f"decision value {decision:+.3g}")
+    ax.axvline(decision, color="tab:blue", linestyle="--", linewidth=1.5, label=f"{end_name} {decision:+.3g}")
     ax.axvline(0.0, color="black", linewidth=0.6)
     ax.margins(x=0.12)  # room for the value labels beside the outermost bars
     ax.set_yticks(rows)
     ax.set_yticklabels(labels, fontsize=8)
     ax.invert_yaxis()  # largest contribution at the top
-    ax.set_xlabel(_score_label(model).replace("score", "decision value"))
+    if kind == "regression":
+        ax.set_xlabel("prediction (intercept + contributions, target units)")
+    else:
+        ax.set_xlabel(_score_label(model, k, sign).replace("score", "decision value"))
+    if kind == "multiclass":
+        ax.set_title(f"class {_label(model.classes_[k])!r}" + (" (predicted)" if class_ is None else ""),
+                     fontsize=10)
     ax.legend(fontsize=8, loc="best")
     return ax

@@ -55,3 +55,134 @@ def test_bars_point_by_sign_and_scale_with_the_score():
         left, right = line.split("│")
         left_bar, right_bar = left[-12:], right[:12]
         assert (right_bar.strip() != "") == (score > 0) and (left_bar.strip() != "") == (score < 0)
+
+
+# --- every kind of model: categorical features, multiclass, regression (issue 5) ---
+
+import pytest  # noqa: E402
+from test_explain import KINDS, _round_trip, fit_kind, mixed_data  # noqa: E402
+
+from embedsum.describe import feature_bin_labels  # noqa: E402
+from embedsum.explain import category_order  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def kinds():
+    X, targets = mixed_data(0)
+    return X, {kind: fit_kind(kind, X, targets[kind]) for kind in KINDS}
+
+
+def _block(text, name):
+    """The lines of one feature's block: from its numbered line to the next numbered line."""
+    lines = text.splitlines()
+    start = next(i for i, line in enumerate(lines) if re.match(rf"\s*\d+\. {name} ", line))
+    end = next((i for i in range(start + 1, len(lines)) if re.match(r"\s*\d+\. ", lines[i])), len(lines))
+    return lines[start + 1:end]
+
+
+def _label_of(line):
+    return line[5:].split("  ")[0].strip()
+
+
+@pytest.mark.parametrize("kind", ["binary", "regression"])
+def test_describe_lists_categories_by_name_ordered_by_score(kinds, kind):
+    _, models = kinds
+    model = models[kind]
+    text = describe(model)
+    assert max(len(line) for line in text.splitlines()) <= 80
+    block = _block(text, "x1")
+    m = len(model.categories_[1])
+    scores = model.bin_scores_[1]
+    rare = model.rare_categories_[1].tolist()
+    names = [_label_of(line) for line in block]
+    order = np.argsort(-scores[:m], kind="stable")
+    assert names[:m] == model.categories_[1][order].tolist()  # by name, highest score first
+    assert names[m] == f"other ({len(rare)} rare: {', '.join(rare)})"
+    assert names[m + 1:] == ["missing", "unseen (not in training)"]
+    shown = [float(line.split()[-2 if line.endswith("%") else -1]) for line in block]
+    np.testing.assert_allclose(shown, [*scores[order], *scores[m:], model.unseen_scores_[1]], atol=5e-5)
+    assert all(line.endswith("%") for line in block[:-1]) and not block[-1].endswith("%")
+    assert "(categories by score)" in next(line for line in text.splitlines() if re.match(r"\s*\d+\. x1 ", line))
+    # every bin line of every feature, plus one unseen line per categorical feature
+    n_bin_lines = sum(1 for line in text.splitlines() if line.rstrip().endswith("%"))
+    assert n_bin_lines == sum(len(s) for s in model.bin_scores_)
+
+
+def test_regressor_description_speaks_of_the_prediction(kinds):
+    _, models = kinds
+    text = describe(models["regression"])
+    assert text.splitlines()[0] == "EmbeddingSumRegressor: 3 features, predicts a number; scores are in target units"
+    assert "prediction = intercept + one bin score per feature" in text
+    assert "log-odds" not in text and "classes" not in text
+
+
+def test_multiclass_description_shows_class_scores_side_by_side(kinds):
+    _, models = kinds
+    model = models["multiclass"]
+    text = describe(model)
+    lines = text.splitlines()
+    assert max(len(line) for line in lines) <= 80
+    assert lines[0] == "EmbeddingSumClassifier: 3 features, 3 classes ['dns', 'mail', 'web'] (softmax)"
+    intercept_line = next(line for line in lines if line.strip().startswith("intercept"))
+    np.testing.assert_allclose([float(v) for v in intercept_line.split()[1:]], model.intercept_, atol=5e-4)
+    # features by importance
+    ranked = [line.split()[1] for line in lines if re.match(r"\s*\d+\. ", line)]
+    assert ranked == [f"x{j}" for j in np.argsort(-model.feature_importances_, kind="stable")]
+    for j in range(3):
+        block = _block(text, f"x{j}")
+        assert block[0].split() == ["dns", "mail", "web"]  # a header of class labels
+        rows = block[1:]
+        scores = np.asarray(model.bin_scores_[j])
+        if j != 1:
+            assert [_label_of(r) for r in rows] == feature_bin_labels(model, j)
+            values = np.array([[float(v) for v in r.split()[-4:-1]] for r in rows])
+            np.testing.assert_allclose(values, scores, atol=5e-4)
+            continue
+        m = len(model.categories_[1])
+        order = category_order(scores[:m])
+        names = [_label_of(r) for r in rows]
+        assert names[:m] == model.categories_[1][order].tolist()  # grouped by favoured class
+        assert names[m].startswith("other (") and names[m + 1:] == ["missing", "unseen (not in training)"]
+        values = np.array([[float(v) for v in r.split()[-4:-1]] for r in rows[:m + 2]])
+        np.testing.assert_allclose(values, np.vstack([scores[order], scores[m:]]), atol=5e-4)
+        unseen = [float(v) for v in rows[-1].split()[-3:]]
+        np.testing.assert_allclose(unseen, model.unseen_scores_[1], atol=5e-4)
+
+
+def test_many_classes_wrap_into_blocks_within_80_columns():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(1400, 2))
+    y = np.array([f"class_{k}_long_label" for k in np.digitize(X[:, 0], np.linspace(-1.5, 1.5, 6))])
+    model = EmbeddingSumClassifier(max_bins=5).fit(X, y)
+    assert len(model.classes_) == 7
+    text = describe(model)
+    assert max(len(line) for line in text.splitlines()) <= 80
+    block = _block(text, "x0")
+    headers = [line for line in block if not re.search(r"[+-]\d", line)]
+    assert [h.split() for h in headers] == [["[0]", "[1]", "[2]", "[3]", "[4]"], ["[5]", "[6]"]]
+    # labels too wide for a column: numbered columns, named in full once
+    columns = text[text.index("columns:"):text.index("features by importance")]
+    assert all(f"[{k}] {c}" in columns for k, c in enumerate(model.classes_))
+    n_bins = len(model.bin_scores_[0])
+    assert len(block) == 2 + 2 * n_bins
+    # each class's scores are in its column: the first block holds classes 0..4
+    first = block[1:1 + n_bins]
+    values = np.array([[float(v) for v in r.split()[-6:-1]] for r in first])
+    np.testing.assert_allclose(values, model.bin_scores_[0][:, :5], atol=5e-4)
+
+
+def test_feature_bin_labels_follow_the_bins(kinds):
+    _, models = kinds
+    model = models["binary"]
+    labels = feature_bin_labels(model, 1)
+    assert labels[:-2] == model.categories_[1].tolist() and labels[-1] == "missing"
+    assert labels[-2].startswith(f"other ({len(model.rare_categories_[1])} rare: ")
+    assert len(labels) == len(model.bin_scores_[1])
+    assert feature_bin_labels(model, 0) == bin_labels(model.cuts_[0])
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_describe_a_model_loaded_from_json(kinds, kind):
+    _, models = kinds
+    model = models[kind]
+    assert describe(_round_trip(model)) == describe(model)

@@ -428,3 +428,226 @@ def test_waterfall_against_the_expected_baseline_starts_at_the_baseline_decision
     assert bars[-1].get_x() + bars[-1].get_width() == pytest.approx(z, abs=1e-12)
     assert any("expected baseline" in t.get_text() for t in ax.get_legend().get_texts())
     plt.close(ax.figure)
+
+
+# ------------------------------------------------------------------------------------------
+# every kind of model: categorical features, multiclass, regression (issue 5)
+# ------------------------------------------------------------------------------------------
+
+from test_explain import KINDS, fit_kind, mixed_data, odd_rows  # noqa: E402
+
+from embedsum.explain import shape_functions  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def kinds():
+    X, targets = mixed_data(0)
+    return X, {kind: fit_kind(kind, X, targets[kind]) for kind in KINDS}
+
+
+def _tick_names(ax):
+    return [t.get_text().split("\n")[0] for t in ax.get_xticklabels()]
+
+
+def _legend_texts(ax):
+    return [t.get_text() for t in ax.get_legend().get_texts()]
+
+
+def test_categorical_bar_plot_shows_categories_by_name_ordered_by_score(kinds, tmp_path):
+    _, models = kinds
+    model = models["binary"]
+    fig, ax = plt.subplots()
+    assert bar_plot(model, 1, ax=ax) is ax
+    _render(fig, tmp_path)
+    record = shape_functions(model)[1]
+    m = len(model.categories_[1])
+    scores, weights = model.bin_scores_[1], model.bin_weights_[1]
+    bars = ax.patches
+    assert len(bars) == m + 2  # each kept category, "other", "missing"
+    heights = np.array([b.get_height() for b in bars])
+    np.testing.assert_array_equal(heights, np.concatenate([record.scores, scores[m:]]))
+    assert np.all(np.diff(heights[:m]) <= 0)  # highest first
+    assert all(_sign_ok(b, s) for b, s in zip(bars, heights))
+    names = _tick_names(ax)
+    assert names[:m] == record.categories.tolist()
+    assert names[m] == f"other ({len(model.rare_categories_[1])} rare)" and names[m + 1:] == ["missing", "unseen"]
+    shares = [t.get_text().split("\n")[1] for t in ax.get_xticklabels()[: m + 2]]
+    assert shares == [f"{100 * w:.1f}%" for w in np.concatenate([record.weights, weights[m:]])]
+    assert bars[m + 1].get_hatch() == "//" and bars[m].get_hatch() and not bars[0].get_hatch()
+    (unseen,) = [line for line in ax.lines if line.get_label() == "unseen"]
+    assert unseen.get_ydata()[0] == model.unseen_scores_[1]
+    assert ax.get_xlabel() == "x1"
+
+
+def test_step_plot_of_a_categorical_feature_draws_the_bar_plot(kinds):
+    _, models = kinds
+    model = models["binary"]
+    step = step_plot(model, 1, X=np.zeros((2, 3)))  # X is not used for a categorical feature
+    bar = bar_plot(model, 1)
+    assert [p.get_height() for p in step.patches] == [p.get_height() for p in bar.patches]
+    assert _tick_names(step) == _tick_names(bar)
+    assert not any(line.get_drawstyle() == "steps-post" for line in step.lines)
+
+
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("plot_kind", ["step", "bar"])
+def test_plot_all_draws_mixed_models(kinds, tmp_path, kind, plot_kind):
+    _, models = kinds
+    model = models[kind]
+    fig = plot_all(model, kind=plot_kind)
+    _render(fig, tmp_path)
+    axes = _titled(fig)
+    order = np.argsort(-model.feature_importances_, kind="stable")
+    assert [a.get_title().split()[0] for a in axes] == [f"x{j}" for j in order]
+    for a, j in zip(axes, order):
+        if j == 1:  # the categorical feature: bars named by category
+            assert set(model.categories_[1]) <= set(_tick_names(a))
+        elif plot_kind == "step":
+            steps = [line for line in a.lines if line.get_drawstyle() == "steps-post"]
+            assert len(steps) == (3 if kind == "multiclass" else 1)
+            np.testing.assert_array_equal(steps[0].get_xdata()[1:-1], model.cuts_[j])
+
+
+def test_multiclass_step_plot_has_one_line_per_class_and_a_legend(kinds, tmp_path):
+    _, models = kinds
+    model = models["multiclass"]
+    fig, ax = plt.subplots()
+    step_plot(model, 0, ax=ax)
+    _render(fig, tmp_path)
+    labels = [str(c) for c in model.classes_]
+    steps = [line for line in ax.lines if line.get_drawstyle() == "steps-post"]
+    assert [line.get_label() for line in steps] == labels
+    assert _legend_texts(ax) == labels
+    scores = model.bin_scores_[0]
+    for k, line in enumerate(steps):
+        np.testing.assert_array_equal(line.get_xdata()[1:-1], model.cuts_[0])
+        np.testing.assert_array_equal(line.get_ydata(), np.concatenate([scores[:-1, k], scores[-2:-1, k]]))
+    assert len({line.get_color() for line in steps}) == 3
+    missing = [line for line in ax.lines if line.get_label() == "_missing"]
+    assert [line.get_ydata()[0] for line in missing] == scores[-1].tolist()
+    assert [line.get_color() for line in missing] == [line.get_color() for line in steps]
+    assert "each class" in ax.get_ylabel()
+
+
+def test_multiclass_plots_of_one_class(kinds):
+    _, models = kinds
+    model = models["multiclass"]
+    ax = step_plot(model, 0, class_="mail")
+    steps = [line for line in ax.lines if line.get_drawstyle() == "steps-post"]
+    assert len(steps) == 1
+    np.testing.assert_array_equal(steps[0].get_ydata()[:-1], model.bin_scores_[0][:-1, 1])
+    assert "'mail'" in ax.get_ylabel()
+    ax = bar_plot(model, 1, class_="web")
+    m = len(model.categories_[1])
+    heights = [p.get_height() for p in ax.patches[:m]]
+    assert heights == sorted(heights, reverse=True)  # one class: ordered by its scores
+    assert _tick_names(ax)[0] == "tcp"  # the web class is the tcp rows
+    with pytest.raises(ValueError, match="unknown class"):
+        plot_all(model, class_="spam")
+
+
+@pytest.mark.parametrize("feature", [0, 1])
+def test_multiclass_bar_plot_has_one_bar_per_class_in_each_bin(kinds, tmp_path, feature):
+    _, models = kinds
+    model = models["multiclass"]
+    fig, ax = plt.subplots()
+    bar_plot(model, feature, ax=ax)
+    _render(fig, tmp_path)
+    scores = np.asarray(model.bin_scores_[feature])
+    labels = [str(c) for c in model.classes_]
+    assert _legend_texts(ax) == labels
+    bars = ax.patches
+    assert len(bars) == 3 * len(scores)  # every bin has weight here: the missing bin too
+    colours = {}
+    for bar in bars:
+        colours.setdefault(mcolors.to_hex(bar.get_facecolor()), []).append(bar.get_height())
+    assert len(colours) == 3  # one colour per class
+    by_class = list(colours.values())
+    if feature == 0:
+        expected = [scores[:, k].tolist() for k in range(3)]
+    else:
+        record = shape_functions(model)[1]
+        m = len(record.categories)
+        expected = [record.scores[:, k].tolist() + scores[m:, k].tolist() for k in range(3)]
+    assert by_class == expected
+
+
+def test_multiclass_waterfall_explains_the_predicted_class_by_default(kinds, tmp_path):
+    X, models = kinds
+    model = models["multiclass"]
+    rows = odd_rows(X)
+    for i in [0, 1, 2, len(rows) - 4]:
+        z = model.decision_function(rows[i:i + 1])[0]
+        k = int(np.argmax(z))
+        ax = waterfall_plot(model, rows[i])
+        assert ax.get_title() == f"class {str(model.classes_[k])!r} (predicted)"
+        bars = ax.patches
+        assert bars[0].get_x() == model.intercept_[k]
+        c = contributions(model, rows[i:i + 1])[0, :, k]
+        np.testing.assert_allclose([b.get_width() for b in bars], c[np.argsort(-np.abs(c), kind="stable")],
+                                   rtol=0, atol=1e-13)
+        decision_line = next(line for line in ax.lines if line.get_label().startswith("decision value"))
+        assert decision_line.get_xdata()[0] == z[k]  # the model's own value, bit for bit
+        assert abs(bars[-1].get_x() + bars[-1].get_width() - z[k]) <= 1e-12
+        plt.close(ax.figure)
+    ax = waterfall_plot(model, rows[0], class_="dns")
+    _render(ax.figure, tmp_path)
+    assert ax.get_title() == "class 'dns'" and "'dns'" in ax.get_xlabel()
+    assert ax.patches[0].get_x() == model.intercept_[0]
+
+
+def test_waterfall_names_categories_and_their_bins(kinds):
+    X, models = kinds
+    model = models["binary"]
+    rows = odd_rows(X)[-5:]  # rare "esp", "never-seen", None, "", rare "ah"
+    expected = ["x1 = esp (other)", "x1 = never-seen (unseen)", "x1 = missing", "x1 = missing", "x1 = ah (other)"]
+    for row, label in zip(rows, expected):
+        ax = waterfall_plot(model, row)
+        assert label in [t.get_text() for t in ax.get_yticklabels()]
+        plt.close(ax.figure)
+    ax = waterfall_plot(model, rows[0], baseline="expected")
+    assert any("expected baseline" in t.get_text() for t in ax.get_legend().get_texts())
+
+
+def test_regressor_plots_speak_of_the_prediction(kinds, tmp_path):
+    X, models = kinds
+    model = models["regression"]
+    for draw in (step_plot, bar_plot):
+        for feature in (0, 1):
+            ax = draw(model, feature)
+            assert ax.get_ylabel() == "contribution to the prediction"
+            plt.close(ax.figure)
+    ax = waterfall_plot(model, X[0])
+    _render(ax.figure, tmp_path)
+    assert ax.get_xlabel().startswith("prediction") and "log-odds" not in ax.get_xlabel()
+    line = next(line for line in ax.lines if line.get_label().startswith("prediction"))
+    assert line.get_xdata()[0] == model.predict(X[:1])[0]
+    assert ax.patches[0].get_x() == model.intercept_
+    with pytest.raises(ValueError, match="regressor has no classes"):
+        waterfall_plot(model, X[0], class_=1)
+
+
+def test_binary_plots_for_classes_0_are_negated(kinds):
+    X, models = kinds
+    model = models["binary"]
+    ax = step_plot(model, 0, class_=False)
+    np.testing.assert_array_equal(ax.lines[0].get_ydata()[:-1], -model.bin_scores_[0][:-1])
+    assert ax.get_ylabel() == "score (log-odds of False)"
+    ax = waterfall_plot(model, X[0], class_=False)
+    line = next(line for line in ax.lines if line.get_label().startswith("decision value"))
+    assert line.get_xdata()[0] == -model.decision_function(X[:1])[0]
+
+
+def test_a_categorical_feature_whose_categories_are_all_rare(tmp_path):
+    rng = np.random.default_rng(0)
+    X = np.column_stack([rng.normal(size=300), rng.choice(["p", "q", "r"], size=300)]).astype(object)
+    X[:, 0] = X[:, 0].astype(float)
+    y = np.digitize(X[:, 0].astype(float), [-0.5, 0.5])
+    model = EmbeddingSumClassifier(max_bins=4, min_category_count=1000).fit(X, y)
+    assert len(model.categories_[1]) == 0
+    fig, ax = plt.subplots()
+    bar_plot(model, 1, ax=ax)
+    _render(fig, tmp_path)
+    assert _legend_texts(ax) == ["0", "1", "2"]  # each class once
+    assert _tick_names(ax) == ["other (3 rare)", "missing", "unseen"]
+    assert len(ax.patches) == 6
