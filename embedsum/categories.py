@@ -40,7 +40,10 @@ def _is_missing(v) -> bool:
 
 
 def _check_value_type(v, j: int) -> None:
-    if not isinstance(v, (str, bool, np.bool_, numbers.Number, np.str_)):
+    # Complex numbers are Numbers but have no float key and no order: refuse them here,
+    # rather than let them through to a shape error in fit_categories.
+    is_complex = isinstance(v, numbers.Complex) and not isinstance(v, numbers.Real)
+    if is_complex or not isinstance(v, (str, bool, np.bool_, numbers.Number, np.str_)):
         raise TypeError(
             f"X column {j} holds a {type(v).__name__} ({v!r}); each argument must be a string or a number "
             "(a category) or a number (a numeric feature)."

@@ -197,6 +197,12 @@ class EmbeddingSumModel(ParamsMixin):
         (``n_iter``, ``history``) describes the solve on all rows. ``monotonic_cst``
         (-1/0/+1 per feature) makes the solver work on bounded differences.
         """
+        # The solver's stopping rules are absolute: solve in units where they mean the same
+        # on any data (regression: y over its standard deviation; classification: as is).
+        y_scale = self._target_scale(target, sw)
+        if y_scale != 1.0:
+            target = target / y_scale
+            x0 = None if x0 is None else np.asarray(x0, dtype=np.float64) / y_scale
         step = int(round(len(target) / _SUBSAMPLE_ROWS))
         if x0 is None and len(target) >= _WARM_START_ROWS and step >= 2:
             y_sub, sw_sub = target[::step], sw[::step]
@@ -225,9 +231,6 @@ class EmbeddingSumModel(ParamsMixin):
         loss = self._loss(layout.n_outputs)
         with EmbeddingSumObjective(codes, target, sw, layout, self._all_regularizers(), loss=loss) as objective:
             solved = objective if parameterization is None else ReparameterizedObjective(objective, parameterization)
-            factor = self._objective_factor(target, sw)
-            if factor != 1.0:
-                solved = _ScaledObjective(solved, factor)
             result = minimize_lbfgs(
                 solved, x0, max_iter=self.max_iter, tol=self.tol, scale=scale, verbose=self.verbose,
                 limit_blas_threads=limit_blas_threads,
@@ -235,14 +238,15 @@ class EmbeddingSumModel(ParamsMixin):
             )
         if parameterization is not None:
             result.coef = parameterization.to_coef(result.coef)
-        if factor != 1.0:
-            result.history = {name: values / factor for name, values in result.history.items()}
+        if y_scale != 1.0:
+            result.coef *= y_scale
+            result.history = {name: values * y_scale**2 for name, values in result.history.items()}
         if warn:
             _warn_if_not_converged(result, stacklevel=4)
         return result
 
-    def _objective_factor(self, target, sw) -> float:
-        """What the solver multiplies the objective by, so that ``tol`` means the same on any data."""
+    def _target_scale(self, target, sw) -> float:
+        """The unit of the target in which :meth:`_solve` works (1: the target as given)."""
         return 1.0
 
     def _fittable(self, target, sw, n_outputs: int) -> bool:
@@ -431,21 +435,6 @@ class EmbeddingSumModel(ParamsMixin):
         from .persistence import save
 
         save(self, path)
-
-
-class _ScaledObjective:
-    """``factor`` times an objective: the same minimiser, a gradient in other units."""
-
-    def __init__(self, objective, factor: float):
-        self.objective, self.factor = objective, factor
-
-    @property
-    def last_components(self) -> dict:
-        return {name: value * self.factor for name, value in self.objective.last_components.items()}
-
-    def loss_gradient(self, coef: np.ndarray):
-        loss, grad = self.objective.loss_gradient(coef)
-        return loss * self.factor, grad * self.factor
 
 
 def _warn_if_not_converged(result, stacklevel: int) -> None:

@@ -19,8 +19,8 @@ class EmbeddingSumRegressor(EmbeddingSumModel):
     :class:`~embedsum.EmbeddingSumClassifier`; the data term is the half squared error
     ``mean_i( w_i * (z_i - y_i)**2 / 2 )``. The data term and every built-in regulariser
     are quadratic, so the fit is scale-equivariant: ``c * y`` gives ``c`` times the model.
-    The solver sees the objective divided by the weighted standard deviation of y, so
-    ``tol`` does not depend on y's units (``history_`` is in them).
+    The solver works on y divided by its weighted standard deviation and scales the scores
+    back, so ``tol`` and the stopping rules do not depend on y's units (``history_`` is in them).
     The default weights are the published ones, which regularise little; for a model that
     generalises, raise ``step_loss_weight`` (e.g. to ``30000 / n_samples``) or choose it
     by cross-validation.
@@ -70,14 +70,14 @@ rare_categories_, bin_scores_, unseen_scores_, bin_weights_, feature_importances
     def _loss(n_outputs: int) -> str:
         return "squared"
 
-    def _objective_factor(self, target, sw) -> float:
-        # c * y multiplies the optimal scores by c and the gradient of the squared error by c,
-        # while L-BFGS-B's tol is absolute: the solver sees the objective divided by the
-        # weighted standard deviation of y, so that tol (and the iterations it takes) does
-        # not depend on y's units. The minimiser is the same.
+    def _target_scale(self, target, sw) -> float:
+        # L-BFGS-B's stopping rules are absolute (gradient below tol; relative reduction of a
+        # loss below 1), while c * y multiplies the optimal scores by c and the loss by c**2.
+        # Solving for y / std(y), then scaling the scores back, makes tol and the iterations
+        # the same in any units: every term is quadratic, so the minimiser is the same.
         mean = float(np.sum(sw * target)) / float(np.sum(sw))
         std = float(np.sqrt(np.sum(sw * (target - mean) ** 2) / np.sum(sw)))
-        return 1.0 / std if std > 0 and np.isfinite(1.0 / std) else 1.0
+        return std if std > 0 and np.isfinite(std) and np.isfinite(1.0 / std) else 1.0
 
     def fit(self, X, y, sample_weight=None) -> "EmbeddingSumRegressor":
         """Fit the bins and their scores to X (NaN = missing) and the numeric target y.
