@@ -7,24 +7,40 @@ imported from a file), and the generated C header compiled by gcc at -O0, at -O3
 with AddressSanitizer + UBSan. Decision values are compared as uint64 bit patterns.
 A C driver written here reads rows as raw little-endian doubles and writes raw
 doubles back, so no decimal conversion takes part.
+
+The second half does the same for every other model kind (multiclass, regression,
+categorical features of strings and of numbers, monotone constraints), against
+``decision_function`` (``predict`` for a regressor) on rows of unseen, rare and missing
+categories and hostile category text; a second driver passes string categories to C
+as raw UTF-8 bytes.
 """
 
 from __future__ import annotations
 
 import ast
+import copy
 import importlib.util
+import json
 import math
 import os
 import re
 import shutil
 import subprocess
 import sys
+import types
+from decimal import Decimal
+from fractions import Fraction
 
 import numpy as np
+import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from embedsum import EmbeddingSumClassifier, NotFittedError
+import embedsum
+from embedsum import EmbeddingSumClassifier, EmbeddingSumRegressor, NotFittedError
 from embedsum import export
+from embedsum.scoring import softmax
 
 N_ROWS = 10_000
 WEIRD_NAME = 'bytes */ written "quoted"\nnext line /* ??/ C:\\temp\\'
@@ -307,7 +323,9 @@ typedef int (*decision_fn)(const double *, size_t, double *);
 typedef int (*many_fn)(const double *, size_t, size_t, double *);
 typedef int (*proba_fn)(const double *, size_t, double *);
 typedef int (*predict_fn)(const double *, size_t, int *);
-struct model { const char *name; size_t n_features; decision_fn decision; many_fn many; proba_fn proba; predict_fn predict; };
+struct model {
+    const char *name; size_t n_features; decision_fn decision; many_fn many; proba_fn proba; predict_fn predict;
+};
 static const struct model models[] = {
 %(table)s
 };
@@ -479,3 +497,645 @@ def test_c_header_refuses_fast_math_and_compiles_as_cpp(cases, tmp_path):
         pytest.skip("g++ not found: the C++ check is a bonus")
     _compile([gxx, "-x", "c++", "-std=c++17", "-Wall", "-Wextra", "-Wpedantic", "-Werror", "-fsyntax-only",
               str(header)], tmp_path)
+
+
+# --------------------------------------------------------------------------------------
+# Every model kind: multiclass, regression, categorical features, monotone constraints
+# --------------------------------------------------------------------------------------
+
+# Category texts that break naive code generators: quotes, backslashes, newlines, comment
+# markers, trigraphs, non-ASCII, a prefix of another category (strcmp order).
+HOSTILE = ['say "hi"', "back\\slash", "new\nline", "*/ end", "/* start", "??/", "naïve ünï 日本", "tcp", "udp",
+           "tc", "'single'", "tab\tcr\r", "octal \1 7"]
+RARE = ['rare "1"', "rare\\2", "rare */", "rare é"]
+# Never seen in training: near misses of the categories, and words a lookup might confuse.
+UNSEEN_TEXT = ["tcpx", "TCP", "tcp ", "t", "None", "nan", "NaN", "True", "1.0", "1", "*/", "\\", '"', "\n",
+               "ünï", "\x7f", "rare", "say"]
+N_KIND_ROWS = 3000
+
+
+def _hostile_column(rng, n, extra=()):
+    kept = HOSTILE + list(extra)
+    values = rng.choice(np.array(kept, dtype=object), size=n)
+    # A few rows of each rare category (fewer than min_category_count), and missing values.
+    for i, v in enumerate(RARE):
+        values[i * 3:(i + 1) * 3] = v
+    values[rng.random(n) < 0.05] = None
+    values[rng.random(n) < 0.03] = ""
+    return values
+
+
+def _number_column(rng, n):
+    # Number-kind categories: every value is a number; ±inf and -0.0 among them, one rare.
+    values = rng.choice(np.array([1.0, 2.0, 3.5, -0.0, np.inf, -np.inf, 1e300, 5e-324]), size=n).astype(object)
+    values[:4] = 42.0
+    values[rng.random(n) < 0.05] = np.nan
+    return values
+
+
+def _kind_models():
+    """name -> (model, the kind of each feature: "numeric", "number" or "text")."""
+    rng = np.random.default_rng(20250101)
+    models = {}
+
+    # Multiclass, numeric only, with NaN and ±inf in training; integer labels.
+    X = rng.normal(size=(1500, 4)) * [1.0, 1e3, 1.0, 1.0]
+    X[rng.random(X.shape) < 0.1] = np.nan
+    X[:, 2] = np.where(rng.random(1500) < 0.2, np.inf, X[:, 2])
+    y = np.digitize(np.nan_to_num(X[:, 0]) + 0.5 * rng.normal(size=1500), [-0.7, 0.0, 0.7])
+    models["multi_num"] = (EmbeddingSumClassifier(max_bins=8).fit(X, y), ["numeric"] * 4)
+
+    # Multiclass with categories, fitted on a pandas DataFrame: a numeric column, hostile
+    # string categories (a NUL byte among them), number categories, a column of booleans.
+    n = 1500
+    frame = pd.DataFrame({
+        "num": rng.normal(size=n),
+        WEIRD_NAME: _hostile_column(rng, n, extra=["nul\x00byte"]),
+        "code": _number_column(rng, n).astype(np.float64),
+        "flag": rng.random(n) < 0.3,
+    })
+    y = np.array(["low", "mid", "high"], dtype=object)[rng.integers(0, 3, size=n)]
+    y[frame["num"] > 1.0] = "high"
+    y[frame[WEIRD_NAME] == "tcp"] = "low"
+    model = EmbeddingSumClassifier(max_bins=6, categorical_features=[WEIRD_NAME, "code", "flag"]).fit(frame, y)
+    models["multi_cat"] = (model, ["numeric", "text", "number", "text"])
+
+    # Regression, numeric only.
+    X = rng.normal(size=(1500, 3))
+    X[rng.random(X.shape) < 0.1] = np.nan
+    X[:7, 1] = np.inf
+    target = np.nan_to_num(X[:, 0]) * 3.0 + rng.normal(size=1500)
+    models["reg_num"] = (EmbeddingSumRegressor(max_bins=10).fit(X, target), ["numeric"] * 3)
+
+    # Regression with categories, fitted on a numpy object array: string categories (a
+    # lone surrogate among them) and number categories given by index.
+    n = 1500
+    X = np.empty((n, 3), dtype=object)
+    X[:, 0] = _hostile_column(rng, n, extra=["lone \udcff surrogate"])
+    X[:, 1] = rng.normal(size=n)
+    X[:, 2] = _number_column(rng, n)
+    target = (X[:, 0] == "tcp") * 2.0 + rng.normal(size=n)
+    models["reg_cat"] = (EmbeddingSumRegressor(max_bins=6, categorical_features=[0, 2]).fit(X, target),
+                         ["text", "numeric", "number"])
+
+    # Binary with number categories only (so the C signature keeps its one array) and many
+    # long string-free categories.
+    n = 2000
+    X = np.column_stack([rng.normal(size=n), rng.integers(0, 400, size=n).astype(float)]).astype(object)
+    X[:, 1] = [v * 1.25 for v in X[:, 1]]
+    y = (X[:, 1].astype(float) % 3 == 0) | (X[:, 0].astype(float) > 1)
+    models["bin_value_cat"] = (EmbeddingSumClassifier(max_bins=6, categorical_features=[1], min_category_count=3)
+                               .fit(X, y), ["numeric", "number"])
+
+    # Binary with string categories: more than 4,000 bytes of category text (the char-array form).
+    long_names = [f"category {i:03d} " + "x" * 40 + ' "*/\\' for i in range(150)]
+    X = np.empty((n, 2), dtype=object)
+    X[:, 0] = rng.normal(size=n)
+    X[:, 1] = rng.choice(np.array(long_names + HOSTILE, dtype=object), size=n)
+    y = np.array([v.startswith("category 0") for v in X[:, 1]]) ^ (X[:, 0].astype(float) > 0.5)
+    models["bin_text_cat"] = (EmbeddingSumClassifier(max_bins=6, min_category_count=5).fit(X, y),
+                              ["numeric", "text"])
+
+    # Edge cases: string categories that all hold a NUL byte (no C string can equal them,
+    # so the C table is empty), a categorical column with no value at all, a single category.
+    n = 300
+    X = np.empty((n, 4), dtype=object)
+    X[:, 0] = rng.choice(np.array(["a\x00", "b\x00c"], dtype=object), size=n)
+    X[:, 1] = None
+    X[:, 2] = rng.normal(size=n)
+    X[:, 3] = "only"
+    y = rng.integers(0, 3, size=n)
+    models["edge_cat"] = (EmbeddingSumClassifier(max_bins=4, categorical_features=[0, 1, 3]).fit(X, y),
+                          ["text", "number", "numeric", "text"])
+
+    # Monotone constraints: nothing new at scoring time, the same tables.
+    X = rng.normal(size=(1500, 3))
+    X[rng.random(X.shape) < 0.05] = np.nan
+    y = (np.nan_to_num(X[:, 0]) - np.nan_to_num(X[:, 1]) + rng.normal(size=1500)) > 0
+    model = EmbeddingSumClassifier(max_bins=10, monotonic_cst=[1, -1, 0]).fit(X, y)
+    models["monotone"] = (model, ["numeric"] * 3)
+    return models
+
+
+def _kind_rows(model, kinds, rng):
+    """Rows every path can take (numbers, str, None, ""), as lists of Python objects."""
+    columns = []
+    for j, kind in enumerate(kinds):
+        if kind == "numeric":
+            cuts = model.cuts_[j]
+            pool = np.concatenate([
+                cuts, np.nextafter(cuts, -np.inf), np.nextafter(cuts, np.inf),
+                [np.nan, np.inf, -np.inf, 0.0, -0.0, 5e-324, np.finfo(float).max, -np.finfo(float).max],
+                rng.normal(size=50) * rng.choice([1e-300, 1.0, 1e3], size=50),
+            ]).tolist()
+        elif kind == "number":
+            known = np.concatenate([model.categories_[j], model.rare_categories_[j]]).astype(float)
+            pool = np.concatenate([
+                known, np.nextafter(known, -np.inf), np.nextafter(known, np.inf),
+                [np.nan, np.inf, -np.inf, 0.0, -0.0, 0.5, -1.0],
+            ]).tolist()
+        else:
+            known = [v for v in [*model.categories_[j], *model.rare_categories_[j]] if "\0" not in v]
+            pool = known + UNSEEN_TEXT + [None, "", math.nan, "nul"]
+        picks = rng.integers(0, len(pool), size=N_KIND_ROWS)
+        columns.append([pool[i] for i in picks])
+    rows = [list(r) for r in zip(*columns)]
+    rows[0] = [None if k == "text" else math.nan for k in kinds]  # everything missing
+    rows[1] = ["" if k == "text" else math.inf for k in kinds]
+    return rows
+
+
+def _python_only_rows(model, kinds, rng):
+    """Rows that only Python callers have: bools, ints, numpy scalars, numbers as text,
+    pandas NA, None in numeric columns, NUL bytes."""
+    text_values = [True, False, np.True_, 3, 1.5, np.int64(7), np.float64(2.5), np.float32("nan"), np.str_("tcp"),
+                   np.str_(""), pd.NA, "nul\x00byte", "lone \udcff surrogate", math.nan, Decimal("1.5"),
+                   Fraction(1, 3)]
+    number_values = ["1.0", "3.5", " 2 ", "inf", "-inf", "nan", "abc", "", None, True, False, np.int64(2),
+                     np.float32(3.5), pd.NA, 42, "42", Decimal("3.5"), Fraction(7, 2)]
+    numeric_values = [None, 1, True, np.float32(0.5), np.int64(-3)]
+    pools = {"text": text_values, "number": number_values, "numeric": numeric_values}
+    rows = []
+    for _ in range(400):
+        rows.append([pools[k][rng.integers(len(pools[k]))] for k in kinds])
+    return rows
+
+
+def _library_input(model, rows):
+    names = getattr(model, "feature_names_in_", None)
+    table = np.empty((len(rows), len(rows[0])), dtype=object)
+    table[:] = rows
+    return table if names is None else pd.DataFrame(table, columns=list(names), dtype=object)
+
+
+def _library_decision(model, rows):
+    data = _library_input(model, rows)
+    return model.predict(data) if isinstance(model, EmbeddingSumRegressor) else model.decision_function(data)
+
+
+@pytest.fixture(scope="module")
+def kind_cases():
+    """name -> (model, kinds, C rows, Python-only rows)."""
+    rng = np.random.default_rng(11)
+    return {name: (model, kinds, _kind_rows(model, kinds, rng), _python_only_rows(model, kinds, rng))
+            for name, (model, kinds) in _kind_models().items()}
+
+
+def test_kind_models_are_what_the_tests_need(kind_cases):
+    kinds_of = {name: (model, kinds) for name, (model, kinds, _, _) in kind_cases.items()}
+    model, kinds = kinds_of["multi_cat"]
+    assert len(model.classes_) == 3 and model.intercept_.shape == (3,)
+    assert model.categories_[1].dtype == object and model.categories_[2].dtype == np.float64
+    assert "nul\x00byte" in model.categories_[1].tolist() and len(model.rare_categories_[1]) == len(RARE)
+    assert {"True", "False"} <= set(model.categories_[3].tolist())
+    assert np.isinf(model.categories_[2]).any() and 42.0 in model.rare_categories_[2].tolist()
+    assert "lone \udcff surrogate" in kinds_of["reg_cat"][0].categories_[0].tolist()
+    assert len("".join(kinds_of["bin_text_cat"][0].categories_[1]).encode()) > 4000
+    assert len(kinds_of["multi_num"][0].classes_) == 4
+    edge = kinds_of["edge_cat"][0]
+    assert len(edge.categories_[0]) == 2 and len(edge.categories_[1]) == 0 and edge.categories_[3].tolist() == ["only"]
+    monotone = kinds_of["monotone"][0]
+    assert np.all(np.diff(monotone.bin_scores_[0][:-1]) >= 0) and np.all(np.diff(monotone.bin_scores_[1][:-1]) <= 0)
+    for model, kinds in kinds_of.values():
+        for j, kind in enumerate(kinds):
+            assert model.is_categorical_[j] == (kind != "numeric")
+            if kind != "numeric":
+                assert (model.categories_[j].dtype == np.float64) == (kind == "number")
+
+
+@pytest.mark.parametrize("which", ["C rows", "Python-only rows"])
+def test_generated_python_equals_the_library_for_every_kind(kind_cases, tmp_path, which):
+    for name, (model, kinds, c_rows, py_rows) in kind_cases.items():
+        rows = c_rows if which == "C rows" else py_rows
+        z = _library_decision(model, rows)
+        module = _load_python(export.to_python(model), tmp_path / f"kind_{name}.py")
+        if isinstance(model, EmbeddingSumRegressor):
+            got = np.array([module.predict(r) for r in rows])
+            assert not hasattr(module, "predict_proba") and not hasattr(module, "CLASSES")
+        else:
+            got = np.array([module.decision_function(r) for r in rows])
+            assert module.CLASSES == tuple(model.classes_.tolist())
+            proba = np.array([module.predict_proba(r) for r in rows])
+            _assert_probabilities(proba, model.predict_proba(_library_input(model, rows)),
+                                  _probabilities_must_be_bit_exact(z.ravel()))
+            assert [module.predict(r) for r in rows] == model.predict(_library_input(model, rows)).tolist(), name
+        assert got.shape == z.shape, name
+        np.testing.assert_array_equal(bits(got), bits(z), err_msg=name)
+        # tuples and numpy object rows take the same path
+        np.testing.assert_array_equal(
+            bits([(module.predict if isinstance(model, EmbeddingSumRegressor) else module.decision_function)(
+                np.array(r, dtype=object)) for r in rows[:50]]), bits(z[:50]), err_msg=name)
+
+
+def test_generated_python_multiclass_api(kind_cases, tmp_path):
+    model, _, rows, _ = kind_cases["multi_cat"]
+    module = _load_python(export.to_python(model), tmp_path / "multi.py")
+    assert module.N_CLASSES == 3 and set(module.__all__) >= {"decision_function", "predict_proba", "predict"}
+    z = module.decision_function(rows[5])
+    assert isinstance(z, list) and len(z) == 3 and all(type(v) is float for v in z)
+    p = module.predict_proba(rows[5])
+    assert abs(sum(p) - 1.0) < 1e-15 and module.predict(rows[5]) == module.CLASSES[int(np.argmax(z))]
+    # the tables read back exactly
+    assert bits(module.INTERCEPT).tolist() == bits(model.intercept_).tolist()
+    for j in range(model.n_features_in_):
+        np.testing.assert_array_equal(bits(module.SCORES[j]), bits(model.bin_scores_[j]))
+        if model.is_categorical_[j]:
+            assert module.CUTS[j] is None
+            assert list(module.CATEGORIES[j]) == model.categories_[j].tolist()
+            assert list(module.RARE_CATEGORIES[j]) == model.rare_categories_[j].tolist()
+            np.testing.assert_array_equal(bits(module.UNSEEN[j]), bits(model.unseen_scores_[j]))
+    assert module.FEATURES[1] == WEIRD_NAME
+
+
+def test_generated_python_softmax_and_argmax_handle_extremes(kind_cases):
+    model, _, _, _ = kind_cases["multi_num"]
+    namespace: dict = {}
+    exec(export.to_python(model), namespace)
+    argmax = namespace["_argmax"]
+    for z in ([1.0, 3.0, 3.0, 0.0], [math.nan, 1.0, 2.0, 0.0], [0.0, math.nan, 5.0, math.nan], [-math.inf] * 4):
+        assert argmax(z) == int(np.argmax(z)), z
+    decision = namespace["decision_function"]
+    namespace["decision_function"] = lambda row: [1000.0, -1000.0, 0.0, 999.0]
+    try:
+        p = namespace["predict_proba"]([0.0] * 4)
+    finally:
+        namespace["decision_function"] = decision
+    np.testing.assert_array_equal(p, softmax(np.array([[1000.0, -1000.0, 0.0, 999.0]]))[0])
+
+
+@settings(max_examples=60)
+@given(data=st.data())
+def test_generated_python_equals_the_library_on_drawn_rows(kind_cases, data):
+    model, kinds, _, _ = kind_cases["multi_cat"]
+    module = _python_module(model)
+    known_text = [v for j in (1, 3) for v in (*model.categories_[j], *model.rare_categories_[j])]
+    known_numbers = [*model.categories_[2], *model.rare_categories_[2]]
+    floats = st.floats(allow_nan=True, allow_infinity=True)
+    small_ints = st.integers(-10**6, 10**6)
+    value = {
+        "numeric": st.one_of(floats, st.sampled_from(model.cuts_[0].tolist()), st.none()),
+        "text": st.one_of(st.text(max_size=6), st.sampled_from(known_text), st.none(), st.booleans(), small_ints,
+                          floats),
+        "number": st.one_of(floats, st.sampled_from(known_numbers), st.text(max_size=6), small_ints, st.none(),
+                            st.booleans()),
+    }
+    rows = data.draw(st.lists(st.tuples(*(value[k] for k in kinds)).map(list), min_size=1, max_size=8))
+    z = _library_decision(model, rows)
+    got = np.array([module.decision_function(r) for r in rows])
+    np.testing.assert_array_equal(bits(got), bits(z))
+
+
+_MODULES: dict = {}
+
+
+def _python_module(model) -> dict:
+    if id(model) not in _MODULES:
+        namespace: dict = {}
+        exec(export.to_python(model), namespace)
+        _MODULES[id(model)] = (model, types.SimpleNamespace(**namespace))
+    return _MODULES[id(model)][1]
+
+
+def test_generated_python_of_categories_imports_only_the_standard_library(kind_cases, tmp_path):
+    model, _, rows, _ = kind_cases["multi_cat"]
+    source = export.to_python(model)
+    imported = set()
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Import):
+            imported.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            imported.add(node.module)
+    assert imported == {"bisect", "math", "numbers"}
+    assert source.isascii(), "hostile categories are written with ascii(): the module is plain ASCII"
+    path = tmp_path / "standalone_categories.py"
+    path.write_text(source, encoding="utf-8")
+    row = rows[7]
+    code = (
+        "import sys, json, struct; sys.path.insert(0, sys.argv[1]); import standalone_categories as m; "
+        "row = json.loads(sys.argv[2]); "
+        "print(' '.join(struct.pack('<d', v).hex() for v in m.decision_function(row))); "
+        "import doctest; print(doctest.testmod(m).failed)"
+    )
+    out = subprocess.run([sys.executable, "-I", "-S", "-c", code, str(tmp_path), json.dumps(row)],
+                         capture_output=True, text=True, check=True).stdout.splitlines()
+    expected = _library_decision(model, [row])[0]
+    assert out == [" ".join(np.array([v], dtype="<f8").tobytes().hex() for v in expected), "0"]
+
+
+def test_generated_python_reports_bad_category_values(kind_cases, tmp_path):
+    model, kinds, rows, _ = kind_cases["multi_cat"]
+    module = _python_module(model)
+    for j, bad in [(1, [1, 2]), (1, 1 + 2j), (2, np.complex128(1.0)), (3, object())]:
+        # neither a string nor a real number: the library refuses it too
+        row = list(rows[3])
+        row[j] = bad
+        with pytest.raises(TypeError):
+            _library_decision(model, [row])
+        with pytest.raises(TypeError, match=f"feature {j}"):
+            module.decision_function(row)
+    with pytest.raises(ValueError, match="expects 4 features"):
+        module.decision_function(row[:3])
+
+
+def test_export_refuses_an_inconsistent_categorical_model(kind_cases):
+    model, _, _, _ = kind_cases["reg_cat"]
+    broken = copy.deepcopy(model)
+    broken.rare_categories_[0] = np.array([broken.categories_[0][0]], dtype=object)  # kept and rare
+    for function in (export.to_python, export.to_c):
+        with pytest.raises(ValueError, match="twice"):
+            function(broken)
+    broken = copy.deepcopy(model)
+    broken.unseen_scores_[2] = float("nan")
+    with pytest.raises(ValueError, match="NaN"):
+        export.to_c(broken)
+
+
+def test_c_signatures_gain_text_only_with_string_categories(kind_cases):
+    for name, (model, kinds, _, _) in kind_cases.items():
+        header = export.to_c(model, prefix=name)
+        text = "text" in kinds
+        args = "const double *row, const char *const *text" if text else "const double *row"
+        out = "double out[" if len(getattr(model, "classes_", ())) > 2 else "double *out"
+        assert f"static inline int {name}_decision({args}, size_t n_features, {out}" in header, name
+        assert ("#include <string.h>" in header) == text, name
+        assert not re.search(r"\b(malloc|calloc|realloc|free|alloca)\s*\(", header), name
+        for line in header.splitlines():
+            if re.match(r"[A-Za-z_]", line):
+                assert line.startswith(("static const ", "static inline ")), line
+        _assert_comments_close_where_they_should(header)
+        assert "\0" not in header and header.isascii(), name
+
+
+def _assert_comments_close_where_they_should(header: str):
+    # With string and character literals blanked out, every comment opens and closes on
+    # the markers the generator wrote: no category text opens or ends one.
+    code = re.sub(r'"(?:\\.|[^"\\\n])*"', '""', header)
+    code = re.sub(r"'(?:\\.|[^'\\\n])*'", "''", code)
+    comments = re.findall(r"/\*.*?\*/", code, flags=re.S)
+    assert all("/*" not in comment[2:] for comment in comments)
+    rest = re.sub(r"/\*.*?\*/", "", code, flags=re.S)
+    assert "/*" not in rest and "*/" not in rest
+    assert all(line.lstrip().startswith("*") for c in comments for line in c.splitlines()[1:])
+
+
+# Per row the kinds driver writes: the K decision values of a one-row call, the K of the
+# many-row call, the probabilities (none for a regressor) and the prediction (class index,
+# or the predicted value).
+KIND_DRIVER = r"""
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+%(includes)s
+
+typedef int (*decision_fn)(const double *, const char *const *, size_t, double *);
+typedef int (*many_fn)(const double *, const char *const *, size_t, size_t, double *);
+struct model {
+    const char *name; size_t n_features, n_outputs, n_proba;
+    decision_fn decision; many_fn many; decision_fn proba; decision_fn predict;
+};
+%(wrappers)s
+static const struct model models[] = {
+%(table)s
+};
+
+static void *read_file(const char *path, long *bytes)
+{
+    FILE *f = fopen(path, "rb");
+    void *data;
+    if (f == NULL) return NULL;
+    fseek(f, 0, SEEK_END);
+    *bytes = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    data = malloc((size_t)*bytes + 1);
+    if (data != NULL && fread(data, 1, (size_t)*bytes, f) != (size_t)*bytes) { free(data); data = NULL; }
+    fclose(f);
+    return data;
+}
+
+static int errors(const struct model *m)
+{
+    size_t n = m->n_features, k;
+    double *row = (double *)calloc(n + 1, sizeof(double)), out[8];
+    const char **text = (const char **)calloc(n + 1, sizeof(char *));
+    if (row == NULL || text == NULL) return 3;
+    for (k = 0; k < 8; ++k) out[k] = -1.0;
+    printf("%%d %%d %%d %%d %%d %%d %%d %%d %%d\n",
+           m->decision(row, text, n - 1, out), m->decision(row, text, n + 1, out), m->many(row, text, 1, n + 1, out),
+           m->predict(row, text, 0, out), m->proba == NULL ? 1 : m->proba(row, text, n + 1, out),
+           m->decision(NULL, text, n, out), m->decision(row, text, n, NULL), m->many(NULL, NULL, 0, n, NULL),
+           m->decision(row, NULL, n, out));
+    for (k = 0; k < 8; ++k) if (out[k] != -1.0 && !(k < m->n_outputs && m->decision(row, NULL, n, out) == 0)) {
+        printf("written\n"); return 0;
+    }
+    printf("untouched\n");
+    free(row); free((void *)text);
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    const struct model *m = NULL;
+    size_t i, j, n_rows, n, count = sizeof models / sizeof models[0];
+    long bytes, text_bytes = 0;
+    double *rows, *many, record[32];
+    char *text_data = NULL, *cursor;
+    const char **texts;
+    FILE *f;
+    for (i = 0; i < count; ++i) if (argc > 2 && strcmp(argv[1], models[i].name) == 0) m = &models[i];
+    if (m == NULL) { fprintf(stderr, "usage: driver MODEL (errors | ROWS TEXTS OUT)\n"); return 2; }
+    if (strcmp(argv[2], "errors") == 0) return errors(m);
+    if (argc != 5 || (rows = (double *)read_file(argv[2], &bytes)) == NULL) return 2;
+    n = m->n_features;
+    n_rows = (size_t)bytes / sizeof(double) / n;
+    texts = (const char **)calloc(n_rows * n, sizeof(char *));
+    many = (double *)malloc(n_rows * m->n_outputs * sizeof(double));
+    if (texts == NULL || many == NULL) return 3;
+    if (strcmp(argv[3], "-") != 0) {
+        /* per row and feature: a byte 0 (NULL) or 1 followed by a NUL-terminated string */
+        if ((text_data = (char *)read_file(argv[3], &text_bytes)) == NULL) return 2;
+        cursor = text_data;
+        for (i = 0; i < n_rows * n; ++i) {
+            if (*cursor++ == 1) { texts[i] = cursor; cursor += strlen(cursor) + 1; }
+        }
+        if (cursor != text_data + text_bytes) return 6;
+    }
+    if (m->many(rows, texts, n_rows, n, many) != 0) return 4;
+    if ((f = fopen(argv[4], "wb")) == NULL) return 2;
+    for (i = 0; i < n_rows; ++i) {
+        double *r = record;
+        const double *row = rows + i * n;
+        const char *const *text = texts + i * n;
+        if (m->decision(row, text, n, r) != 0) return 5;
+        r += m->n_outputs;
+        for (j = 0; j < m->n_outputs; ++j) *r++ = many[i * m->n_outputs + j];
+        if (m->proba != NULL && m->proba(row, text, n, r) != 0) return 5;
+        r += m->n_proba;
+        if (m->predict(row, text, n, r) != 0) return 5;
+        fwrite(record, sizeof(double), (size_t)(r + 1 - record), f);
+    }
+    fclose(f);
+    free(rows); free(many); free((void *)texts); free(text_data);
+    return 0;
+}
+"""
+
+
+def _kind_wrappers(name, model, kinds) -> str:
+    text = "text" in kinds
+    pass_text = "t, " if text else ""
+    lines = [
+        f"static int {name}_w_decision(const double *x, const char *const *t, size_t n, double *out)"
+        f" {{ (void)t; return {name}_decision(x, {pass_text}n, out); }}",
+        f"static int {name}_w_many(const double *x, const char *const *t, size_t r, size_t n, double *out)"
+        f" {{ (void)t; return {name}_decision_many(x, {pass_text}r, n, out); }}",
+    ]
+    if isinstance(model, EmbeddingSumRegressor):
+        lines.append(f"static int {name}_w_predict(const double *x, const char *const *t, size_t n, double *out)"
+                     f" {{ (void)t; return {name}_predict(x, {pass_text}n, out); }}")
+    else:
+        lines += [
+            f"static int {name}_w_proba(const double *x, const char *const *t, size_t n, double *out)"
+            f" {{ (void)t; return {name}_predict_proba(x, {pass_text}n, out); }}",
+            f"static int {name}_w_predict(const double *x, const char *const *t, size_t n, double *out)"
+            f" {{ int k = -1, s = {name}_predict(x, {pass_text}n, &k); (void)t; if (s == 0) *out = k; return s; }}",
+        ]
+    return "\n".join(lines)
+
+
+def _n_proba(model) -> int:
+    return 0 if isinstance(model, EmbeddingSumRegressor) else len(model.classes_)
+
+
+@pytest.fixture(scope="module")
+def kind_build(kind_cases, tmp_path_factory):
+    """The kinds driver built three ways, and each model's rows as the driver reads them."""
+    gcc = require_tool("gcc")
+    work = tmp_path_factory.mktemp("export_kinds")
+    includes, wrappers, table = [], [], []
+    for name, (model, kinds, rows, _) in kind_cases.items():
+        (work / f"{name}.h").write_text(export.to_c(model, prefix=name), encoding="utf-8")
+        includes.append(f'#include "{name}.h"')
+        wrappers.append(_kind_wrappers(name, model, kinds))
+        regressor = isinstance(model, EmbeddingSumRegressor)
+        table.append(f'    {{"{name}", {name.upper()}_N_FEATURES, {name.upper()}_N_OUTPUTS, {_n_proba(model)}, '
+                     f'{name}_w_decision, {name}_w_many, {"NULL" if regressor else f"{name}_w_proba"}, '
+                     f'{name}_w_predict}},')
+        numbers = np.array([[math.nan if (k == "text" or v is None) else float(v) for v, k in zip(r, kinds)]
+                            for r in rows], dtype="<f8")
+        numbers.tofile(work / f"{name}.rows")
+        if "text" in kinds:
+            blob = bytearray()
+            for r in rows:
+                for v, k in zip(r, kinds):
+                    if k == "text" and isinstance(v, str):
+                        blob += b"\1" + v.encode("utf-8", errors="surrogatepass") + b"\0"
+                    else:
+                        blob += b"\0"
+            (work / f"{name}.text").write_bytes(bytes(blob))
+    source = KIND_DRIVER % {"includes": "\n".join(includes), "wrappers": "\n".join(wrappers),
+                            "table": "\n".join(table)}
+    (work / "kinds.c").write_text(source)
+    for build, flags in BUILDS.items():
+        _compile([gcc, *C_FLAGS, *flags, "kinds.c", "-o", f"kinds_{build}", "-lm"], work)
+    return work
+
+
+@pytest.mark.parametrize("build", list(BUILDS))
+def test_generated_c_equals_the_library_for_every_kind(kind_cases, kind_build, build):
+    for name, (model, kinds, rows, _) in kind_cases.items():
+        text = kind_build / f"{name}.text"
+        out_path = kind_build / f"{name}_{build}.out"
+        _run(kind_build / f"kinds_{build}", name, kind_build / f"{name}.rows", text if text.exists() else "-",
+             out_path)
+        k = 1 if np.ndim(model.intercept_) == 0 else len(model.intercept_)
+        n_proba = _n_proba(model)
+        out = np.fromfile(out_path, dtype="<f8").reshape(len(rows), 2 * k + n_proba + 1)
+        z = _library_decision(model, rows).reshape(len(rows), k)
+        np.testing.assert_array_equal(bits(out[:, :k]), bits(z), err_msg=f"{name} one row")
+        np.testing.assert_array_equal(bits(out[:, k:2 * k]), bits(z), err_msg=f"{name} many rows")
+        predicted = out[:, -1]
+        if isinstance(model, EmbeddingSumRegressor):
+            np.testing.assert_array_equal(bits(predicted), bits(z[:, 0]), err_msg=f"{name} predict")
+            continue
+        data = _library_input(model, rows)
+        _assert_probabilities(out[:, 2 * k:2 * k + n_proba], model.predict_proba(data),
+                              _probabilities_must_be_bit_exact(z.ravel()))
+        labels = model.classes_[predicted.astype(np.intp)]
+        assert labels.tolist() == model.predict(data).tolist(), name
+
+
+@pytest.mark.parametrize("build", ["O0", "sanitized"])
+def test_generated_c_of_every_kind_returns_error_codes(kind_cases, kind_build, build):
+    for name, (model, kinds, _, _) in kind_cases.items():
+        codes, untouched = _run(kind_build / f"kinds_{build}", name, "errors").splitlines()
+        null_text = "2" if "text" in kinds else "0"  # text is read only by models with string categories
+        # wrong n (x5) -> 1; NULL row or out -> 2; no rows -> 0; NULL text -> 2 or ignored
+        assert codes.split() == ["1", "1", "1", "1", "1", "2", "2", "0", null_text], name
+        assert untouched == "untouched", name
+
+
+def test_c_header_with_text_categories_compiles_as_cpp_and_in_two_units(kind_cases, tmp_path):
+    gcc = require_tool("gcc")
+    model, kinds, rows, _ = kind_cases["multi_cat"]
+    (tmp_path / "model.h").write_text(export.to_c(model, prefix="m"), encoding="utf-8")
+    (tmp_path / "a.c").write_text(
+        '#include "model.h"\n'
+        "int score_a(const double *row, const char *const *text, double *z)"
+        " { return m_decision(row, text, M_N_FEATURES, z); }\n"
+    )
+    (tmp_path / "b.c").write_text(
+        '#include <stdio.h>\n#include "model.h"\n'
+        "int score_a(const double *row, const char *const *text, double *z);\n"
+        "int main(void) { double row[M_N_FEATURES] = {0.5, 0.0, 42.0, 0.0}, za[M_N_CLASSES], zb[M_N_CLASSES];\n"
+        '    const char *text[M_N_FEATURES] = {NULL, "tcp", NULL, "True"}; size_t k; int same = 1;\n'
+        "    int a = score_a(row, text, za), b = m_decision(row, text, M_N_FEATURES, zb);\n"
+        "    for (k = 0; k < M_N_CLASSES; ++k) same &= za[k] == zb[k];\n"
+        '    printf("%d %d %d %d\\n", a, b, same, M_N_CLASSES); return 0; }\n'
+    )
+    for unit in ("a", "b"):
+        _compile([gcc, *C_FLAGS, "-O2", "-c", f"{unit}.c", "-o", f"{unit}.o"], tmp_path)
+    _compile([gcc, "a.o", "b.o", "-o", "two_units", "-lm"], tmp_path)
+    assert _run(tmp_path / "two_units").split() == ["0", "0", "1", "3"]
+
+    # argmax (ties: the first; NaN: the largest, as numpy) and the overflow-free softmax
+    cases = [[1.0, 3.0, 3.0], [math.nan, 1.0, 2.0], [0.0, math.nan, math.nan], [-math.inf] * 3, [2.0, 2.0, 1.0],
+             [1000.0, -1000.0, 999.0], [-0.0, 0.0, -0.0]]
+    (tmp_path / "c.c").write_text(
+        '#include <stdio.h>\n#include <math.h>\n#include "model.h"\n'
+        "int main(void) { static const double z[][M_N_CLASSES] = {"
+        + ", ".join("{" + ", ".join("NAN" if math.isnan(v) else "-INFINITY" if v == -math.inf else repr(v)
+                                     for v in case) + "}" for case in cases)
+        + "}; size_t i, k; double p[M_N_CLASSES];\n"
+        "    for (i = 0; i < sizeof z / sizeof z[0]; ++i) { m_softmax(z[i], p); printf(\"%d\", (int)m_argmax(z[i]));\n"
+        '        for (k = 0; k < M_N_CLASSES; ++k) { printf(" %a", p[k]); }\n        printf("\\n"); } return 0; }\n'
+    )
+    _compile([gcc, *C_FLAGS, "-O2", "c.c", "-o", "argmax", "-lm"], tmp_path)
+    lines = _run(tmp_path / "argmax").splitlines()
+    assert [int(line.split()[0]) for line in lines] == [int(np.argmax(case)) for case in cases]
+    with np.errstate(invalid="ignore"):
+        expected = softmax(np.array(cases))
+    got = np.array([[float.fromhex(h) if "nan" not in h else math.nan for h in line.split()[1:]] for line in lines])
+    np.testing.assert_allclose(got, expected, rtol=1e-15, atol=0)
+    gxx = shutil.which("g++")
+    if gxx is None:
+        pytest.skip("g++ not found: the C++ check is a bonus")
+    for name, (model, _, _, _) in kind_cases.items():
+        (tmp_path / f"{name}.h").write_text(export.to_c(model, prefix=name), encoding="utf-8")
+        _compile([gxx, "-x", "c++", "-std=c++17", "-Wall", "-Wextra", "-Wpedantic", "-Werror", "-fsyntax-only",
+                  f"{name}.h"], tmp_path)
+
+
+def test_export_of_a_saved_and_loaded_model_is_the_same_source(kind_cases):
+    for name, (model, _, _, _) in kind_cases.items():
+        loaded = embedsum.from_json(model.to_json())
+        assert export.to_python(loaded) == export.to_python(model), name
+        assert export.to_c(loaded, prefix=name) == export.to_c(model, prefix=name), name
+
+
+def test_generated_python_scores_pandas_rows(kind_cases):
+    model, _, rows, _ = kind_cases["multi_cat"]
+    module = _python_module(model)
+    frame = _library_input(model, rows[:200])
+    z = model.decision_function(frame)
+    got = np.array([module.decision_function(frame.iloc[i]) for i in range(len(frame))])
+    np.testing.assert_array_equal(bits(got), bits(z))
