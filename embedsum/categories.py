@@ -24,6 +24,7 @@ __all__ = [
     "fit_categories",
     "encode_categories",
     "category_keys",
+    "value_key",
     "auto_categorical",
 ]
 
@@ -55,8 +56,33 @@ def _values(column) -> np.ndarray:
     return values if values.dtype == object else values.astype(object)
 
 
+def value_key(v, kind: str, j: int = 0):
+    """The key of one value of a categorical feature, or None for a missing value.
+
+    String kind: str as is, booleans "True"/"False", other numbers ``str()``. Number
+    kind: ``float(v)``, or NaN (which matches no category) when v does not read as one.
+    A value that is neither a string nor a number is a TypeError.
+
+    Example
+    -------
+    >>> value_key(True, "str"), value_key("2", "number"), value_key("", "str")
+    ('True', 2.0, None)
+    """
+    if _is_missing(v):
+        return None
+    _check_value_type(v, j)
+    if kind == "number":
+        try:
+            return float(v)
+        except (TypeError, ValueError):
+            return np.nan
+    return v if type(v) is str else str(bool(v)) if isinstance(v, (bool, np.bool_)) else str(v)
+
+
 def category_keys(column, kind: str, j: int = 0) -> tuple[np.ndarray, np.ndarray]:
     """``(keys, missing mask)`` of a column: float64 keys for number kind, str keys otherwise.
+
+    Each key is :func:`value_key`'s; missing values get NaN or "".
 
     Example
     -------
@@ -68,27 +94,13 @@ def category_keys(column, kind: str, j: int = 0) -> tuple[np.ndarray, np.ndarray
     if kind == "number" and raw.dtype.kind in "biuf":
         keys = raw.astype(np.float64)
         return keys, np.isnan(keys)
-    values = _values(raw)
-    missing = np.fromiter((_is_missing(v) for v in values), dtype=bool, count=len(values))
+    keys = [value_key(v, kind, j) for v in _values(raw).tolist()]
+    missing = np.fromiter((k is None for k in keys), dtype=bool, count=len(keys))
     if kind == "number":
-        keys = np.full(len(values), np.nan)
-        for i, v in enumerate(values):
-            if missing[i]:
-                continue
-            _check_value_type(v, j)
-            try:
-                keys[i] = float(v)
-            except (TypeError, ValueError):
-                pass  # not a number: its key stays NaN, which matches no category (never seen)
-        return keys, missing
-    keys = np.empty(len(values), dtype=object)
-    for i, v in enumerate(values):
-        if missing[i]:
-            keys[i] = ""
-            continue
-        _check_value_type(v, j)
-        keys[i] = v if type(v) is str else str(bool(v)) if isinstance(v, (bool, np.bool_)) else str(v)
-    return keys, missing
+        return np.array([np.nan if k is None else k for k in keys], dtype=np.float64), missing
+    out = np.empty(len(keys), dtype=object)
+    out[:] = ["" if k is None else k for k in keys]
+    return out, missing
 
 
 def _kind_of(column, j: int) -> str:
@@ -151,11 +163,23 @@ def encode_categories(column, categories: np.ndarray, rare: np.ndarray, j: int =
     kind = "number" if categories.dtype.kind == "f" else "str"
     keys, missing = category_keys(column, kind, j)
     m = len(categories)
-    lookup = {key: i for i, key in enumerate(categories.tolist())}
-    lookup.update((key, m) for key in rare.tolist())
-    codes = np.fromiter((lookup.get(k, m + 2) for k in keys.tolist()), dtype=np.intp, count=len(keys))
+    codes = np.full(len(keys), m + 2, dtype=np.intp)
+    # Both lists are sorted (as fit_categories leaves them): a binary search per value costs
+    # nothing per category, where building a dict at every call would cost O(categories).
+    found, position = _find_sorted(rare, keys)
+    codes[found] = m
+    found, position = _find_sorted(categories, keys)
+    codes[found] = position[found]
     codes[missing] = m + 1
     return codes
+
+
+def _find_sorted(sorted_values: np.ndarray, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``(found, position)``: whether each key is in ``sorted_values``, and where."""
+    if len(sorted_values) == 0 or len(keys) == 0:
+        return np.zeros(len(keys), dtype=bool), np.zeros(len(keys), dtype=np.intp)
+    position = np.minimum(np.searchsorted(sorted_values, keys), len(sorted_values) - 1)
+    return np.asarray(sorted_values[position] == keys, dtype=bool), position
 
 
 def auto_categorical(X) -> np.ndarray | None:

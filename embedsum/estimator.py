@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from .model import EmbeddingSumModel, mirad_importances
-from .scoring import class_probabilities, sigmoid, softmax
+from .scoring import _few_rows_probabilities, class_probabilities, sigmoid, softmax
 from .validation import check_classification_target, check_is_fitted, check_sample_weight, feature_names_of
 
 __all__ = ["EmbeddingSumClassifier", "mirad_importances"]
@@ -172,10 +172,16 @@ class EmbeddingSumClassifier(EmbeddingSumModel):
 
     def predict_proba(self, X) -> np.ndarray:
         """Probability of each class (in ``classes_`` order), shape (n_samples, n_classes)."""
-        data = self._validated(X)
-        if type(data) is np.ndarray and np.ndim(self.intercept_) == 0:
-            return class_probabilities(data, self.cuts_, self.bin_scores_, self.intercept_)
-        z = self._decision_of(data)
+        if self._has_categories():
+            z = self._few_rows_mixed(X)
+            if z is not None and np.ndim(self.intercept_) == 0:
+                return _few_rows_probabilities(z)
+            z = self._decision(X) if z is None else np.array(z, dtype=np.float64)
+        else:
+            data = self._validated(X)
+            if np.ndim(self.intercept_) == 0:
+                return class_probabilities(data, self.cuts_, self.bin_scores_, self.intercept_)
+            z = self._decision_of(data)
         if z.ndim == 2:
             return softmax(z)
         return np.column_stack([sigmoid(-z), sigmoid(z)])

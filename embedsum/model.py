@@ -21,7 +21,14 @@ from .digitizer import Digitizer, code_dtype
 from .exceptions import ConvergenceWarning
 from .layout import ParameterLayout
 from .regularizers import L2, EmbeddingSumLoss, StepLoss
-from .scoring import decision_values, decision_values_of_codes, feature_codes, scoring_tables
+from .scoring import (
+    FEW_ROWS,
+    decision_values,
+    decision_values_of_codes,
+    feature_codes,
+    few_rows_mixed_decision,
+    scoring_tables,
+)
 from .validation import (
     check_array,
     check_feature_names,
@@ -308,7 +315,29 @@ class EmbeddingSumModel(ParamsMixin):
 
     def _decision(self, X) -> np.ndarray:
         """Decision values, (n,) with one output and (n, K) with K, by the bit-exact contract."""
+        if self._has_categories():
+            z = self._few_rows_mixed(X)
+            if z is not None:
+                return np.array(z, dtype=np.float64)
         return self._decision_of(self._validated(X))
+
+    def _few_rows_mixed(self, X):
+        """A few rows (a list or an array) of a model with categorical features, scored in
+        pure Python (numpy's per-call costs dominate there); None where the numpy path must decide."""
+        if type(X) is np.ndarray:
+            if X.ndim != 2 or not 0 < X.shape[0] <= FEW_ROWS:
+                return None
+            rows = X.tolist()
+        elif type(X) is list and 0 < len(X) <= FEW_ROWS and all(type(row) in (list, tuple) for row in X):
+            rows = X
+        else:
+            return None
+        check_is_fitted(self, "bin_scores_")
+        if any(len(row) != self.n_features_in_ for row in rows):
+            return None
+        check_feature_names(self, X)
+        return few_rows_mixed_decision(rows, self.cuts_, self.bin_scores_, self.intercept_, self.categories_,
+                                       self.rare_categories_, self.unseen_scores_)
 
     def _decision_of(self, data) -> np.ndarray:
         """:meth:`_decision` of what :meth:`_validated` returned."""

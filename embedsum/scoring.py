@@ -39,6 +39,7 @@ __all__ = [
     "feature_codes",
     "scoring_tables",
     "decision_values_of_codes",
+    "few_rows_mixed_decision",
 ]
 
 FEW_ROWS = 10      # up to this many rows, a Python loop beats numpy's per-call costs
@@ -112,6 +113,78 @@ def _few_rows_probabilities(z: list) -> np.ndarray:
         a, b = 1.0 / d, et / d
         rows.append((a if -t >= 0 else b, a if t >= 0 else b))
     return np.array(rows, dtype=np.float64)
+
+
+def few_rows_mixed_decision(rows: list, cuts, scores, intercept, categories, rare_categories, unseen_scores):
+    """Decision values of a few rows of a model with categorical features, as Python floats,
+    or None when the numpy path must decide.
+
+    ``rows`` are lists of Python values (``X.tolist()``). A numeric feature takes Python
+    floats and ints only (anything else, None included, goes to the numpy path, which
+    converts or refuses it); a categorical feature's value is keyed by
+    :func:`~embedsum.categories.value_key` and found by binary search in the sorted
+    categories. One output only.
+
+    Example
+    -------
+    >>> import numpy as np
+    >>> few_rows_mixed_decision([[0.5, "b"], [2.0, "zzz"]], [np.array([1.0]), None],
+    ...     [np.array([-1.0, 1.0, 0.0]), np.array([0.5, 0.25, 0.0])], 0.0,
+    ...     [None, np.array(["b"], dtype=object)], [None, np.array([], dtype=object)], [None, 0.125])
+    [-0.5, 1.125]
+    """
+    from .categories import value_key
+
+    if np.ndim(intercept) != 0:
+        return None
+    try:
+        score_views = list(map(memoryview, scores))
+        if {view.format for view in score_views} != {"d"} or len(score_views) != len(cuts):
+            return None
+        features = []
+        for j, feature_cuts in enumerate(cuts):
+            if feature_cuts is None:
+                kept, rare = categories[j], rare_categories[j]
+                if kept.dtype.kind == "f":  # memoryviews index to Python floats, fast
+                    features.append(("number", memoryview(kept), memoryview(rare), float(unseen_scores[j])))
+                else:
+                    features.append(("str", kept, rare, float(unseen_scores[j])))
+            else:
+                view = memoryview(feature_cuts)
+                if view.format != "d":
+                    return None
+                features.append((None, view, None, None))
+        z0 = float(np.float64(intercept))
+        result = []
+        for row in rows:
+            if len(row) != len(features):
+                return None
+            z = z0
+            for j, (v, (kind, a, b, unseen), s) in enumerate(zip(row, features, score_views)):
+                if kind is None:
+                    if type(v) is int:
+                        v = float(v)  # rounded as numpy converts it, before comparing with the cuts
+                    elif type(v) is not float:
+                        return None
+                    z = z + s[bisect_left(a, v) if v == v else len(a) + 1]
+                    continue
+                key = value_key(v, kind, j)
+                m = len(a)
+                if key is None:
+                    z = z + s[m + 1]
+                    continue
+                i = bisect_left(a, key)
+                if i < m and a[i] == key:
+                    z = z + s[i]
+                    continue
+                i = bisect_left(b, key)
+                z = z + (s[m] if i < len(b) and b[i] == key else unseen)
+            if not math.isfinite(z):
+                return None
+            result.append(z)
+    except (TypeError, ValueError, IndexError, NotImplementedError, OverflowError):
+        return None  # the numpy path says what is wrong
+    return result
 
 
 def decision_values(X: np.ndarray, cuts, scores, intercept: float, *, n_threads: int | None = None) -> np.ndarray:

@@ -127,10 +127,10 @@ def check_table(X, is_categorical, *, name: str = "X") -> tuple[np.ndarray, list
         raw = [X.iloc[:, j].to_numpy() for j in range(d)]
         check_2d(np.empty((n, d)), name=name)
     else:
-        try:
-            arr = np.asarray(X)
-        except ValueError as err:
-            raise ValueError(f"{name} could not be read as a 2-D array ({err}); every row needs the same number of values.") from err
+        # Lists as objects: np.asarray would turn [[1.5, "tcp", None]] into strings ("None").
+        arr = X if isinstance(X, np.ndarray) else np.asarray(X, dtype=object)
+        if arr.ndim == 1 and len(arr) and all(isinstance(row, (list, tuple)) for row in arr):
+            raise ValueError(f"{name} could not be read as a 2-D array; every row needs the same number of values.")
         check_2d(arr, name=name)
         n, d = arr.shape
         raw = [arr[:, j] for j in range(d)]

@@ -6,6 +6,7 @@ import warnings
 
 import numpy as np
 import pytest
+from numpy.testing import assert_array_equal
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -496,3 +497,73 @@ def test_one_row_validation_is_unchanged(fitted_model):
     for method in (model.predict_proba, model.decision_function, model.predict):
         with pytest.warns(UserWarning, match="X does not have valid feature names"):
             method(row)
+
+
+# ----------------------------------------------------------------------------------------------
+# Models with categorical features: the pure-Python few-rows path equals the numpy path bit for bit
+# ----------------------------------------------------------------------------------------------
+
+
+def _mixed_model(task="binary"):
+    import embedsum
+
+    rng = np.random.default_rng(11)
+    n = 3000
+    X = np.empty((n, 4), dtype=object)
+    X[:, 0] = np.round(rng.normal(size=n), 1)
+    X[:, 1] = rng.choice(["tcp", "udp", "icmp", "gre", None, ""], size=n, p=[0.5, 0.3, 0.1, 0.002, 0.05, 0.048])
+    X[:, 2] = rng.choice([80.0, 443.0, 22.0, 8080.0, 9999.0], size=n, p=[0.4, 0.4, 0.1, 0.098, 0.002])
+    X[:, 3] = rng.poisson(3, size=n).astype(float)
+    X[rng.random(n) < 0.05, 3] = np.nan
+    signal = X[:, 0].astype(float) + (X[:, 1] == "udp") - (X[:, 2] == 22.0)
+    if task == "regression":
+        return embedsum.EmbeddingSumRegressor(max_bins=8, categorical_features=[1, 2]).fit(X, signal), X
+    y = (signal + rng.normal(size=n) > 0.3).astype(int)
+    if task == "multiclass":
+        y = y + (X[:, 3].astype(float) > 4)
+    return embedsum.EmbeddingSumClassifier(max_bins=8, categorical_features=[1, 2]).fit(X, y), X
+
+
+def _awkward_rows(model, rng):
+    cuts0, cuts3 = model.cuts_[0], model.cuts_[3]
+    numbers = [np.nan, np.inf, -np.inf, 0.0, -0.0, 1e300, 3, -2, *cuts0.tolist(), *np.nextafter(cuts0, np.inf).tolist()]
+    counts = [np.nan, 0.0, 2, *cuts3.tolist(), 1e9]
+    protocols = ["tcp", "udp", "icmp", "gre", None, "", float("nan"), "never seen", True, 3]
+    ports = [80.0, 443, 22.0, "8080", 9999.0, 1.5, None, float("nan"), "not a port", ""]
+    rows = []
+    for _ in range(200):
+        rows.append([numbers[rng.integers(len(numbers))], protocols[rng.integers(len(protocols))],
+                     ports[rng.integers(len(ports))], counts[rng.integers(len(counts))]])
+    return rows
+
+
+@pytest.mark.parametrize("task", ["binary", "multiclass", "regression"])
+def test_few_rows_of_a_model_with_categories_equal_the_numpy_path_bit_for_bit(task):
+    model, _ = _mixed_model(task)
+    rows = _awkward_rows(model, np.random.default_rng(3))
+    batch = model._decision_of(model._validated(np.array(rows, dtype=object)))
+    for k in range(0, len(rows), 7):
+        chunk = rows[k:k + 1 + k % 10]
+        expected = batch[k:k + len(chunk)]
+        for given in (chunk, np.array(chunk, dtype=object)):
+            z = model.predict(given) if task == "regression" else model.decision_function(given)
+            if task != "regression":
+                assert_array_equal(model.predict_proba(given), model.predict_proba(np.array(rows, dtype=object))[k:k + len(chunk)])
+            assert z.dtype == np.float64
+            assert_array_equal(z, expected)
+
+
+def test_few_rows_path_is_taken_and_falls_back_for_values_it_does_not_convert():
+    model, X = _mixed_model()
+    row = X[:1].tolist()
+    assert model._few_rows_mixed(row) is not None  # the pure-Python path scores it
+    assert model._few_rows_mixed([[None, "tcp", 80.0, 1.0]]) is None  # None in a numeric feature: numpy decides
+    assert model._few_rows_mixed([["1.5", "tcp", 80.0, 1.0]]) is None  # text in a numeric feature: numpy decides
+    assert_array_equal(model.decision_function([["1.5", "tcp", 80.0, 1.0]]),
+                       model.decision_function([[1.5, "tcp", 80.0, 1.0]]))
+    with pytest.raises(ValueError, match="non-numeric values"):
+        model.decision_function([["high", "tcp", 80.0, 1.0]])
+    with pytest.raises(TypeError, match="holds a dict"):
+        model.decision_function([[1.0, {"a": 1}, 80.0, 1.0]])
+    with pytest.raises(ValueError, match="X has 3 features"):
+        model.decision_function([[1.0, "tcp", 80.0]])
