@@ -1,58 +1,97 @@
 """Saving and loading models as a versioned JSON document: no pickle, and a loader that trusts nothing.
 
-Format ``"embedsum"``, ``format_version`` 1
+Format ``"embedsum"``, ``format_version`` 2
 -------------------------------------------
-One JSON object, one key per line, always in this order; every key is required, no
-other key is allowed, and only ``feature_names`` and ``history`` may be ``null``::
+One JSON object, one key per line, always in this order; every key is required and no
+other key is allowed. Here a multiclass model with a numeric and a categorical feature::
 
     {
     "format": "embedsum",
-    "format_version": 1,
+    "format_version": 2,
     "library_version": "0.1.0",
-    "kind": "EmbeddingSumClassifier",
-    "params": {"embedding_sum_loss_weight":0.01,"l2":0.0,"max_bins":4,"max_iter":1000,
+    "kind": "classifier",
+    "params": {"categorical_features":"auto","embedding_sum_loss_weight":0.01,"l2":0.0,
+               "max_bins":4,"max_iter":1000,"min_category_count":10,"monotonic_cst":null,
                "regularizers":null,"step_loss_weight":0.01,"tol":1e-06,"verbose":0},
     "custom_regularizers": [],
     "n_features": 2,
-    "feature_names": ["bytes_written","files_renamed"],
-    "classes": ["attack","benign"],
+    "feature_names": ["bytes_written","protocol"],
+    "classes": ["attack","benign","scan"],
     "classes_dtype": "U6",
-    "intercept": -0.0213,
-    "cuts": [["-inf",0.5],[1.25]],
-    "bin_scores": [[0.9,-0.1,-0.4,0.0],[-0.3,0.2,0.0]],
-    "bin_weights": [[0.3,0.2,0.5,0.0],[0.5,0.4,0.1]],
+    "intercept": [-0.02,0.41,-0.39],
+    "is_categorical": [false,true],
+    "monotonic_cst": [0,0],
+    "cuts": [["-inf",0.5],null],
+    "category_kinds": [null,"str"],
+    "categories": [null,["tcp","udp"]],
+    "rare_categories": [null,["icmp"]],
+    "bin_scores": [[[0.9,-0.1,-0.8],[0.1,0.2,-0.3],[-0.4,0.3,0.1],[0.0,0.0,0.0]],
+                   [[0.2,-0.1,-0.1],[-0.3,0.2,0.1],[0.5,-0.6,0.1],[0.0,0.1,-0.1]]],
+    "unseen_scores": [null,[0.01,-0.02,0.01]],
+    "bin_weights": [[0.3,0.2,0.5,0.0],[0.5,0.4,0.05,0.05]],
     "n_iter": 12,
-    "history": {"loss":[0.69,0.41],"classification":[0.69,0.40],...}
+    "history": {"loss":[1.09,0.71],"classification":[1.09,0.70],...}
     }
 
 - Numbers: floats are written as ``repr`` writes them and read back bit for bit.
   NaN and ±Infinity are never written and refused on reading, as are numbers that
   overflow float64 (``1e999``) and integers of more than 20 digits.
-- ``kind`` names the estimator; this version reads ``"EmbeddingSumClassifier"``.
+- ``kind``: ``"classifier"`` (loads as :class:`~embedsum.EmbeddingSumClassifier`) or
+  ``"regressor"`` (:class:`~embedsum.EmbeddingSumRegressor`).
 - ``params``: the estimator's hyperparameters, all of them. Custom regularisers are
   Python objects and are **not restored**: ``params.regularizers`` is ``null`` (``[]``
   when it was an empty list) and ``custom_regularizers`` lists their names for the reader.
   Prediction does not need them; refitting a loaded model does not use them.
-- ``classes``: the two labels in increasing order as JSON values, and ``classes_dtype``
-  the dtype of ``classes_``, so that ``predict`` returns labels of the same dtype:
-  ``"bool"``, ``"int8"`` ... ``"int64"``, ``"uint8"`` ... ``"uint64"``,
+  ``categorical_features`` is ``"auto"``, ``null`` or a list of all integers (indices), all
+  bools (a mask) or all strings (column names); ``monotonic_cst`` is ``null``, a list of
+  -1/0/1 or an object from feature name to -1/0/1. A tuple or an array comes back as a list.
+- ``classes`` (classifier): the K >= 2 labels in increasing order as JSON values, and
+  ``classes_dtype`` the dtype of ``classes_``, so that ``predict`` returns labels of the
+  same dtype: ``"bool"``, ``"int8"`` ... ``"int64"``, ``"uint8"`` ... ``"uint64"``,
   ``"float16"``/``"float32"``/``"float64"``, ``"U<n>"`` (str of n characters),
   ``"S<n>"`` (bytes, written as the latin-1 text of the bytes), ``"object"`` (all
-  strings, all bools or all numbers).
-- ``cuts[j]``: the strictly increasing cut points of feature j. They are finite except
-  that the first may be the string ``"-inf"``: a column made mostly of -inf gets a
+  strings, all bools or all numbers). A regressor has ``null`` for both.
+- Outputs: one (two classes, or a regressor) or K (more than two classes). With one,
+  ``intercept`` is a number, each ``bin_scores[j]`` a list of numbers and each unseen score a
+  number; with K, ``intercept`` and each unseen score are lists of K numbers and
+  ``bin_scores[j]`` is a list of bins, each a list of K numbers (one per class).
+- Per feature j (each list has ``n_features`` entries): ``is_categorical[j]``;
+  ``monotonic_cst[j]`` (-1, 0 or 1; 0 for a categorical feature and for every feature of a
+  multiclass model); a numeric feature has ``cuts[j]`` and ``null`` in ``category_kinds``,
+  ``categories``, ``rare_categories`` and ``unseen_scores``; a categorical feature has
+  ``null`` in ``cuts`` and the others set.
+- ``cuts[j]``: the strictly increasing cut points of numeric feature j. They are finite
+  except that the first may be the string ``"-inf"``: a column made mostly of -inf gets a
   cut at -inf (its first bin then holds exactly the -inf values). +inf is never a cut.
-- ``bin_scores[j]`` and ``bin_weights[j]``: ``len(cuts[j]) + 2`` numbers each, the
-  interval bins in order then the missing-value bin (see :mod:`embedsum.layout`).
-  Scores are finite; weights are >= 0 and sum to 1 (within 1e-6) for each feature.
+- ``category_kinds[j]``: ``"str"`` (categories are non-empty strings; ``categories_[j]``
+  is an object array of str) or ``"number"`` (finite numbers, or the strings ``"-inf"`` and
+  ``"inf"``; ``categories_[j]`` is float64). ``categories[j]`` (the kept categories, in bin
+  order) and ``rare_categories[j]`` (those that share the "other" bin) are each strictly
+  increasing (strings by code point, as fit sorts them) and have no category in common.
+- ``bin_scores[j]`` and ``bin_weights[j]``: one entry per bin: for a numeric feature
+  ``len(cuts[j]) + 2`` (the interval bins in order, then the missing-value bin), for a
+  categorical one ``len(categories[j]) + 2`` (the categories, "other", missing; see
+  :mod:`embedsum.layout`). Scores are finite; the interval-bin scores of a feature with
+  ``monotonic_cst[j]`` = 1 never decrease (-1: never increase); weights are >= 0 and sum
+  to 1 (within 1e-6) for each feature.
+- ``unseen_scores[j]``: what a category never seen in training scores (finite).
 - ``feature_importances_`` is not stored: the loader recomputes it from the scores and
   weights with the code that fit uses, which gives the same bits.
 - ``history``: ``null`` or the loss history, name -> list of finite numbers of one length.
 
+Format version 1 (written by embedsum before categorical features, multiclass and
+regression) is still read: it has only the keys ``format`` ... ``classes_dtype``,
+``intercept``, ``cuts``, ``bin_scores``, ``bin_weights``, ``n_iter`` and ``history`` above,
+``kind`` ``"EmbeddingSumClassifier"``, two classes, numeric features only and the eight
+hyperparameters other than ``categorical_features``, ``min_category_count`` and
+``monotonic_cst``; it loads as a binary classifier with those three at their defaults.
+Writing always writes version 2.
+
 Bounds (documents beyond them are refused): the document is at most ``max_bytes``
 bytes (64 MiB by default, checked before parsing); ``n_features`` <= 2**20; at most
-2**16 bins per feature (missing bin included); ``history`` has at most 256 series of
-at most 2**20 values; string labels are at most 2**16 characters.
+2**16 bins per feature (missing bin included); at most 2**16 classes; at most 2**20 rare
+categories per feature; ``history`` has at most 256 series of at most 2**20 values;
+string labels and category strings are at most 2**16 characters.
 """
 
 from __future__ import annotations
@@ -66,6 +105,7 @@ import re
 import numpy as np
 
 from .estimator import EmbeddingSumClassifier, mirad_importances
+from .regressor import EmbeddingSumRegressor
 from .validation import check_is_fitted
 
 __all__ = [
@@ -81,21 +121,35 @@ __all__ = [
 ]
 
 FORMAT_NAME = "embedsum"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+_READABLE_VERSIONS = (1, 2)
 MAX_BYTES = 64 * 2**20
 MAX_FEATURES = 2**20
 MAX_BINS_PER_FEATURE = 2**16
+_MAX_CLASSES = 2**16
+_MAX_RARE_CATEGORIES = 2**20
 _MAX_HISTORY_SERIES = 256
 _MAX_HISTORY_LENGTH = 2**20
 _MAX_LABEL_WIDTH = 2**16
+_MAX_STRING_LENGTH = 2**16  # a category or a column name in params
 _MAX_INT_DIGITS = 20  # 2**64 - 1 has 20 digits; longer integers only cost time to convert
 _WEIGHT_SUM_TOLERANCE = 1e-6
-_KIND = "EmbeddingSumClassifier"
-_PARAMS = ("embedding_sum_loss_weight", "l2", "max_bins", "max_iter", "regularizers",
-           "step_loss_weight", "tol", "verbose")
+_KINDS = {"classifier": EmbeddingSumClassifier, "regressor": EmbeddingSumRegressor}
+_PARAMS = ("categorical_features", "embedding_sum_loss_weight", "l2", "max_bins", "max_iter",
+           "min_category_count", "monotonic_cst", "regularizers", "step_loss_weight", "tol", "verbose")
+_NUMBER_PARAMS = ("embedding_sum_loss_weight", "l2", "max_bins", "max_iter", "min_category_count",
+                  "step_loss_weight", "tol", "verbose")
 _KEYS = ("format", "format_version", "library_version", "kind", "params", "custom_regularizers",
-         "n_features", "feature_names", "classes", "classes_dtype", "intercept", "cuts",
-         "bin_scores", "bin_weights", "n_iter", "history")
+         "n_features", "feature_names", "classes", "classes_dtype", "intercept", "is_categorical",
+         "monotonic_cst", "cuts", "category_kinds", "categories", "rare_categories", "bin_scores",
+         "unseen_scores", "bin_weights", "n_iter", "history")
+# Version 1: binary numeric classifiers, before the three parameters of issue 5.
+_KIND_V1 = "EmbeddingSumClassifier"
+_PARAMS_V1 = ("embedding_sum_loss_weight", "l2", "max_bins", "max_iter", "regularizers",
+              "step_loss_weight", "tol", "verbose")
+_KEYS_V1 = ("format", "format_version", "library_version", "kind", "params", "custom_regularizers",
+            "n_features", "feature_names", "classes", "classes_dtype", "intercept", "cuts",
+            "bin_scores", "bin_weights", "n_iter", "history")
 _INT_DTYPES = ("int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64")
 _FLOAT_DTYPES = ("float16", "float32", "float64")
 # Patterns as text, compiled by re (and cached there) on first use: compiling both when the
@@ -105,6 +159,7 @@ _JSON_STRING = r'"[^"\\]*(?:\\.[^"\\]*)*"'
 _DOCUMENT = "embedsum model document"
 _INFINITIES = (math.inf, -math.inf)
 _NUMBER_TYPES = frozenset((float, int))  # bool is a subclass of int, yet not its type: refused
+_INFINITE_CATEGORIES = {"-inf": -math.inf, "inf": math.inf}
 
 
 # ----------------------------------------------------------------------------------------------
@@ -113,7 +168,7 @@ _NUMBER_TYPES = frozenset((float, int))  # bool is a subclass of int, yet not it
 
 
 def to_json(model) -> str:
-    """The fitted model as a JSON document (format "embedsum", version 1; see the module doc).
+    """The fitted model as a JSON document (format "embedsum", version 2; see the module doc).
 
     The same model always gives the same text. Raises NotFittedError before ``fit``, and
     ValueError when a number is not finite or the model is beyond the format's bounds.
@@ -124,8 +179,8 @@ def to_json(model) -> str:
     >>> X = np.random.default_rng(0).normal(size=(100, 2))
     >>> model = EmbeddingSumClassifier(max_bins=4).fit(X, X[:, 0] > 0)
     >>> doc = json.loads(to_json(model))
-    >>> doc["format"], doc["format_version"], doc["classes"], doc["classes_dtype"]
-    ('embedsum', 1, [False, True], 'bool')
+    >>> doc["format"], doc["format_version"], doc["kind"], doc["classes"], doc["classes_dtype"]
+    ('embedsum', 2, 'classifier', [False, True], 'bool')
     """
     doc = _document(model)
     try:  # what is written must load: check it with the loader's own rules
@@ -162,37 +217,57 @@ def _dumps(value) -> str:
 
 
 def _document(model) -> dict:
-    if not isinstance(model, EmbeddingSumClassifier):
-        raise TypeError(f"expected an EmbeddingSumClassifier, got {type(model).__name__}")
+    if not isinstance(model, (EmbeddingSumClassifier, EmbeddingSumRegressor)):
+        raise TypeError(f"expected an EmbeddingSumClassifier or an EmbeddingSumRegressor, got {type(model).__name__}")
     check_is_fitted(model, "bin_scores_")
     from . import __version__  # here, not at the top: the package imports this module
 
-    # A cross-validated model (EmbeddingSumClassifierCV) is an ordinary fitted model with
-    # chosen weights: it saves as one, so that load gives an EmbeddingSumClassifier.
+    # A cross-validated model (EmbeddingSumClassifierCV, EmbeddingSumRegressorCV) is an ordinary
+    # fitted model with chosen weights: it saves as one, so that load gives the plain estimator.
     params = model._saved_params() if hasattr(model, "_saved_params") else model.get_params()
     if tuple(sorted(params)) != _PARAMS:  # a new hyperparameter needs a new format_version
         raise ValueError(f"format_version {FORMAT_VERSION} stores the parameters {list(_PARAMS)}, "
                          f"the model has {sorted(params)}")
     custom = list(params["regularizers"] or ())
-    json_params = {name: _param_to_json(name, params[name]) for name in _PARAMS if name != "regularizers"}
+    json_params = {name: _param_to_json(name, params[name]) for name in _NUMBER_PARAMS}
     json_params["regularizers"] = None if params["regularizers"] is None or custom else []
-    classes, classes_dtype = _classes_to_json(np.asarray(model.classes_))
+    json_params["categorical_features"] = _plain(params["categorical_features"])
+    json_params["monotonic_cst"] = _plain(params["monotonic_cst"])
+    is_classifier = isinstance(model, EmbeddingSumClassifier)
+    classes, classes_dtype = _classes_to_json(np.asarray(model.classes_)) if is_classifier else (None, None)
+    d = _int_or_value(model.n_features_in_)
+    n = d if type(d) is int else len(model.bin_scores_)
     names = getattr(model, "feature_names_in_", None)
     history = getattr(model, "history_", None)
+    # A model fitted before categorical features existed (or one that does not set them) is numeric.
+    is_categorical = getattr(model, "is_categorical_", None)
+    is_categorical = [False] * n if is_categorical is None else [bool(v) for v in is_categorical]
+    monotonic = getattr(model, "monotonic_cst_", None)
+    monotonic = [0] * n if monotonic is None else [_int_or_value(v) for v in np.asarray(monotonic).tolist()]
+    categories = getattr(model, "categories_", None) or [None] * n
+    rare = getattr(model, "rare_categories_", None) or [None] * n
+    unseen = getattr(model, "unseen_scores_", None) or [None] * n
+    kinds = [None if c is None else "number" if np.asarray(c).dtype.kind == "f" else "str" for c in categories]
     return {
         "format": FORMAT_NAME,
         "format_version": FORMAT_VERSION,
         "library_version": __version__,
-        "kind": _KIND,
+        "kind": "classifier" if is_classifier else "regressor",
         "params": dict(sorted(json_params.items())),
         "custom_regularizers": [str(getattr(reg, "name", type(reg).__name__)) for reg in custom],
-        "n_features": _int_or_value(model.n_features_in_),
+        "n_features": d,
         "feature_names": None if names is None else [str(n) if isinstance(n, str) else n for n in names],
         "classes": classes,
         "classes_dtype": classes_dtype,
-        "intercept": _float_or_value(model.intercept_),
-        "cuts": [_cuts_to_json(c) for c in model.cuts_],
+        "intercept": _floats(model.intercept_),
+        "is_categorical": is_categorical,
+        "monotonic_cst": monotonic,
+        "cuts": [None if c is None else _cuts_to_json(c) for c in model.cuts_],
+        "category_kinds": kinds,
+        "categories": [_categories_to_json(c, kind) for c, kind in zip(categories, kinds)],
+        "rare_categories": [_categories_to_json(c, kind) for c, kind in zip(rare, kinds)],
         "bin_scores": [np.asarray(s, dtype=np.float64).tolist() for s in model.bin_scores_],
+        "unseen_scores": [None if u is None else _floats(u) for u in unseen],
         "bin_weights": [np.asarray(w, dtype=np.float64).tolist() for w in model.bin_weights_],
         "n_iter": _int_or_value(model.n_iter_),
         "history": None if history is None else {
@@ -210,6 +285,29 @@ def _float_or_value(value):
     return float(value) if isinstance(value, numbers.Real) and not isinstance(value, (bool, np.bool_)) else value
 
 
+def _floats(value):
+    """A number, or an array of them, as JSON values (a float, or a list of floats)."""
+    if isinstance(value, np.ndarray):
+        return (value.astype(np.float64) if value.dtype.kind in "iuf" else value).tolist()
+    return _float_or_value(value)
+
+
+def _plain(value):
+    """numpy scalars and arrays, tuples and dicts as the JSON values they hold; others unchanged
+    (the checks of the loader name what the format cannot store)."""
+    if isinstance(value, np.ndarray):
+        value = value.tolist()
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {_plain(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    if isinstance(value, np.generic):
+        return value.item()
+    return value
+
+
 def _param_to_json(name: str, value):
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
         raise ValueError(f"cannot save hyperparameter {name}={value!r}: the format stores numbers only")
@@ -220,6 +318,15 @@ def _cuts_to_json(cuts) -> list:
     values = np.asarray(cuts, dtype=np.float64).tolist()
     if values and values[0] == -math.inf:
         values[0] = "-inf"  # the one non-finite cut the format allows (see the module doc)
+    return values
+
+
+def _categories_to_json(categories, kind):
+    if categories is None:
+        return None
+    values = np.asarray(categories).tolist()
+    if kind == "number":  # ±inf are categories a column of numbers can hold: written as text
+        return [("-inf" if v < 0 else "inf") if type(v) is float and v in _INFINITIES else v for v in values]
     return values
 
 
@@ -258,7 +365,7 @@ def _object_label(value):
 # ----------------------------------------------------------------------------------------------
 
 
-def from_json(text: str | bytes, *, max_bytes: int = MAX_BYTES) -> EmbeddingSumClassifier:
+def from_json(text: str | bytes, *, max_bytes: int = MAX_BYTES) -> EmbeddingSumClassifier | EmbeddingSumRegressor:
     """Read a model from a JSON document written by :func:`to_json`; refuse anything else.
 
     Every damaged, hostile or unknown document raises ValueError with a message that says
@@ -272,6 +379,9 @@ def from_json(text: str | bytes, *, max_bytes: int = MAX_BYTES) -> EmbeddingSumC
     >>> loaded = from_json(model.to_json())
     >>> loaded.predict([[2.0, 0.0]]).tolist(), loaded.classes_.dtype == model.classes_.dtype
     (['attack'], True)
+    >>> from embedsum import EmbeddingSumRegressor
+    >>> type(from_json(EmbeddingSumRegressor(max_bins=4).fit(X, X[:, 0]).to_json())).__name__
+    'EmbeddingSumRegressor'
     >>> from_json('{"format": "embedsum", "format_version": 9}')
     Traceback (most recent call last):
     ...
@@ -291,7 +401,7 @@ def from_json(text: str | bytes, *, max_bytes: int = MAX_BYTES) -> EmbeddingSumC
     return _model_from_text(text, _DOCUMENT)
 
 
-def load(path, *, max_bytes: int = MAX_BYTES) -> EmbeddingSumClassifier:
+def load(path, *, max_bytes: int = MAX_BYTES) -> EmbeddingSumClassifier | EmbeddingSumRegressor:
     """Read a model saved by :func:`save`. The file size is checked before reading, and at
     most ``max_bytes + 1`` bytes are ever read. A bad file raises ValueError naming the file.
 
@@ -335,7 +445,7 @@ def _size_error(source: str, size, max_bytes: int) -> ValueError:
                       "pass a larger max_bytes if you trust this file")
 
 
-def _model_from_bytes(data: bytes, source: str) -> EmbeddingSumClassifier:
+def _model_from_bytes(data: bytes, source: str) -> EmbeddingSumClassifier | EmbeddingSumRegressor:
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as err:
@@ -344,7 +454,7 @@ def _model_from_bytes(data: bytes, source: str) -> EmbeddingSumClassifier:
     return _model_from_text(text, source)
 
 
-def _model_from_text(text: str, source: str) -> EmbeddingSumClassifier:
+def _model_from_text(text: str, source: str) -> EmbeddingSumClassifier | EmbeddingSumRegressor:
     if not text.strip():
         raise ValueError(f"{source} rejected: it is empty")
     try:
@@ -366,7 +476,7 @@ def _model_from_text(text: str, source: str) -> EmbeddingSumClassifier:
         raise ValueError(f"{source} rejected: {err}") from None
     except RecursionError:  # json recurses once per nesting level
         raise ValueError(f"{source} rejected: its JSON is nested far deeper than the format "
-                         "(at most 3 levels)") from None
+                         "(at most 4 levels)") from None
     except json.JSONDecodeError as err:
         where = f"{err.msg} at line {err.lineno} column {err.colno}"
         if _looks_truncated(text):
@@ -486,14 +596,43 @@ def _numbers(value, where: str, max_len: int, *, neg_inf_first: bool = False) ->
     return np.concatenate([[-np.inf], out]) if start else out
 
 
-def _model_from_document(doc, source: str) -> EmbeddingSumClassifier:
+def _outputs(value, where: str, k: int):
+    """One finite number (k == 1) or a list of k of them (one per class) as an array."""
+    if k == 1:
+        return _number(value, where)
+    if type(value) is not list:
+        raise _bad(where, f"expected a list of {k} numbers (one per class), got {_describe(value)}")
+    if len(value) != k:
+        raise _bad(where, f"has {len(value)} values, expected one per class ({k})")
+    return _numbers(value, where, k)
+
+
+def _table(value, where: str, k: int) -> np.ndarray:
+    """A list of bins, each a list of k finite numbers, as an (n_bins, k) array."""
+    rows = _list(value, where, MAX_BINS_PER_FEATURE)
+    for b, row in enumerate(rows):
+        if type(row) is not list:
+            raise _bad(f"{where}[{b}]", f"expected a list of {k} numbers (one per class), got {_describe(row)}")
+        if len(row) != k:
+            raise _bad(f"{where}[{b}]", f"has {len(row)} values, expected one per class ({k})")
+        if not _NUMBER_TYPES.issuperset(map(type, row)):
+            i = next(i for i, v in enumerate(row) if type(v) not in _NUMBER_TYPES)
+            raise _bad(f"{where}[{b}][{i}]", f"expected a number, got {_describe(row[i])}")
+    out = np.array(rows, dtype=np.float64).reshape(len(rows), k)
+    if not np.isfinite(out).all():
+        b, i = np.argwhere(~np.isfinite(out))[0]
+        raise _bad(f"{where}[{b}][{i}]", f"{out[b, i]} is not a finite number")
+    return out
+
+
+def _model_from_document(doc, source: str):
     try:
         return _build(doc)
     except ValueError as err:
         raise ValueError(f"{source} rejected: {err}") from None
 
 
-def _build(doc) -> EmbeddingSumClassifier:
+def _build(doc):
     if type(doc) is not dict:
         raise ValueError(f"expected a JSON object at the top, got {_describe(doc)}")
     if doc.get("format") != FORMAT_NAME:
@@ -502,46 +641,84 @@ def _build(doc) -> EmbeddingSumClassifier:
     version = doc.get("format_version")
     if type(version) is not int:
         raise _bad("format_version", f"expected an integer, got {_describe(version)}")
-    if version != FORMAT_VERSION:  # before the keys: another version may have other keys
-        raise ValueError(f"format_version {version} is not supported; this embedsum reads "
-                         f"format_version {FORMAT_VERSION} (was the file written by a newer embedsum?)")
-    unknown = sorted(set(doc) - set(_KEYS))
+    if version not in _READABLE_VERSIONS:  # before the keys: another version may have other keys
+        raise ValueError(f"format_version {version} is not supported; this embedsum reads format_version "
+                         f"{' and '.join(map(str, _READABLE_VERSIONS))} (was the file written by a newer embedsum?)")
+    keys = _KEYS if version == FORMAT_VERSION else _KEYS_V1
+    unknown = sorted(set(doc) - set(keys))
     if unknown:
-        raise ValueError(f"unknown keys {unknown[:5]} (format_version {FORMAT_VERSION} has {list(_KEYS)})")
-    missing = [key for key in _KEYS if key not in doc]
+        raise ValueError(f"unknown keys {unknown[:5]} (format_version {version} has {list(keys)})")
+    missing = [key for key in keys if key not in doc]
     if missing:
         raise ValueError(f"missing keys {missing}")
-    if doc["kind"] != _KIND:
-        raise _bad("kind", f"unknown model kind {_describe(doc['kind'])}; this embedsum reads {_KIND!r}")
     if type(doc["library_version"]) is not str or len(doc["library_version"]) > 64:
         raise _bad("library_version", f"expected a short string, got {_describe(doc['library_version'])}")
+    if version == 1:
+        doc = _v1_as_v2(doc)
+    kind = doc["kind"]
+    if type(kind) is not str or kind not in _KINDS:
+        raise _bad("kind", f"unknown model kind {_describe(kind)}; expected 'classifier' or 'regressor'")
+    estimator = _KINDS[kind]
 
-    model = EmbeddingSumClassifier(**_params(doc["params"]))
+    model = estimator(**_params(doc["params"], estimator))
     for i, name in enumerate(_list(doc["custom_regularizers"], "custom_regularizers", 1024)):
         if type(name) is not str:
             raise _bad(f"custom_regularizers[{i}]", f"expected a string, got {_describe(name)}")
     n = _integer(doc["n_features"], "n_features", 1, MAX_FEATURES)
     names = _feature_names(doc["feature_names"], n)
-    classes = _classes(doc["classes"], doc["classes_dtype"])
-    intercept = _number(doc["intercept"], "intercept")
-    cuts, scores, weights = _bins(doc, n)
+    if estimator is EmbeddingSumClassifier:
+        classes = _classes(doc["classes"], doc["classes_dtype"])
+        k = 1 if len(classes) == 2 else len(classes)
+    else:
+        for key in ("classes", "classes_dtype"):
+            if doc[key] is not None:
+                raise _bad(key, f"a regressor has no classes: expected null, got {_describe(doc[key])}")
+        classes, k = None, 1
+    intercept = _outputs(doc["intercept"], "intercept", k)
+    features = _features(doc, n, k)
     n_iter = _integer(doc["n_iter"], "n_iter", 0, 2**63 - 1)
     history = _history(doc["history"])
 
-    model.classes_ = classes
+    if classes is not None:
+        model.classes_ = classes
     model.n_features_in_ = n
     if names is not None:
         model.feature_names_in_ = names
-    model.cuts_, model.bin_scores_, model.bin_weights_ = cuts, scores, weights
+    (model.is_categorical_, model.monotonic_cst_, model.cuts_, model.categories_, model.rare_categories_,
+     model.bin_scores_, model.unseen_scores_, model.bin_weights_) = features
     model.intercept_ = intercept
-    model.feature_importances_ = mirad_importances(scores, weights)
+    model.feature_importances_ = mirad_importances(model.bin_scores_, model.bin_weights_)
     model.n_iter_ = n_iter
     if history is not None:
         model.history_ = history
     return model
 
 
-def _params(params) -> dict:
+def _v1_as_v2(doc: dict) -> dict:
+    """A version 1 document (keys checked) as the version 2 document of the same model."""
+    if doc["kind"] != _KIND_V1:
+        raise _bad("kind", f"unknown model kind {_describe(doc['kind'])}; format_version 1 reads {_KIND_V1!r}")
+    params = doc["params"]
+    if type(params) is not dict:
+        raise _bad("params", f"expected an object, got {_describe(params)}")
+    unknown = sorted(set(params) - set(_PARAMS_V1))
+    missing = [name for name in _PARAMS_V1 if name not in params]
+    if unknown or missing:
+        raise _bad("params", f"unknown {unknown[:5]}, missing {missing}; format_version 1 has exactly "
+                             f"{list(_PARAMS_V1)}")
+    classes = _list(doc["classes"], "classes", _MAX_CLASSES)
+    if len(classes) != 2:
+        raise _bad("classes", f"format_version 1 has exactly 2 classes, got {len(classes)}")
+    n = _integer(doc["n_features"], "n_features", 1, MAX_FEATURES)
+    defaults = EmbeddingSumClassifier().get_params()  # of the parameters version 1 did not have
+    new_params = {name: defaults[name] for name in _PARAMS if name not in _PARAMS_V1}
+    numeric = [None] * n
+    return dict(doc, kind="classifier", params=dict(params, **new_params), is_categorical=[False] * n,
+                monotonic_cst=[0] * n, category_kinds=numeric, categories=numeric, rare_categories=numeric,
+                unseen_scores=numeric)
+
+
+def _params(params, estimator) -> dict:
     if type(params) is not dict:
         raise _bad("params", f"expected an object, got {_describe(params)}")
     unknown = sorted(set(params) - set(_PARAMS))
@@ -550,18 +727,65 @@ def _params(params) -> dict:
         raise _bad("params", f"unknown {unknown[:5]}, missing {missing}; expected exactly {list(_PARAMS)}")
     if params["regularizers"] not in (None, []):
         raise _bad("params.regularizers", "must be null (custom regularisers are not saved)")
-    for name in _PARAMS[:4] + _PARAMS[5:]:
+    for name in _NUMBER_PARAMS:
         value = params[name]
         if type(value) not in (int, float):  # bool is a subclass of int and is refused here
             raise _bad(f"params.{name}", f"expected a number, got {_describe(value)}")
         if type(value) is int:
             _integer(value, f"params.{name}", -(2**63), 2**63 - 1)
+    _categorical_param(params["categorical_features"])
+    _monotonic_param(params["monotonic_cst"])
     kwargs = dict(params, regularizers=None if params["regularizers"] is None else [])
     try:  # the estimator's own checks: types (bool is not a number), signs, finiteness
-        EmbeddingSumClassifier(**kwargs)._check_params()
+        estimator(**kwargs)._check_params()
     except (ValueError, TypeError) as err:
         raise _bad("params", str(err)) from None
     return kwargs
+
+
+def _categorical_param(value) -> None:
+    where = "params.categorical_features"
+    if value is None or value == "auto":
+        return
+    if type(value) is not list:
+        raise _bad(where, f"expected 'auto', null or a list of indices, bools or names, got {_describe(value)}")
+    values = _list(value, where, MAX_FEATURES)
+    family = type(values[0]) if values else None
+    expected = {int: "an integer (an index)", bool: "a bool (a mask)", str: "a string (a name)"}
+    if values and family not in expected:
+        raise _bad(f"{where}[0]", f"expected an integer, a bool or a string, got {_describe(values[0])}")
+    for i, v in enumerate(values):
+        if type(v) is not family:
+            raise _bad(f"{where}[{i}]", f"expected {expected[family]} as the first entry is, got {_describe(v)}; "
+                                        "the list holds all indices, all bools or all names")
+        if family is int:
+            _integer(v, f"{where}[{i}]", -MAX_FEATURES, MAX_FEATURES - 1)
+        elif family is str and len(v) > _MAX_STRING_LENGTH:
+            raise _bad(f"{where}[{i}]", f"a name of {len(v)} characters is longer than the bound {_MAX_STRING_LENGTH}")
+
+
+def _monotonic_param(value) -> None:
+    where = "params.monotonic_cst"
+    if value is None:
+        return
+    if type(value) is dict:
+        if len(value) > MAX_FEATURES:
+            raise _bad(where, f"has {len(value)} entries, more than the bound {MAX_FEATURES}")
+        for name, cst in value.items():
+            if type(name) is not str:  # JSON keys are strings; a model being saved may hold others
+                raise _bad(where, f"its keys are feature names, got {_describe(name)}")
+            _constraint(cst, f"{where}[{name[:60]!r}]")
+        return
+    if type(value) is not list:
+        raise _bad(where, f"expected null, a list of -1/0/1 or an object from feature name to -1/0/1, "
+                          f"got {_describe(value)}")
+    for i, cst in enumerate(_list(value, where, MAX_FEATURES)):
+        _constraint(cst, f"{where}[{i}]")
+
+
+def _constraint(value, where: str) -> None:
+    if type(value) is not int or value not in (-1, 0, 1):
+        raise _bad(where, f"expected -1, 0 or 1, got {_describe(value)}")
 
 
 def _feature_names(value, n: int):
@@ -581,9 +805,9 @@ def _feature_names(value, n: int):
 
 
 def _classes(values, dtype_name) -> np.ndarray:
-    values = _list(values, "classes", 2)
-    if len(values) != 2:
-        raise _bad("classes", f"{_KIND} has exactly 2 classes, got {len(values)}")
+    values = _list(values, "classes", _MAX_CLASSES)
+    if len(values) < 2:
+        raise _bad("classes", f"a classifier has at least 2 classes, got {len(values)}")
 
     def require(test, expected: str):
         for i, v in enumerate(values):
@@ -617,47 +841,161 @@ def _classes(values, dtype_name) -> np.ndarray:
                     f"a latin-1 string of at most {n_chars} characters")
             classes = np.array([v.encode("latin-1") for v in values], dtype=f"S{n_chars}")
     elif dtype_name == "object":
-        families = {str if type(v) is str else bool if type(v) is bool else float if type(v) in (int, float)
-                    else None for v in values}
-        if None in families or len(families) != 1:
-            raise _bad("classes", "object labels must be all strings, all bools or all numbers, got "
-                                  f"{_describe(values[0])} and {_describe(values[1])}")
-        classes = np.empty(2, dtype=object)
+        def family(v):
+            return str if type(v) is str else bool if type(v) is bool else float if type(v) in (int, float) else None
+
+        first = family(values[0])
+        for v in values:
+            if family(v) is None or family(v) is not first:
+                raise _bad("classes", "object labels must be all strings, all bools or all numbers, got "
+                                      f"{_describe(values[0])} and {_describe(v)}")
+        classes = np.empty(len(values), dtype=object)
         classes[:] = values
     else:
         raise _bad("classes_dtype", f"unknown dtype {_describe(dtype_name)}; expected 'bool', "
                                     f"{', '.join(map(repr, _INT_DTYPES + _FLOAT_DTYPES))}, 'U<n>', "
                                     f"'S<n>' (n <= {_MAX_LABEL_WIDTH}) or 'object'")
-    if not classes[0] < classes[1]:  # fit sorts them; predict relies on the order
-        raise _bad("classes", f"expected two distinct labels in increasing order, got {values!r:.80}")
+    increasing = np.asarray(classes[1:] > classes[:-1], dtype=bool)
+    if not increasing.all():  # fit sorts them; predict relies on the order
+        i = int(np.flatnonzero(~increasing)[0]) + 1
+        raise _bad("classes", f"expected distinct labels in increasing order, got {values[i]!r:.40} at "
+                              f"position {i} after {values[i - 1]!r:.40}")
     return classes
 
 
-def _bins(doc: dict, n: int) -> tuple[list, list, list]:
-    for key in ("cuts", "bin_scores", "bin_weights"):
+_PER_FEATURE = ("is_categorical", "monotonic_cst", "cuts", "category_kinds", "categories", "rare_categories",
+                "bin_scores", "unseen_scores", "bin_weights")
+_CATEGORY_ONLY = ("category_kinds", "categories", "rare_categories", "unseen_scores")
+
+
+def _features(doc: dict, n: int, k: int) -> tuple:
+    """The checked per-feature attributes of a model with n features and k outputs."""
+    for key in _PER_FEATURE:
         if len(_list(doc[key], key, MAX_FEATURES)) != n:
             raise _bad(key, f"has {len(doc[key])} entries for n_features={n}")
-    cuts, scores, weights = [], [], []
+    flags, csts = doc["is_categorical"], doc["monotonic_cst"]
     for j in range(n):
-        c = _numbers(doc["cuts"][j], f"cuts[{j}]", MAX_BINS_PER_FEATURE - 2, neg_inf_first=True)
-        if len(c) > 1 and not (c[1:] > c[:-1]).all():  # -inf, -inf: refused too
-            k = int(np.flatnonzero(~(np.diff(c) > 0))[0]) + 1
-            raise _bad(f"cuts[{j}]", f"not strictly increasing: {float(c[k])!r} at position {k} follows {float(c[k - 1])!r}")
-        n_bins = len(c) + 2
-        s = _numbers(doc["bin_scores"][j], f"bin_scores[{j}]", MAX_BINS_PER_FEATURE)
+        if type(flags[j]) is not bool:
+            raise _bad(f"is_categorical[{j}]", f"expected a bool, got {_describe(flags[j])}")
+        _constraint(csts[j], f"monotonic_cst[{j}]")
+        if k > 1 and csts[j]:
+            raise _bad(f"monotonic_cst[{j}]", f"a multiclass model has no monotone constraints (fit refuses "
+                                              f"them), got {csts[j]}")
+    cuts, categories, rare, scores, unseen, weights = [], [], [], [], [], []
+    for j in range(n):
+        if flags[j]:
+            c, kept, others, u = _categorical_feature(doc, j, k, csts[j])
+            n_bins = len(kept) + 2
+            parts = (len(kept), "categories", "the categories, the other bin and the missing-value bin")
+        else:
+            if doc["cuts"][j] is None:
+                raise _bad(f"cuts[{j}]", f"feature {j} is numeric (is_categorical[{j}] is false): expected its "
+                                         "cuts, got null")
+            for key in _CATEGORY_ONLY:
+                if doc[key][j] is not None:
+                    raise _bad(f"{key}[{j}]", f"feature {j} is numeric (is_categorical[{j}] is false): expected "
+                                              f"null, got {_describe(doc[key][j])}")
+            c = _numbers(doc["cuts"][j], f"cuts[{j}]", MAX_BINS_PER_FEATURE - 2, neg_inf_first=True)
+            if len(c) > 1 and not (c[1:] > c[:-1]).all():  # -inf, -inf: refused too
+                i = int(np.flatnonzero(~(np.diff(c) > 0))[0]) + 1
+                raise _bad(f"cuts[{j}]", f"not strictly increasing: {float(c[i])!r} at position {i} follows "
+                                         f"{float(c[i - 1])!r}")
+            kept = others = u = None
+            n_bins = len(c) + 2
+            parts = (len(c), "cuts", "the interval bins and the missing-value bin")
+        s = (_numbers(doc["bin_scores"][j], f"bin_scores[{j}]", MAX_BINS_PER_FEATURE) if k == 1
+             else _table(doc["bin_scores"][j], f"bin_scores[{j}]", k))
         w = _numbers(doc["bin_weights"][j], f"bin_weights[{j}]", MAX_BINS_PER_FEATURE)
         for key, values in (("bin_scores", s), ("bin_weights", w)):
             if len(values) != n_bins:
-                raise _bad(f"{key}[{j}]", f"has {len(values)} values; feature {j} has {len(c)} cuts, so "
-                                          f"{n_bins} bins (the interval bins and the missing-value bin)")
+                raise _bad(f"{key}[{j}]", f"has {len(values)} values; feature {j} has {parts[0]} {parts[1]}, "
+                                          f"so {n_bins} bins ({parts[2]})")
         if (w < 0).any():
             raise _bad(f"bin_weights[{j}]", f"negative weight {float(w[w < 0][0])!r}; weights are fractions >= 0")
         if abs(float(w.sum()) - 1.0) > _WEIGHT_SUM_TOLERANCE:
             raise _bad(f"bin_weights[{j}]", f"sums to {float(np.sum(w))!r}; the fractions of a feature's bins sum to 1")
+        if csts[j]:
+            _check_monotone(s, csts[j], j)
         cuts.append(c)
+        categories.append(kept)
+        rare.append(others)
         scores.append(s)
+        unseen.append(u)
         weights.append(w)
-    return cuts, scores, weights
+    return (np.array(flags, dtype=bool), np.array(csts, dtype=np.int8), cuts, categories, rare, scores,
+            unseen, weights)
+
+
+def _categorical_feature(doc: dict, j: int, k: int, cst: int) -> tuple:
+    """(None for the cuts, kept categories, rare categories, unseen score) of categorical feature j, checked."""
+    if doc["cuts"][j] is not None:
+        raise _bad(f"cuts[{j}]", f"feature {j} is categorical (is_categorical[{j}] is true): expected null, "
+                                 f"got {_describe(doc['cuts'][j])}")
+    if cst:
+        raise _bad(f"monotonic_cst[{j}]", f"feature {j} is categorical and categories have no order: "
+                                          f"expected 0, got {cst}")
+    kind = doc["category_kinds"][j]
+    if kind not in ("str", "number") or type(kind) is not str:
+        raise _bad(f"category_kinds[{j}]", f"expected 'str' or 'number' for categorical feature {j}, "
+                                           f"got {_describe(kind)}")
+    kept = _categories(doc["categories"][j], f"categories[{j}]", kind, MAX_BINS_PER_FEATURE - 2)
+    rare = _categories(doc["rare_categories"][j], f"rare_categories[{j}]", kind, _MAX_RARE_CATEGORIES)
+    if len(kept) and len(rare):
+        rare_set = set(rare.tolist())
+        both = next((v for v in kept.tolist() if v in rare_set), None)
+        if both is not None:
+            raise _bad(f"rare_categories[{j}]", f"{both!r:.60} is also in categories[{j}]; a category is "
+                                                "either kept or rare, not both")
+    unseen = _outputs(doc["unseen_scores"][j], f"unseen_scores[{j}]", k)
+    return None, kept, rare, unseen
+
+
+def _categories(value, where: str, kind: str, max_len: int) -> np.ndarray:
+    """Strictly increasing categories: object array of str ("str") or float64 ("number")."""
+    values = _list(value, where, max_len)
+    if kind == "str":
+        for i, v in enumerate(values):
+            if type(v) is not str:
+                raise _bad(f"{where}[{i}]", f"expected a string (category kind 'str'), got {_describe(v)}")
+            if not v:
+                raise _bad(f"{where}[{i}]", "the empty string is a missing value, not a category")
+            if len(v) > _MAX_STRING_LENGTH:
+                raise _bad(f"{where}[{i}]", f"a category of {len(v)} characters is longer than the bound "
+                                            f"{_MAX_STRING_LENGTH}")
+        for i in range(1, len(values)):
+            if not values[i - 1] < values[i]:
+                raise _bad(where, f"categories must be unique and in increasing order (as fit sorts them): "
+                                  f"{values[i]!r:.60} at position {i} follows {values[i - 1]!r:.60}")
+        out = np.empty(len(values), dtype=object)
+        out[:] = values
+        return out
+    numbers = []
+    for i, v in enumerate(values):
+        v = _INFINITE_CATEGORIES.get(v, v) if type(v) is str else v
+        if type(v) not in _NUMBER_TYPES:
+            raise _bad(f"{where}[{i}]", f"expected a number, '-inf' or 'inf' (category kind 'number'), "
+                                        f"got {_describe(values[i])}")
+        if v != v:  # NaN, from a model being saved: NaN is a missing value
+            raise _bad(f"{where}[{i}]", "nan is a missing value, not a category")
+        numbers.append(v)
+    out = np.array(numbers, dtype=np.float64)
+    if len(out) > 1 and not (out[1:] > out[:-1]).all():
+        i = int(np.flatnonzero(~(out[1:] > out[:-1]))[0]) + 1
+        raise _bad(where, f"categories must be unique and in increasing order (as fit sorts them): "
+                          f"{float(out[i])!r} at position {i} follows {float(out[i - 1])!r}")
+    return out
+
+
+def _check_monotone(scores: np.ndarray, cst: int, j: int) -> None:
+    interval = scores[:-1]  # the missing bin is free
+    with np.errstate(over="ignore"):  # 1e308 - -1e308 is inf, with the right sign
+        wrong = np.flatnonzero(cst * np.diff(interval) < 0)
+    if len(wrong):
+        b = int(wrong[0])
+        direction = "never decrease" if cst > 0 else "never increase"
+        raise _bad(f"bin_scores[{j}]", f"monotonic_cst[{j}] is {cst}: its interval-bin scores must {direction}, "
+                                       f"but they go from {float(interval[b])!r} in bin {b} to "
+                                       f"{float(interval[b + 1])!r} in bin {b + 1}")
 
 
 def _history(value):
