@@ -13,18 +13,24 @@ Example
 from .digitizer import Digitizer
 from .estimator import EmbeddingSumClassifier
 from .exceptions import ConvergenceWarning, NotFittedError
-from .layout import ParameterLayout
 # Imported with the package, not on first use: a security tool imports embedsum to load a
 # model, and the first load would otherwise pay for importing json and the loader (~2 ms).
 from .persistence import from_json, load
-from .regressor import EmbeddingSumRegressor
-from .regularizers import L2, EmbeddingSumLoss, Regularizer, StepLoss
 
 __version__ = "0.1.0"
 
 # Fitting-only modules load on first use: a vendored copy without bytecode compiles each
 # module it imports, and scoring needs none of these.
-_LAZY = {"EmbeddingSumClassifierCV": "cross_validation", "EmbeddingSumRegressorCV": "cross_validation"}
+_LAZY = {
+    "EmbeddingSumClassifierCV": "cross_validation",
+    "EmbeddingSumRegressorCV": "cross_validation",
+    "EmbeddingSumRegressor": "regressor",
+    "ParameterLayout": "layout",
+    "Regularizer": "regularizers",
+    "StepLoss": "regularizers",
+    "EmbeddingSumLoss": "regularizers",
+    "L2": "regularizers",
+}
 
 
 def __getattr__(name: str):

@@ -11,16 +11,13 @@ from __future__ import annotations
 
 import numbers
 import warnings
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from .base import ParamsMixin
-from .categories import fit_categories, resolve_categorical_features
-from .constraints import resolve_monotonic_cst
 from .digitizer import Digitizer, code_dtype
 from .exceptions import ConvergenceWarning
-from .layout import ParameterLayout
-from .regularizers import L2, EmbeddingSumLoss, StepLoss
 from .scoring import (
     FEW_ROWS,
     decision_values,
@@ -36,6 +33,9 @@ from .validation import (
     check_n_features,
     check_table,
 )
+
+if TYPE_CHECKING:  # fitting-only, loaded on use
+    from .layout import ParameterLayout
 
 __all__ = ["EmbeddingSumModel", "mirad_importances", "FittedBins"]
 
@@ -103,7 +103,9 @@ class FittedBins:
         self.is_categorical = is_categorical
         self.n_bins = np.array([len(w) for w in bin_weights], dtype=np.intp)
 
-    def layout(self, n_outputs: int = 1) -> ParameterLayout:
+    def layout(self, n_outputs: int = 1) -> "ParameterLayout":
+        from .layout import ParameterLayout
+
         return ParameterLayout(self.n_bins, self.bin_weights, n_outputs=n_outputs, ordered=~self.is_categorical)
 
 
@@ -139,6 +141,8 @@ class EmbeddingSumModel(ParamsMixin):
 
     def _bins(self, X, names) -> FittedBins:
         """Bin a training table: quantile bins for numeric columns, category bins for the others."""
+        from .categories import fit_categories, resolve_categorical_features  # fitting-only: loaded on use
+
         n_features = _n_columns(X)
         is_categorical = resolve_categorical_features(self.categorical_features, X, n_features, names)
         if not is_categorical.any():
@@ -164,6 +168,8 @@ class EmbeddingSumModel(ParamsMixin):
                           is_categorical)
 
     def _all_regularizers(self) -> list:
+        from .regularizers import L2, EmbeddingSumLoss, StepLoss
+
         return [
             StepLoss(self.step_loss_weight),
             EmbeddingSumLoss(self.embedding_sum_loss_weight),
@@ -172,6 +178,8 @@ class EmbeddingSumModel(ParamsMixin):
         ]
 
     def _monotonic(self, bins: FittedBins, names, n_outputs: int) -> np.ndarray:
+        from .constraints import resolve_monotonic_cst
+
         cst = resolve_monotonic_cst(self.monotonic_cst, len(bins.n_bins), names, bins.is_categorical)
         if cst.any() and n_outputs > 1:
             raise ValueError("monotonic_cst is not supported for multiclass classification (more than two classes).")

@@ -101,12 +101,15 @@ import math
 import numbers
 import os
 import re
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from .estimator import EmbeddingSumClassifier, mirad_importances
-from .regressor import EmbeddingSumRegressor
 from .validation import check_is_fitted
+
+if TYPE_CHECKING:  # the regressor module loads with the first regressor
+    from .regressor import EmbeddingSumRegressor
 
 __all__ = [
     "FORMAT_NAME",
@@ -134,7 +137,7 @@ _MAX_LABEL_WIDTH = 2**16
 _MAX_STRING_LENGTH = 2**16  # a category or a column name in params
 _MAX_INT_DIGITS = 20  # 2**64 - 1 has 20 digits; longer integers only cost time to convert
 _WEIGHT_SUM_TOLERANCE = 1e-6
-_KINDS = {"classifier": EmbeddingSumClassifier, "regressor": EmbeddingSumRegressor}
+_KINDS = ("classifier", "regressor")
 _PARAMS = ("categorical_features", "embedding_sum_loss_weight", "l2", "max_bins", "max_iter",
            "min_category_count", "monotonic_cst", "regularizers", "step_loss_weight", "tol", "verbose")
 _NUMBER_PARAMS = ("embedding_sum_loss_weight", "l2", "max_bins", "max_iter", "min_category_count",
@@ -217,6 +220,8 @@ def _dumps(value) -> str:
 
 
 def _document(model) -> dict:
+    from .regressor import EmbeddingSumRegressor
+
     if not isinstance(model, (EmbeddingSumClassifier, EmbeddingSumRegressor)):
         raise TypeError(f"expected an EmbeddingSumClassifier or an EmbeddingSumRegressor, got {type(model).__name__}")
     check_is_fitted(model, "bin_scores_")
@@ -658,7 +663,12 @@ def _build(doc):
     kind = doc["kind"]
     if type(kind) is not str or kind not in _KINDS:
         raise _bad("kind", f"unknown model kind {_describe(kind)}; expected 'classifier' or 'regressor'")
-    estimator = _KINDS[kind]
+    if kind == "classifier":
+        estimator = EmbeddingSumClassifier
+    else:
+        from .regressor import EmbeddingSumRegressor  # loaded with the first regressor
+
+        estimator = EmbeddingSumRegressor
 
     model = estimator(**_params(doc["params"], estimator))
     for i, name in enumerate(_list(doc["custom_regularizers"], "custom_regularizers", 1024)):

@@ -26,7 +26,6 @@ from operator import attrgetter
 
 import numpy as np
 
-from .batch_scoring import ScoringTables, write_probabilities
 from .digitizer import bin_codes
 
 __all__ = [
@@ -205,6 +204,8 @@ def decision_values(X: np.ndarray, cuts, scores, intercept: float, *, n_threads:
         if z is not None:
             return np.array(z, dtype=np.float64)
     elif X.shape[0] >= MANY_ROWS:
+        from .batch_scoring import ScoringTables  # loaded with the first large batch (and compiled: 2 ms)
+
         tables = ScoringTables(cuts, scores, intercept)
         if tables.usable and tables.n_features == X.shape[1]:
             return tables.decision_values(X, n_threads=n_threads)
@@ -229,7 +230,9 @@ def class_probabilities(X: np.ndarray, cuts, scores, intercept: float, *, n_thre
         z = _few_rows_decision(X, cuts, scores, intercept)
         if z is not None:
             return _few_rows_probabilities(z)
-    elif n >= MANY_ROWS:
+    from .batch_scoring import ScoringTables, write_probabilities
+
+    if n >= MANY_ROWS:
         tables = ScoringTables(cuts, scores, intercept)
         if tables.usable and tables.n_features == X.shape[1]:
             return tables.probabilities(X, n_threads=n_threads)
