@@ -222,6 +222,12 @@ class EmbeddingSumObjective:
         else:
             self._y = y.astype(np.float64)
         self._w_over_n = np.asarray(sample_weight, dtype=np.float64) / self.n_samples
+        K = self.layout.n_outputs
+        # Few rows: one gather and one bincount over every (feature, row, class) at once,
+        # where per-feature, per-class calls would cost more than the work.
+        self._general_flat = None
+        if chunk_rows is None and self._rows.size * K <= _ONE_CALL_CELLS:
+            self._general_flat = (self._rows[:, :, None] * K + np.arange(K)).ravel()
 
     def _general_decision(self, coef: np.ndarray, a: int, b: int) -> np.ndarray:
         table = self.layout.table(coef)
@@ -233,6 +239,8 @@ class EmbeddingSumObjective:
 
     def _general_terms(self, coef: np.ndarray, grad: np.ndarray) -> float:
         """Data term of the softmax or squared loss; writes its gradient into ``grad``."""
+        if self._general_flat is not None:
+            return self._general_one_call(coef, grad)
         K, n_rows = self.layout.n_outputs, self.layout.n_bin_rows
         grad_table = np.zeros((n_rows, K))
         grad_intercepts = np.zeros(K)
@@ -241,11 +249,7 @@ class EmbeddingSumObjective:
             b = min(a + self.chunk_rows, self.n_samples)
             z = self._general_decision(coef, a, b)
             w = self._w_over_n[a:b]
-            if self.loss == "softmax":
-                loss_rows, dz = softmax_loss_terms(z, self._y[a:b])
-            else:
-                dz = z - self._y[a:b, None]
-                loss_rows = 0.5 * (dz[:, 0] * dz[:, 0])
+            loss_rows, dz = self._general_loss_rows(z, self._y[a:b])
             total += float(np.sum(loss_rows * w))
             dz *= w[:, None]
             grad_intercepts += dz.sum(axis=0)
@@ -282,6 +286,26 @@ class EmbeddingSumObjective:
         for grid, joint in zip(self._grids(coef), self._joint):
             z += grid[joint]
         return z
+
+    def _general_loss_rows(self, z: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        if self.loss == "softmax":
+            return softmax_loss_terms(z, y)
+        dz = z - y[:, None]
+        return 0.5 * (dz[:, 0] * dz[:, 0]), dz
+
+    def _general_one_call(self, coef: np.ndarray, grad: np.ndarray) -> float:
+        d, n = self._rows.shape
+        K, n_rows = self.layout.n_outputs, self.layout.n_bin_rows
+        table = coef[:n_rows * K]
+        z = table[self._general_flat].reshape(d, n, K).sum(axis=0)
+        z += self.layout.intercepts(coef)
+        loss_rows, dz = self._general_loss_rows(z, self._y)
+        total = float(np.sum(loss_rows * self._w_over_n))
+        dz *= self._w_over_n[:, None]
+        self.layout.intercepts(grad)[:] = dz.sum(axis=0)
+        weights = np.broadcast_to(dz, (d, n, K)).ravel()
+        grad[:n_rows * K] = np.bincount(self._general_flat, weights=weights, minlength=n_rows * K)
+        return total
 
     def _one_call_terms(self, coef: np.ndarray, grad: np.ndarray) -> float:
         """Classification loss; writes its gradient into ``grad`` (few rows, all at once)."""
