@@ -174,12 +174,12 @@ class EmbeddingSumClassifier(EmbeddingSumModel):
         """Probability of each class (in ``classes_`` order), shape (n_samples, n_classes)."""
         if self._has_categories():
             z = self._few_rows_mixed(X)
-            if z is not None and np.ndim(self.intercept_) == 0:
+            if z is not None and _one_output(self.intercept_):
                 return _few_rows_probabilities(z)
             z = self._decision(X) if z is None else np.array(z, dtype=np.float64)
         else:
             data = self._validated(X)
-            if np.ndim(self.intercept_) == 0:
+            if _one_output(self.intercept_):
                 return class_probabilities(data, self.cuts_, self.bin_scores_, self.intercept_)
             z = self._decision_of(data)
         if z.ndim == 2:
@@ -212,3 +212,8 @@ class EmbeddingSumClassifier(EmbeddingSumModel):
             input_tags=InputTags(allow_nan=True, categorical=True),
         )
 
+
+
+def _one_output(intercept) -> bool:
+    # A Python float in the common case: np.ndim alone costs 1.3 us of a 15 us prediction.
+    return type(intercept) is float or np.ndim(intercept) == 0

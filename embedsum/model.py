@@ -351,7 +351,7 @@ class EmbeddingSumModel(ParamsMixin):
         """:meth:`_decision` of what :meth:`_validated` returned."""
         intercept = self.intercept_
         if isinstance(data, np.ndarray):
-            if np.ndim(intercept) == 0:
+            if type(intercept) is float or np.ndim(intercept) == 0:  # np.ndim alone: 1.3 us
                 return decision_values(data, self.cuts_, self.bin_scores_, intercept)
             # One pass of the fast paths per class: each class's sum keeps the contract.
             return np.column_stack([

@@ -134,7 +134,7 @@ def few_rows_mixed_decision(rows: list, cuts, scores, intercept, categories, rar
     """
     from .categories import value_key
 
-    if np.ndim(intercept) != 0:
+    if type(intercept) is not float and np.ndim(intercept) != 0:
         return None
     try:
         score_views = list(map(memoryview, scores))
