@@ -33,8 +33,8 @@ from .exceptions import ConvergenceWarning
 from .layout import ParameterLayout
 from .model import _check_number
 from .objective import EmbeddingSumObjective, log_loss_terms, softmax_loss_terms
-from .regressor import EmbeddingSumRegressor, check_regression_target
-from .validation import check_sample_weight, feature_names_of
+from .regressor import EmbeddingSumRegressor
+from .validation import check_regression_target, check_sample_weight, feature_names_of
 
 __all__ = [
     "EmbeddingSumClassifierCV",

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import warnings
-
 import numpy as np
 
 from .model import EmbeddingSumModel
-from .validation import DataConversionWarning, check_sample_weight, feature_names_of
+from .validation import check_regression_target, check_sample_weight, feature_names_of
 
 __all__ = ["EmbeddingSumRegressor"]
 
@@ -124,36 +122,3 @@ rare_categories_, bin_scores_, unseen_scores_, bin_weights_, feature_importances
             regressor_tags=RegressorTags(),
             input_tags=InputTags(allow_nan=True, categorical=True),
         )
-
-
-def check_regression_target(y, n_samples: int) -> np.ndarray:
-    """y as a finite float64 vector of length n.
-
-    Example
-    -------
-    >>> check_regression_target([1, 2.5], 2).tolist()
-    [1.0, 2.5]
-    """
-    if y is None:
-        raise ValueError("requires y to be passed, but the target y is None; pass the target value of each row.")
-    y = np.asarray(y)
-    if y.ndim == 2 and y.shape[1] == 1:
-        warnings.warn(
-            "A column-vector y was passed when a 1d array was expected. Please change the shape of y "
-            "to (n_samples,), for example using ravel().",
-            DataConversionWarning,
-            stacklevel=3,
-        )
-        y = y.ravel()
-    if y.ndim != 1:
-        raise ValueError(f"y should be a 1d array of target values, got an array of shape {y.shape} instead.")
-    try:
-        y = y.astype(np.float64)
-    except (TypeError, ValueError) as err:
-        raise ValueError(f"y must hold numbers for a regressor ({err}); for class labels use a classifier.") from err
-    if len(y) != n_samples:
-        raise ValueError(f"X has {n_samples} rows but y has {len(y)} values; they must be equal.")
-    if not np.all(np.isfinite(y)):
-        raise ValueError("Input y contains NaN or infinity; every row needs a finite target value.")
-    return y
-

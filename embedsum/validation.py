@@ -23,6 +23,7 @@ __all__ = [
     "feature_names_of",
     "check_sample_weight",
     "check_classification_target",
+    "check_regression_target",
     "DataConversionWarning",
 ]
 
@@ -281,6 +282,44 @@ def check_sample_weight(sample_weight, n_samples: int) -> np.ndarray:
     return sw
 
 
+def _target_vector(y, one: str, many: str, stacklevel: int) -> np.ndarray:
+    """y as a 1-D array (a column vector is raveled, with scikit-learn's warning at the caller of fit)."""
+    if y is None:
+        raise ValueError(f"requires y to be passed, but the target y is None; pass {one} of each row.")
+    y = np.asarray(y)
+    if y.ndim == 2 and y.shape[1] == 1:
+        warnings.warn(
+            "A column-vector y was passed when a 1d array was expected. Please change the shape of y "
+            "to (n_samples,), for example using ravel().",
+            DataConversionWarning,
+            stacklevel=stacklevel,
+        )
+        y = y.ravel()
+    if y.ndim != 1:
+        raise ValueError(f"y should be a 1d array of {many}, got an array of shape {y.shape} instead.")
+    return y
+
+
+def check_regression_target(y, n_samples: int) -> np.ndarray:
+    """y as a finite float64 vector of length n.
+
+    Example
+    -------
+    >>> check_regression_target([1, 2.5], 2).tolist()
+    [1.0, 2.5]
+    """
+    y = _target_vector(y, "the target value", "target values", stacklevel=4)  # regressor.fit's caller
+    try:
+        y = y.astype(np.float64)
+    except (TypeError, ValueError) as err:
+        raise ValueError(f"y must hold numbers for a regressor ({err}); for class labels use a classifier.") from err
+    if len(y) != n_samples:
+        raise ValueError(f"X has {n_samples} rows but y has {len(y)} values; they must be equal.")
+    if not np.all(np.isfinite(y)):
+        raise ValueError("Input y contains NaN or infinity; every row needs a finite target value.")
+    return y
+
+
 def check_classification_target(y, n_samples: int) -> tuple[np.ndarray, np.ndarray]:
     """Return ``(classes, encoded)`` for class labels y of length n; encoded indexes classes.
 
@@ -292,19 +331,7 @@ def check_classification_target(y, n_samples: int) -> tuple[np.ndarray, np.ndarr
     >>> classes.tolist(), encoded.tolist()
     (['attack', 'benign'], [1, 0, 1])
     """
-    if y is None:
-        raise ValueError("requires y to be passed, but the target y is None; pass the class label of each row.")
-    y = np.asarray(y)
-    if y.ndim == 2 and y.shape[1] == 1:
-        warnings.warn(
-            "A column-vector y was passed when a 1d array was expected. Please change the shape of y "
-            "to (n_samples,), for example using ravel().",
-            DataConversionWarning,
-            stacklevel=3,
-        )
-        y = y.ravel()
-    if y.ndim != 1:
-        raise ValueError(f"y should be a 1d array of class labels, got an array of shape {y.shape} instead.")
+    y = _target_vector(y, "the class label", "class labels", stacklevel=5)  # via _fit_input: fit's caller
     if len(y) != n_samples:
         raise ValueError(f"X has {n_samples} rows but y has {len(y)} labels; they must be equal.")
     if y.dtype.kind == "f":
