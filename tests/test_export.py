@@ -39,7 +39,7 @@ from hypothesis import strategies as st
 
 import embedsum
 from embedsum import EmbeddingSumClassifier, EmbeddingSumRegressor, NotFittedError
-from embedsum import export
+from embedsum import export, export_c
 from embedsum.scoring import softmax
 
 N_ROWS = 10_000
@@ -289,12 +289,12 @@ def test_c_header_has_no_allocation_and_no_writable_globals(cases):
 
 
 def test_c_comments_and_strings_escape_feature_names():
-    assert "\n" not in export._c_comment_text(WEIRD_NAME)
+    assert "\n" not in export_c._c_comment_text(WEIRD_NAME)
     for text in (WEIRD_NAME, "*/*/", "/*/", "a*/", "??/", "\\"):
-        comment = export._c_comment_text(text)
+        comment = export_c._c_comment_text(text)
         assert "*/" not in comment and "/*" not in comment and "??" not in comment
-    assert export._c_string('a"b\\c\n?') == '"a\\"b\\\\c\\012\\?"'
-    assert export._c_string("é1") == '"\\303\\2511"'  # three-digit octal: the '1' stays a '1'
+    assert export_c._c_string('a"b\\c\n?') == '"a\\"b\\\\c\\012\\?"'
+    assert export_c._c_string("é1") == '"\\303\\2511"'  # three-digit octal: the '1' stays a '1'
 
 
 def test_require_tool_fails_under_ci_and_skips_elsewhere(monkeypatch):

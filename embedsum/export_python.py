@@ -1,0 +1,346 @@
+"""The Python generator of :func:`embedsum.export.to_python`: a standalone scorer module.
+
+The module it writes imports only the standard library and scores one row at a time,
+bit for bit like the model (the contract is in :mod:`embedsum.export`). Scores and cuts
+are written with ``repr``, which reads back to the same float64; infinities through a
+module-level ``_INF``; category text with ``ascii()``, so hostile text stays a valid
+literal. Long sums are split into statements so that models with thousands of features
+compile.
+"""
+
+from __future__ import annotations
+
+import math
+
+from .export import _NUMERIC, _TEXT, _Tables
+
+__all__: list[str] = []  # nothing public: embedsum.export.to_python is the entry point
+
+# Python's expression compiler recurses once per "+"; long sums are split into
+# statements of this many terms so that models with thousands of features compile.
+_TERMS_PER_STATEMENT = 32
+
+
+def _py_float(x: float) -> str:
+    # repr of a finite float reads back to the same bits (shortest round-trip form);
+    # infinities have no literal, so they use the module's _INF.
+    if math.isinf(x):
+        return "_INF" if x > 0 else "-_INF"
+    return repr(x)
+
+
+def _py_label(label) -> str:
+    if isinstance(label, (str, bytes, bool, int)) or (isinstance(label, float) and math.isfinite(label)):
+        return repr(label)
+    raise ValueError(
+        f"class label {label!r} of type {type(label).__name__} has no Python literal; "
+        "fit the model with str, int, float or bool labels to export it."
+    )
+
+
+def _py_value(value) -> str:
+    # Scores and numbers read back exactly; ascii() keeps hostile category text (newlines,
+    # quotes, lone surrogates, ...) a valid literal of plain ASCII.
+    if isinstance(value, tuple):
+        return "(" + ", ".join(map(_py_value, value)) + ("," if len(value) == 1 else "") + ")"
+    return ascii(value) if isinstance(value, str) else _py_float(value)
+
+
+def _py_tuple(values, per_line: int = 4, indent: str = "    ") -> str:
+    items = [_py_value(v) for v in values]
+    if not items:
+        return "()"
+    if items[0].startswith("("):
+        per_line = 1  # one bin (a tuple of class scores) per line
+    lines = [", ".join(items[i:i + per_line]) + "," for i in range(0, len(items), per_line)]
+    return "(\n" + "".join(f"{indent}    {line}\n" for line in lines) + f"{indent})"
+
+
+def _py_unpack(names: list[str], value: str) -> str:
+    # "a, = x" for one name: unpacking keeps the same code for every model size.
+    return ", ".join(names) + ("," if len(names) == 1 else "") + f" = {value}"
+
+
+# The value-to-key rules of embedsum.categories.category_keys, for one value, without numpy.
+_PY_CATEGORY_HELPERS = '''
+
+def _is_numpy(v, names):
+    return any(c.__module__ == "numpy" and c.__name__ in names for c in type(v).__mro__)
+
+
+def _is_missing(v):
+    """None, "", a float NaN, pandas NA or NaT: a missing category."""
+    if v is None:
+        return True
+    if isinstance(v, str):
+        return v == ""
+    if isinstance(v, float) or _is_numpy(v, ("floating",)):
+        return v != v
+    return type(v).__name__ in ("NAType", "NaTType")
+
+
+def _checked(v, j):
+    # Complex numbers have no key (embedsum refuses them); other numbers (Decimal, ...) do.
+    number = isinstance(v, _Number) and (isinstance(v, _Real) or not isinstance(v, _Complex))
+    if number or isinstance(v, (str, bool)) or _is_numpy(v, ("bool", "bool_")):
+        return v
+    raise TypeError(
+        f"feature {j} ({FEATURES[j]!r}) holds a {type(v).__name__} ({v!r}); a category must be a string or a number"
+    )
+
+
+def _text_bin(v, lookup, j, m):
+    """Bin of v in string-kind feature j with m kept categories: m + 1 missing, m + 2 never seen."""
+    if type(v) is str:
+        return lookup.get(v, m + 2) if v else m + 1
+    if _is_missing(v):
+        return m + 1
+    _checked(v, j)
+    if isinstance(v, bool) or _is_numpy(v, ("bool", "bool_")):
+        return lookup.get("True" if v else "False", m + 2)
+    return lookup.get(str(v), m + 2)
+
+
+def _number_bin(v, lookup, j, m):
+    """Bin of v in number-kind feature j (categories compared as floats, by value)."""
+    if type(v) is float:
+        return lookup.get(v, m + 2) if v == v else m + 1
+    if _is_missing(v):
+        return m + 1
+    _checked(v, j)
+    try:
+        v = float(v)
+    except (TypeError, ValueError):
+        return m + 2  # not a number (e.g. text): never seen
+    return lookup.get(v, m + 2)
+
+
+def _lookup(kept, rare):
+    """Category -> bin: kept category i -> i, a rare one -> len(kept) (the "other" bin)."""
+    table = {key: i for i, key in enumerate(kept)}
+    table.update((key, len(kept)) for key in rare)
+    return table
+'''
+
+
+def _py_docstring(t: _Tables) -> list[str]:
+    fn = "predict" if t.kind == "regression" else "decision_function"
+    lines = [
+        '"""Standalone scorer of an embedsum model, generated by embedsum.export.to_python. Do not edit.',
+        "",
+        "Standard library only. For one row (a sequence of N_FEATURES values):",
+    ]
+    if t.n_outputs == 1:
+        lines.append(f"{fn}(row) = INTERCEPT + SCORES[0][b0] + SCORES[1][b1] + ...,")
+    else:
+        lines += [f"{fn}(row) = [z_0, ..., z_(N_CLASSES - 1)], where",
+                  "z_k = INTERCEPT[k] + SCORES[0][b0][k] + SCORES[1][b1][k] + ...,"]
+    lines += [
+        "added left to right in float64. A numeric feature j (CUTS[j] is not None) takes a",
+        "number (NaN or None = missing): bj = bisect_left(CUTS[j], row[j]), the number of cuts",
+        "below the value, and a NaN value takes the last (missing) bin.",
+    ]
+    if t.categorical:
+        lines += [
+            "A categorical feature j (CUTS[j] is None) takes a category: bin i for CATEGORIES[j][i],",
+            "the next (\"other\") bin for RARE_CATEGORIES[j], the last bin for a missing value (None,",
+            "NaN, \"\"), and the score UNSEEN[j] for a category never seen in training. Keys follow",
+            "embedsum: in a feature of strings, booleans read as \"True\"/\"False\" and other numbers",
+            "through str(); in a feature of numbers (float CATEGORIES), values compare as floats.",
+        ]
+    lines.append(f"This equals embedsum's {fn} bit for bit.")
+    if t.kind == "binary":
+        lines += ["predict_proba(row) = [sigmoid(-z), sigmoid(z)];",
+                  "predict(row) = CLASSES[1] if z > 0 else CLASSES[0]."]
+        example = ">>> len(predict_proba([float('nan')] * N_FEATURES))", "2"
+    elif t.kind == "multiclass":
+        lines += ["predict_proba(row) = the softmax of the K values; predict(row) = CLASSES of the largest."]
+        example = ">>> len(predict_proba([float('nan')] * N_FEATURES)) == N_CLASSES", "True"
+    else:
+        example = ">>> isinstance(predict([float('nan')] * N_FEATURES), float)", "True"
+    return lines + ["", *example, '"""']
+
+
+def _python_source(t: _Tables) -> str:
+    """The source of to_python for the checked tables ``t`` of a model."""
+    d = t.n_features
+    xs = [f"x{j}" for j in range(d)]
+    fn = "predict" if t.kind == "regression" else "decision_function"
+    public = ["FEATURES", "N_FEATURES"]
+    if t.is_classifier:
+        public += ["CLASSES"] + (["N_CLASSES"] if t.kind == "multiclass" else [])
+    public += ["decision_function", "predict_proba", "predict"] if t.is_classifier else ["predict"]
+    out = _py_docstring(t) + [
+        "",
+        "from bisect import bisect_left as _bisect_left",
+    ]
+    if t.is_classifier:
+        out.append("from math import exp as _exp")
+    if t.categorical:
+        out.append("from numbers import Complex as _Complex, Number as _Number, Real as _Real")
+    out += [
+        "",
+        f"__all__ = {public!r}".replace("'", '"'),
+        "",
+        '_INF = float("inf")',
+        '_NAN = float("nan")',
+        "",
+        "FEATURES = (" + "".join(f"\n    {name!r}," for name in t.names) + "\n)",
+        f"N_FEATURES = {d}",
+    ]
+    if t.is_classifier:
+        out.append("CLASSES = (" + ", ".join(_py_label(c) for c in t.classes) + ")")
+        if t.kind == "multiclass":
+            out.append(f"N_CLASSES = {len(t.classes)}")
+    out += [
+        f"INTERCEPT = {_py_value(t.intercept)}",
+        "",
+        "# CUTS[j]: strictly increasing cut points of numeric feature j (None: categorical).",
+        "# SCORES[j]: score of each bin of feature j" + ("" if t.n_outputs == 1 else " (one per class)") + ": "
+        "len(CUTS[j]) + 1 interval bins",
+        "# (or the categories, then the \"other\" bin), then the missing bin.",
+        "CUTS = (",
+    ]
+    for j, f in enumerate(t.features):
+        out.append(f"    # {j}: {t.names[j]!r}")
+        out.append(f"    {_py_tuple(f.cuts)}," if f.kind == _NUMERIC else "    None,")
+    out.append(")")
+    out.append("SCORES = (")
+    for j, f in enumerate(t.features):
+        out.append(f"    # {j}: {t.names[j]!r}")
+        out.append(f"    {_py_tuple(f.scores)},")
+    out.append(")")
+    if t.categorical:
+        out.append("# CATEGORIES[j], RARE_CATEGORIES[j]: the kept (in bin order) and the rare categories of")
+        out.append("# categorical feature j; UNSEEN[j]: the score of a category never seen in training.")
+        out.append("# (None for a numeric feature.)")
+        for name, attribute in (("CATEGORIES", "kept"), ("RARE_CATEGORIES", "rare")):
+            out.append(f"{name} = (")
+            for j, f in enumerate(t.features):
+                out.append(f"    # {j}: {t.names[j]!r}")
+                out.append("    None," if f.kind == _NUMERIC else f"    {_py_tuple(getattr(f, attribute))},")
+            out.append(")")
+        out.append("UNSEEN = (" + "".join(
+            "\n    None," if f.kind == _NUMERIC else f"\n    {_py_value(f.unseen)}," for f in t.features) + "\n)")
+        out.append(_PY_CATEGORY_HELPERS)
+    out += [
+        "",
+        "def _float(v):",
+        '    """A numeric feature\'s value as float; None is missing (NaN), as numpy reads it."""',
+        "    return _NAN if v is None else float(v)",
+        "",
+        "",
+        "# One module-level name per feature: the unrolled sum below reads them without indexing.",
+        _py_unpack([f"_C{j}" for j in range(d)], "CUTS"),
+    ]
+    if t.categorical:
+        # A categorical feature's table has its unseen score appended: index m + 2.
+        tables = [f"SCORES[{j}]" if f.kind == _NUMERIC else f"SCORES[{j}] + (UNSEEN[{j}],)"
+                  for j, f in enumerate(t.features)]
+        out.append(_py_unpack([f"_S{j}" for j in range(d)], "(" + "".join(f"\n    {x}," for x in tables) + "\n)"))
+        out += [f"_K{j} = _lookup(CATEGORIES[{j}], RARE_CATEGORIES[{j}])"
+                for j, f in enumerate(t.features) if f.kind != _NUMERIC]
+    else:
+        out.append(_py_unpack([f"_S{j}" for j in range(d)], "SCORES"))
+    what = {"binary": "Decision value (log-odds of CLASSES[1])",
+            "multiclass": "Decision values (one per class, a list)",
+            "regression": "Predicted target"}[t.kind]
+    out += [
+        "",
+        "",
+        f"def {fn}(row):",
+        f'    """{what} of one row of N_FEATURES values (NaN or None = missing)."""',
+        "    # A numpy row converts faster in one tolist() call than value by value.",
+        '    tolist = getattr(row, "tolist", None)',
+        "    if tolist is not None:",
+        "        row = tolist()",
+        f"    if len(row) != {d}:",
+        f'        raise ValueError(f"row has {{len(row)}} values, but this model expects {d} features {{FEATURES!r}}")',
+    ]
+    if t.categorical:
+        out.append("    " + _py_unpack(xs, "row"))
+        out += [f"    x{j} = _float(x{j})" for j, f in enumerate(t.features) if f.kind == _NUMERIC]
+    else:
+        out += [
+            "    # float() first, as numpy converts to float64 before comparing with the cuts.",
+            "    try:",
+            "        " + _py_unpack(xs, "map(float, row)"),
+            "    except TypeError:  # None: missing, as numpy reads it",
+            "        " + _py_unpack(xs, "map(_float, row)"),
+        ]
+    terms = []
+    for j, f in enumerate(t.features):
+        if f.kind == _NUMERIC:
+            # x == x is False only for NaN, which takes the missing bin (bisect would place NaN anywhere).
+            terms.append(f"_S{j}[_bisect_left(_C{j}, x{j}) if x{j} == x{j} else {f.missing_bin}]")
+        else:
+            helper = "_text_bin" if f.kind == _TEXT else "_number_bin"
+            terms.append(f"_S{j}[{helper}(x{j}, _K{j}, {j}, {len(f.kept)})]")
+    if t.n_outputs == 1:
+        for start in range(0, d, _TERMS_PER_STATEMENT):
+            head = "INTERCEPT" if start == 0 else "z"
+            chunk = "".join(f"\n        + {term}" for term in terms[start:start + _TERMS_PER_STATEMENT])
+            out.append(f"    z = ({head}{chunk}\n    )")
+        out.append("    return z")
+    else:
+        out.append("    # The bin of each feature, as its tuple of one score per class.")
+        for start in range(0, d, _TERMS_PER_STATEMENT):
+            chunk = "".join(f"\n        {term}," for term in terms[start:start + _TERMS_PER_STATEMENT])
+            out.append(f"    bins {'=' if start == 0 else '+='} [{chunk}\n    ]")
+        out += [
+            "    z = []",
+            "    for k, total in enumerate(INTERCEPT):",
+            "        for scores in bins:  # feature order, one addition at a time",
+            "            total += scores[k]",
+            "        z.append(total)",
+            "    return z",
+        ]
+    if t.kind == "binary":
+        out += [
+            "",
+            "",
+            "def predict_proba(row):",
+            '    """[P(CLASSES[0]), P(CLASSES[1])] of one row, by the overflow-free sigmoid of embedsum.scoring."""',
+            "    z = decision_function(row)",
+            "    e = _exp(-abs(z))  # in (0, 1]: never overflows; underflows to 0.0 for |z| > 745",
+            "    big, small = 1.0 / (1.0 + e), e / (1.0 + e)",
+            "    # sigmoid(z) is big for z >= 0, sigmoid(-z) is big for -z >= 0 (z == 0 gives 0.5 twice).",
+            "    return [big if z <= 0 else small, big if z >= 0 else small]",
+            "",
+            "",
+            "def predict(row):",
+            '    """CLASSES[1] if the decision value of the row is > 0, else CLASSES[0]."""',
+            "    return CLASSES[1] if decision_function(row) > 0 else CLASSES[0]",
+        ]
+    elif t.kind == "multiclass":
+        out += [
+            "",
+            "",
+            "def _argmax(z):",
+            "    # numpy's argmax: the first largest value; a NaN counts as largest.",
+            "    best = 0",
+            "    for k in range(1, len(z)):",
+            "        if z[best] != z[best]:",
+            "            break",
+            "        if z[k] > z[best] or z[k] != z[k]:",
+            "            best = k",
+            "    return best",
+            "",
+            "",
+            "def predict_proba(row):",
+            '    """P(CLASSES[k]) of one row for each k: the softmax of embedsum.scoring, overflow-free."""',
+            "    z = decision_function(row)",
+            "    top = z[_argmax(z)]",
+            "    e = [_exp(v - top) for v in z]  # each in (0, 1]",
+            "    total = 0.0",
+            "    for v in e:  # left to right, as numpy sums a short row (not math.fsum, not sum())",
+            "        total += v",
+            "    return [v / total for v in e]",
+            "",
+            "",
+            "def predict(row):",
+            '    """The class of the largest decision value of the row (the first one on a tie)."""',
+            "    return CLASSES[_argmax(decision_function(row))]",
+        ]
+    out.append("")
+    return "\n".join(out)
