@@ -327,7 +327,7 @@ class EmbeddingSumModel(ParamsMixin):
         if self._has_categories():
             z = self._few_rows_mixed(X)
             if z is not None:
-                return np.array(z, dtype=np.float64)
+                return np.asarray(z, dtype=np.float64)
         return self._decision_of(self._validated(X))
 
     def _few_rows_mixed(self, X):
@@ -345,8 +345,20 @@ class EmbeddingSumModel(ParamsMixin):
         if any(len(row) != self.n_features_in_ for row in rows):
             return None
         check_feature_names(self, X)
-        return few_rows_mixed_decision(rows, self.cuts_, self.bin_scores_, self.intercept_, self.categories_,
-                                       self.rare_categories_, self.unseen_scores_)
+        intercept = self.intercept_
+        if type(intercept) is float or np.ndim(intercept) == 0:
+            return few_rows_mixed_decision(rows, self.cuts_, self.bin_scores_, intercept, self.categories_,
+                                           self.rare_categories_, self.unseen_scores_)
+        # K outputs: one pass per class (each class's sum keeps the contract), as (n, K) rows.
+        per_class = []
+        for k in range(len(intercept)):
+            z = few_rows_mixed_decision(
+                rows, self.cuts_, [np.ascontiguousarray(s[:, k]) for s in self.bin_scores_], float(intercept[k]),
+                self.categories_, self.rare_categories_, [None if u is None else u[k] for u in self.unseen_scores_])
+            if z is None:
+                return None
+            per_class.append(z)
+        return np.array(per_class, dtype=np.float64).T
 
     def _decision_of(self, data) -> np.ndarray:
         """:meth:`_decision` of what :meth:`_validated` returned."""

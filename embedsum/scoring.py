@@ -122,7 +122,7 @@ def few_rows_mixed_decision(rows: list, cuts, scores, intercept, categories, rar
     floats and ints only (anything else, None included, goes to the numpy path, which
     converts or refuses it); a categorical feature's value is keyed by
     :func:`~embedsum.categories.value_key` and found by binary search in the sorted
-    categories. One output only.
+    categories. One output (a multiclass model calls it once per class).
 
     Example
     -------

@@ -542,6 +542,7 @@ def test_few_rows_of_a_model_with_categories_equal_the_numpy_path_bit_for_bit(ta
     model, _ = _mixed_model(task)
     rows = _awkward_rows(model, np.random.default_rng(3))
     batch = model._decision_of(model._validated(np.array(rows, dtype=object)))
+    assert model._few_rows_mixed(rows[:1]) is not None  # every kind takes the pure-Python path
     for k in range(0, len(rows), 7):
         chunk = rows[k:k + 1 + k % 10]
         expected = batch[k:k + len(chunk)]
