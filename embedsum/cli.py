@@ -179,13 +179,9 @@ def _estimator(args, data):
 
 
 def _cv_estimator(args, data, options):
-    from . import cross_validation
+    from .cross_validation import EmbeddingSumClassifierCV, EmbeddingSumRegressorCV
 
-    name = "EmbeddingSumRegressorCV" if data.task == "regression" else "EmbeddingSumClassifierCV"
-    estimator = getattr(cross_validation, name, None)
-    if estimator is None:
-        raise ValueError(f"--step-loss-weight auto is not available for {data.task} yet ({name} does not exist); "
-                         "pass a number, e.g. --step-loss-weight 1")
+    estimator = EmbeddingSumRegressorCV if data.task == "regression" else EmbeddingSumClassifierCV
     # Its own defaults for bins and tol where none are given; quiet: it fits cv x 8 models.
     tuned = {k: v for k, v in (("max_bins", args.max_bins), ("tol", args.tol)) if v is not None}
     return estimator(cv=args.cv, **tuned, **options)
