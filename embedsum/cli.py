@@ -258,7 +258,7 @@ def _predict(args, out) -> None:
     names = getattr(model, "feature_names_in_", None)
     header, lines = _prediction_writer(model)
     blocks = iter_feature_chunks(args.data, names, model.n_features_in_, args.chunk_rows,
-                                 getattr(model, "is_categorical_", None))
+                                 model.is_categorical_)
     target = open(args.output, "w", encoding="utf-8", newline="") if args.output else out
     try:
         target.write(header)
@@ -274,7 +274,7 @@ def _value_and_bin(model, row, j: int) -> str:
     import numpy as np
 
     value = row[0, j]
-    categories = (getattr(model, "categories_", None) or [None] * model.n_features_in_)[j]
+    categories = model.categories_[j]
     if categories is None:
         from .describe import bin_labels
         from .digitizer import bin_codes
@@ -306,7 +306,7 @@ def _explain(args, out) -> None:
         raise ValueError(f"--row must be >= 0, got {args.row}")
     seen = 0
     for block in iter_feature_chunks(args.data, names, model.n_features_in_,
-                                     is_categorical=getattr(model, "is_categorical_", None)):
+                                     is_categorical=model.is_categorical_):
         if args.row < seen + len(block):
             row = block[args.row - seen: args.row - seen + 1]
             break

@@ -80,15 +80,11 @@ def _is_categorical(model, j: int) -> bool:
     return model.cuts_[j] is None
 
 
-def _unseen_scores(model) -> list:
-    return getattr(model, "unseen_scores_", None) or [None] * model.n_features_in_
-
-
 def _scores_of(model, data) -> np.ndarray:
     """Bin scores of already validated rows ((n, d) array or ``(numeric, columns)``):
     what ``model.row_scores`` returns, for rows built here (baseline points)."""
     codes = model._codes(data)
-    tables = scoring_tables(model.bin_scores_, _unseen_scores(model))
+    tables = scoring_tables(model.bin_scores_, model.unseen_scores_)
     return np.stack([table[c] for table, c in zip(tables, codes)], axis=1)
 
 
@@ -467,9 +463,7 @@ def shape_functions(model) -> list[ShapeFunction]:
     """
     check_is_fitted(model, "bin_scores_")
     names = feature_names(model)
-    unseen = _unseen_scores(model)
-    categories = getattr(model, "categories_", None) or [None] * model.n_features_in_
-    rare = getattr(model, "rare_categories_", None) or [None] * model.n_features_in_
+    unseen, categories, rare = model.unseen_scores_, model.categories_, model.rare_categories_
     records = []
     for j, (scores, weights) in enumerate(zip(model.bin_scores_, model.bin_weights_)):
         scores = np.asarray(scores, dtype=np.float64)

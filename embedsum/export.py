@@ -101,10 +101,10 @@ class _Tables:
         k_shape = () if self.n_outputs == 1 else (self.n_outputs,)
 
         cuts, scores = list(model.cuts_), list(model.bin_scores_)
-        is_categorical = np.asarray(getattr(model, "is_categorical_", np.zeros(d, dtype=bool)), dtype=bool)
-        categories = list(getattr(model, "categories_", None) or [None] * d)
-        rare = list(getattr(model, "rare_categories_", None) or [None] * d)
-        unseen = list(getattr(model, "unseen_scores_", None) or [None] * d)
+        is_categorical = np.asarray(model.is_categorical_, dtype=bool)
+        categories = list(model.categories_)
+        rare = list(model.rare_categories_)
+        unseen = list(model.unseen_scores_)
         if not all(len(a) == d for a in (cuts, scores, is_categorical, categories, rare, unseen)):
             raise ValueError(
                 f"the model's per-feature lists (cuts_, bin_scores_, categories_, ...) do not all have "

@@ -379,13 +379,7 @@ class EmbeddingSumModel(ParamsMixin):
         if isinstance(data, np.ndarray):
             data = (data, [None] * data.shape[1])
         numeric, columns = data
-        return feature_codes(numeric, columns, self.cuts_, self._categories_or_none(), self._rare_or_none())
-
-    def _categories_or_none(self) -> list:
-        return getattr(self, "categories_", None) or [None] * self.n_features_in_
-
-    def _rare_or_none(self) -> list:
-        return getattr(self, "rare_categories_", None) or [None] * self.n_features_in_
+        return feature_codes(numeric, columns, self.cuts_, self.categories_, self.rare_categories_)
 
     def row_scores(self, X) -> np.ndarray:
         """The bin score of each feature for each row: (n, d), or (n, d, K) for multiclass.
@@ -401,7 +395,7 @@ class EmbeddingSumModel(ParamsMixin):
         (3, 2)
         """
         codes = self._codes(self._validated(X))
-        tables = scoring_tables(self.bin_scores_, getattr(self, "unseen_scores_", None) or [None] * len(codes))
+        tables = scoring_tables(self.bin_scores_, self.unseen_scores_)
         return np.stack([table[c] for table, c in zip(tables, codes)], axis=1)
 
     # --- explanations and persistence -------------------------------------------------

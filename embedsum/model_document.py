@@ -71,17 +71,11 @@ def _document(model) -> dict:
     is_classifier = isinstance(model, EmbeddingSumClassifier)
     classes, classes_dtype = _classes_to_json(np.asarray(model.classes_)) if is_classifier else (None, None)
     d = _int_or_value(model.n_features_in_)
-    n = d if type(d) is int else len(model.bin_scores_)
     names = getattr(model, "feature_names_in_", None)
     history = getattr(model, "history_", None)
-    # A model fitted before categorical features existed (or one that does not set them) is numeric.
-    is_categorical = getattr(model, "is_categorical_", None)
-    is_categorical = [False] * n if is_categorical is None else [bool(v) for v in is_categorical]
-    monotonic = getattr(model, "monotonic_cst_", None)
-    monotonic = [0] * n if monotonic is None else [_int_or_value(v) for v in np.asarray(monotonic).tolist()]
-    categories = getattr(model, "categories_", None) or [None] * n
-    rare = getattr(model, "rare_categories_", None) or [None] * n
-    unseen = getattr(model, "unseen_scores_", None) or [None] * n
+    is_categorical = [bool(v) for v in model.is_categorical_]
+    monotonic = [_int_or_value(v) for v in np.asarray(model.monotonic_cst_).tolist()]
+    categories, rare, unseen = model.categories_, model.rare_categories_, model.unseen_scores_
     kinds = [None if c is None else "number" if np.asarray(c).dtype.kind == "f" else "str" for c in categories]
     return {
         "format": FORMAT_NAME,

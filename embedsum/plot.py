@@ -45,7 +45,6 @@ from .explain import (
     _numeric_part,
     _scores_of,
     _select,
-    _unseen_scores,
     category_order,
     feature_names,
 )
@@ -215,7 +214,7 @@ def _category_bars(model, j, ax, scores, weights, k, sign):
     _bars(ax, lefts[:m], np.full(m, width), scores[order], model, legend=m > 0)
     _bars(ax, lefts[m:m + 1], [width], scores[m:m + 1], model, hatch="..", legend=m == 0)
     _bars(ax, lefts[m + 1:], [width], scores[m + 1:m + 2], model, hatch="//", legend=False)
-    unseen = _select(np.asarray(_unseen_scores(model)[j], dtype=np.float64), k, sign)
+    unseen = _select(np.asarray(model.unseen_scores_[j], dtype=np.float64), k, sign)
     unseen_x = m + 2.5
     if np.ndim(unseen) == 0:
         ax.plot([unseen_x], [unseen], marker="D", fillstyle="none", linestyle="none", markersize=7,
