@@ -176,7 +176,7 @@ class EmbeddingSumClassifier(EmbeddingSumModel):
             z = self._few_rows_mixed(X)
             if z is not None and _one_output(self.intercept_):
                 return _few_rows_probabilities(z)
-            z = self._decision(X) if z is None else np.asarray(z, dtype=np.float64)
+            z = self._decision_of(self._validated(X)) if z is None else np.asarray(z, dtype=np.float64)
         else:
             data = self._validated(X)
             if _one_output(self.intercept_):
