@@ -3,12 +3,14 @@
 These are the group-specific baselines of Enhanced Integrated Gradients (Jha et al., 2019):
 the rows nearest the class median, k-means centroids, the rows close to each explained row,
 or random rows. Distances are Euclidean on robustly standardised features (see
-:func:`robust_standardise`). numpy only, except "kmeans", which imports scipy when used.
+:func:`robust_standardise`). numpy only.
+
+No call here touches the process-wide warning filters (``warnings.catch_warnings`` is not
+thread-safe): the cases numpy would warn about are handled before they arise, and the
+floating-point ones under ``np.errstate``, which is local to the calling thread.
 """
 
 from __future__ import annotations
-
-import warnings
 
 import numpy as np
 
@@ -21,15 +23,26 @@ _CLAMP = 1e6
 _BLOCK_CELLS = 1 << 20
 
 
+# Lloyd iterations of the "kmeans" baseline (at most: it stops when no centroid moves).
+_KMEANS_ITERATIONS = 10
+
+
 def _center_scale(reference):
     reference = np.asarray(reference, dtype=np.float64)
-    with warnings.catch_warnings():  # all-NaN columns warn; they are handled just below
-        warnings.simplefilter("ignore", RuntimeWarning)
-        center = np.nanmedian(reference, axis=0)
-        q25, q75 = np.nanpercentile(reference, [25, 75], axis=0)
-    scale = q75 - q25
-    center = np.where(np.isfinite(center), center, 0.0)
-    scale = np.where(np.isfinite(scale) & (scale > 0), scale, 1.0)
+    d = reference.shape[1]
+    center, scale = np.zeros(d), np.ones(d)
+    # numpy warns on a column with no observed value: such a column keeps 0 and 1 and is
+    # not passed to it (no row at all leaves every column so).
+    observed = ~np.all(np.isnan(reference), axis=0) if len(reference) else np.zeros(d, dtype=bool)
+    if observed.any():
+        columns = reference[:, observed]
+        # -inf and inf together give a NaN median or an infinite IQR: replaced just below.
+        with np.errstate(invalid="ignore", over="ignore"):
+            median = np.nanmedian(columns, axis=0)
+            q25, q75 = np.nanpercentile(columns, [25, 75], axis=0)
+            iqr = q75 - q25
+        center[observed] = np.where(np.isfinite(median), median, 0.0)
+        scale[observed] = np.where(np.isfinite(iqr) & (iqr > 0), iqr, 1.0)
     return center, scale
 
 
@@ -50,7 +63,7 @@ def robust_standardise(X, reference):
     """
     X = np.asarray(X, dtype=np.float64)
     center, scale = _center_scale(reference)
-    with np.errstate(invalid="ignore"):
+    with np.errstate(invalid="ignore", over="ignore"):  # ±inf (and overflow to it) are clamped
         return np.clip((X - center) / scale, -_CLAMP, _CLAMP)
 
 
@@ -83,16 +96,44 @@ def distances(A, B) -> np.ndarray:
 
 
 def _kmeans_centroids(Z, k, rng):
-    from scipy.cluster.vq import kmeans2  # imported here: only this baseline needs scipy
+    """``k`` centroids of the rows of Z: k-means++ seeding, then Lloyd iterations.
 
+    k-means++ (Arthur and Vassilvitskii, 2007): the first centre is a row drawn uniformly,
+    each next one a row drawn with probability proportional to its squared distance to the
+    nearest centre so far. Lloyd: each row goes to its nearest centroid, each centroid moves
+    to the mean of its rows; a centroid left without rows stays where it is.
+    """
     data = np.where(np.isnan(Z), 0.0, Z)  # 0 is the median: k-means needs complete rows
-    with warnings.catch_warnings():  # an empty cluster keeps its previous centroid: acceptable
-        warnings.simplefilter("ignore", UserWarning)
-        try:
-            centroids, _ = kmeans2(data, k, minit="++", rng=rng)
-        except TypeError:  # scipy before 1.15 calls the generator `seed`
-            centroids, _ = kmeans2(data, k, minit="++", seed=rng)
+    n = len(data)
+    centroids = np.empty((k, data.shape[1]))
+    centroids[0] = data[rng.integers(n)]
+    nearest = np.sum((data - centroids[0]) ** 2, axis=1)
+    for i in range(1, k):
+        total = float(nearest.sum())
+        # All rows on a centre already (fewer distinct rows than k): any row will do.
+        row = rng.choice(n, p=nearest / total) if total > 0 else rng.integers(n)
+        centroids[i] = data[row]
+        np.minimum(nearest, np.sum((data - centroids[i]) ** 2, axis=1), out=nearest)
+    for _ in range(_KMEANS_ITERATIONS):
+        labels = _nearest_centroid(data, centroids)
+        counts = np.bincount(labels, minlength=k)
+        sums = np.stack([np.bincount(labels, weights=column, minlength=k) for column in data.T], axis=1)
+        moved = np.where(counts[:, None] > 0, sums / np.maximum(counts, 1)[:, None], centroids)
+        if np.array_equal(moved, centroids):
+            break
+        centroids = moved
     return centroids
+
+
+def _nearest_centroid(data, centroids):
+    """Index of each row's nearest centroid (the first on ties); memory of one (n,) column per step."""
+    best = np.full(len(data), np.inf)
+    labels = np.zeros(len(data), dtype=np.intp)
+    for i, c in enumerate(centroids):
+        d2 = np.sum((data - c) ** 2, axis=1)
+        closer = d2 < best
+        best[closer], labels[closer] = d2[closer], i
+    return labels
 
 
 def baseline_points(X, baseline_X, baseline, *, n_points=10, random_state=None, skip_nearest=1):
@@ -106,9 +147,9 @@ def baseline_points(X, baseline_X, baseline, *, n_points=10, random_state=None, 
         Rows of the baseline class.
     baseline : {"median", "kmeans", "close", "random"}
         "median": the ``n_points`` rows nearest the coordinate-wise median;
-        "kmeans": ``n_points`` k-means centroids (seeded ``scipy.cluster.vq.kmeans2`` on the
-        standardised rows, missing values at the median; a feature missing in every row
-        stays missing in the centroids);
+        "kmeans": ``n_points`` k-means centroids (k-means++ seeded by ``random_state``,
+        then 10 Lloyd iterations, on the standardised rows, missing values at the median;
+        a feature missing in every row stays missing in the centroids);
         "close": for each row of X, its ``n_points`` nearest rows after skipping the
         ``skip_nearest`` very nearest; "random": ``n_points`` rows drawn without replacement.
     n_points, random_state, skip_nearest

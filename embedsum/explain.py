@@ -171,7 +171,7 @@ def attributions(model, X, baseline="expected", *, baseline_X=None, n_points=10,
         ``sum_k w_jk f_jk``; the attributions are then the exact interventional SHAP values
         of the model). Group-specific, among the rows of ``baseline_X`` (a baseline class):
         "median" (the ``n_points`` rows nearest the coordinate-wise median), "kmeans"
-        (``n_points`` centroids of seeded ``scipy.cluster.vq.kmeans2``), "close" (for each
+        (``n_points`` k-means centroids, k-means++ seeded by ``random_state``), "close" (for each
         row, its ``n_points`` nearest baseline rows after skipping the ``skip_nearest`` very
         nearest, as the paper does: the nearest may be the row itself or a near copy, which
         explains nothing) or "random" (``n_points`` rows drawn with ``random_state``).
