@@ -41,9 +41,10 @@ from bisect import bisect_right
 
 import numpy as np
 
+from ._portable_exp import exp_nonpositive_array
 from .threads import default_n_threads
 
-__all__ = ["ScoringTables", "write_probabilities", "MAX_COUNTED_CUTS"]
+__all__ = ["ScoringTables", "write_probabilities", "probability_buffers", "MAX_COUNTED_CUTS"]
 
 MAX_COUNTED_CUTS = 126  # extended by +inf: at most 127 levels, counts fit in uint8
 _CHUNK_VALUES = 2**18   # values of X per chunk (2 MiB of float64): fits the caches, amortises calls
@@ -214,35 +215,48 @@ class ScoringTables:
 
         def work(start, stop, buffers):
             if "z" not in buffers:
-                buffers.update(z=np.empty(c), e=np.empty(c), d=np.empty(c), mask=np.empty(c, dtype=bool))
-            m = stop - start
-            z, e, d, mask = buffers["z"][:m], buffers["e"][:m], buffers["d"][:m], buffers["mask"][:m]
+                buffers.update(z=np.empty(c), probability=probability_buffers(c))
+            z = buffers["z"][: stop - start]
             self._chunk_decision(X[start:stop], z, buffers)
-            write_probabilities(z, out[start:stop], e, d, mask)
+            write_probabilities(z, out[start:stop], buffers["probability"])
 
         self._run(X.shape[0], work, n_threads)
         return out
 
 
-def write_probabilities(z: np.ndarray, out: np.ndarray, e: np.ndarray, d: np.ndarray, mask: np.ndarray) -> None:
+def probability_buffers(n: int) -> dict:
+    """Scratch arrays for :func:`write_probabilities` of up to n decision values.
+
+    Example
+    -------
+    >>> sorted(probability_buffers(3))
+    ['d', 'e', 'k', 'mask', 'r']
+    """
+    return {"e": np.empty(n), "d": np.empty(n), "r": np.empty(n), "k": np.empty(n, dtype=np.int32),
+            "mask": np.empty(n, dtype=bool)}
+
+
+def write_probabilities(z: np.ndarray, out: np.ndarray, buffers: dict) -> None:
     """``out[:, 0] = sigmoid(-z)``, ``out[:, 1] = sigmoid(z)`` as :func:`embedsum.scoring.sigmoid`
-    computes them; e, d and mask are scratch arrays of z's length (z contiguous).
+    computes them, bit for bit; ``buffers`` from :func:`probability_buffers` (at least z's length).
 
     sigmoid(t) is ``1 / (1 + e)`` where ``t >= 0``, else ``e / (1 + e)``, with
-    ``e = exp(-|t|)``, which is the same number for t = z and t = -z.
+    ``e = exp(-|t|)`` (the portable exp of :mod:`embedsum._portable_exp`), which is the
+    same number for t = z and t = -z.
 
     Example
     -------
     >>> import numpy as np
     >>> z, out = np.array([0.0, 2.0, -2.0]), np.empty((3, 2))
-    >>> write_probabilities(z, out, np.empty(3), np.empty(3), np.empty(3, dtype=bool))
+    >>> write_probabilities(z, out, probability_buffers(3))
     >>> out.round(3).tolist()
     [[0.5, 0.5], [0.119, 0.881], [0.881, 0.119]]
     """
+    m = len(z)
+    e, d, r, k, mask = (buffers[name][:m] for name in ("e", "d", "r", "k", "mask"))
     np.abs(z, out=e)
     np.negative(e, out=e)
-    with np.errstate(under="ignore"):  # exp(-|z|) underflows to 0 for |z| > 745: exact enough
-        np.exp(e, out=e)
+    exp_nonpositive_array(e, e, r, d, k)  # in [0, 1]: never overflows
     np.add(1.0, e, out=d)
     np.divide(e, d, out=e)    # e / (1 + e)
     np.divide(1.0, d, out=d)  # 1 / (1 + e)

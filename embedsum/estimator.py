@@ -5,7 +5,14 @@ from __future__ import annotations
 import numpy as np
 
 from .model import EmbeddingSumModel, mirad_importances
-from .scoring import _few_rows_probabilities, class_probabilities, sigmoid, softmax
+from .scoring import (
+    _few_rows_probabilities,
+    class_probabilities,
+    multiclass_scores,
+    probabilities_of_decision_values,
+    scoring_tables,
+    softmax,
+)
 from .validation import check_classification_target, check_is_fitted, check_sample_weight, feature_names_of
 
 __all__ = ["EmbeddingSumClassifier", "mirad_importances"]
@@ -168,23 +175,36 @@ class EmbeddingSumClassifier(EmbeddingSumModel):
     def decision_function(self, X) -> np.ndarray:
         """Decision value of each row: the log-odds of ``classes_[1]``, shape (n_samples,);
         with more than two classes, each class's score, shape (n_samples, n_classes)."""
+        if _multiclass(self):
+            return self._multiclass_scores(X, probabilities=False)
         return self._decision(X)
 
     def predict_proba(self, X) -> np.ndarray:
-        """Probability of each class (in ``classes_`` order), shape (n_samples, n_classes)."""
+        """Probability of each class (in ``classes_`` order), shape (n_samples, n_classes).
+
+        Bit for bit the same on every CPU, for any number of rows, and in the code that
+        :func:`~embedsum.export.to_python` and :func:`~embedsum.export.to_c` write (see
+        :mod:`embedsum.scoring`).
+        """
+        if _multiclass(self):
+            return self._multiclass_scores(X, probabilities=True)
+        if not self._has_categories():
+            return class_probabilities(self._validated(X), self.cuts_, self.bin_scores_, self.intercept_)
+        z = self._few_rows_mixed(X)
+        if z is not None:
+            return _few_rows_probabilities(z)
+        return probabilities_of_decision_values(self._decision_of(self._validated(X)))
+
+    def _multiclass_scores(self, X, probabilities: bool) -> np.ndarray:
+        """Decision values or probabilities of a model with K > 2 classes, (n, K), in row
+        chunks: the memory besides the result stays a few MiB whatever K."""
         if self._has_categories():
             z = self._few_rows_mixed(X)
-            if z is not None and _one_output(self.intercept_):
-                return _few_rows_probabilities(z)
-            z = self._decision_of(self._validated(X)) if z is None else np.asarray(z, dtype=np.float64)
-        else:
-            data = self._validated(X)
-            if _one_output(self.intercept_):
-                return class_probabilities(data, self.cuts_, self.bin_scores_, self.intercept_)
-            z = self._decision_of(data)
-        if z.ndim == 2:
-            return softmax(z)
-        return np.column_stack([sigmoid(-z), sigmoid(z)])
+            if z is not None:
+                return softmax(z) if probabilities else z
+        codes = self._codes(self._validated(X))
+        return multiclass_scores(codes, scoring_tables(self.bin_scores_, self.unseen_scores_), self.intercept_,
+                                 probabilities=probabilities)
 
     def predict(self, X) -> np.ndarray:
         """Most likely label of each row (with two classes, ``classes_[1]`` where the decision value is > 0)."""
@@ -212,6 +232,12 @@ class EmbeddingSumClassifier(EmbeddingSumModel):
             input_tags=InputTags(allow_nan=True, categorical=True),
         )
 
+
+
+def _multiclass(model) -> bool:
+    """Whether a fitted model has K > 2 classes (False when it is not fitted: the caller reports that)."""
+    intercept = getattr(model, "intercept_", None)
+    return intercept is not None and not _one_output(intercept)
 
 
 def _one_output(intercept) -> bool:

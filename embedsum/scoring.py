@@ -16,6 +16,29 @@ Three implementations keep it, and the tests check that they agree bit for bit:
 :func:`decision_values` and :func:`class_probabilities` pick one. Nothing is cached: the
 model's arrays are read at every call, so a model whose ``cuts_``, ``bin_scores_`` or
 ``intercept_`` change (reassigned or edited in place) is always scored as it now is.
+
+Probabilities
+-------------
+They are bit-exact too, on every path: ``predict_proba`` on any number of rows (the
+chunked numpy kernel, the plain numpy loop, the pure-Python few-rows loop), the
+generated Python and the generated C. numpy's ``np.exp`` is not the C library's ``exp``
+(on AVX-512 CPUs numpy uses its own vectorised code, up to 2 ulp apart) and C libraries
+differ among themselves, so neither is used: the sigmoid and the softmax call one
+portable exp (:mod:`embedsum._portable_exp`) made of IEEE float64 additions and
+multiplications in a fixed order, each correctly rounded by definition on every CPU,
+and exact scalings by powers of two. numpy ufuncs never fuse a multiplication with an
+addition, Python floats neither, and the generated C keeps its compiler from doing so.
+Then, with ``z`` the decision value(s):
+
+- two classes: ``e = exp(-|z|)`` (at most 1: nothing overflows, for any float64 z,
+  ±inf included); ``sigmoid(z) = 1 / (1 + e)`` where ``z >= 0``, else ``e / (1 + e)``;
+  ``[P(class 0), P(class 1)] = [sigmoid(-z), sigmoid(z)]``;
+- K classes: ``e_k = exp(z_k - max_k z_k)``; ``total = e_0 + e_1 + ...`` added left to
+  right (``np.cumsum``, which is sequential, never ``np.sum``, which adds pairwise);
+  ``P(class k) = e_k / total``.
+
+The multiclass paths score rows in chunks of about ``_CHUNK_VALUES`` values, so their
+temporaries stay a few MiB whatever the number of classes; only the (n, K) output grows.
 """
 
 from __future__ import annotations
@@ -26,6 +49,7 @@ from operator import attrgetter
 
 import numpy as np
 
+from ._portable_exp import exp_nonpositive, exp_nonpositive_array
 from .digitizer import bin_codes
 
 __all__ = [
@@ -35,6 +59,8 @@ __all__ = [
     "bin_scores_of_rows",
     "sigmoid",
     "softmax",
+    "multiclass_scores",
+    "probabilities_of_decision_values",
     "feature_codes",
     "scoring_tables",
     "decision_values_of_codes",
@@ -43,6 +69,8 @@ __all__ = [
 
 FEW_ROWS = 10      # up to this many rows, a Python loop beats numpy's per-call costs
 MANY_ROWS = 640    # from this many rows on, the chunked kernel repays building its tables
+FEW_VALUES = 32    # up to this many probabilities, Python floats beat numpy's per-call costs
+_CHUNK_VALUES = 2**16  # values per chunk of the multiclass paths: 512 KiB per temporary
 _FORMAT = attrgetter("format")
 
 
@@ -96,22 +124,29 @@ def _few_rows_decision(X: np.ndarray, cuts, scores, intercept):
 
 
 def _few_rows_probabilities(z: list) -> np.ndarray:
-    """``[sigmoid(-t), sigmoid(t)]`` for each finite decision value t, as :func:`sigmoid` computes them."""
-    minus_abs = np.array([-abs(t) for t in z])
-    if not z:
-        return np.empty((0, 2))
-    if max(z) <= 700.0 and min(z) >= -700.0:  # exp(-700) is a normal float64: nothing underflows
-        e = np.exp(minus_abs).tolist()  # numpy's exp, as in sigmoid (np.errstate costs 2 us)
-    else:
-        with np.errstate(under="ignore"):
-            e = np.exp(minus_abs).tolist()
+    """``[sigmoid(-t), sigmoid(t)]`` for each decision value t (Python floats), as :func:`sigmoid` computes them."""
     rows = []
-    for t, et in zip(z, e):
+    for t in z:
+        e = exp_nonpositive(-abs(t))  # in [0, 1]: never overflows
+        d = 1.0 + e
+        a, b = 1.0 / d, e / d
         # sigmoid(t) = 1 / (1 + e) if t >= 0 else e / (1 + e); Python floats are IEEE float64
-        d = 1.0 + et
-        a, b = 1.0 / d, et / d
         rows.append((a if -t >= 0 else b, a if t >= 0 else b))
-    return np.array(rows, dtype=np.float64)
+    return np.array(rows, dtype=np.float64).reshape(len(rows), 2)
+
+
+def _softmax_lists(rows: list) -> list:
+    """Softmax of each list of Python floats, as :func:`softmax` computes it."""
+    out = []
+    for z in rows:
+        # np.max: NaN if any value is NaN (the sign of a zero maximum changes no result)
+        top = z[0] if len(z) == 1 else math.nan if any(v != v for v in z) else max(z)
+        e = [exp_nonpositive(v - top) for v in z]
+        total = 0.0
+        for v in e:  # left to right
+            total += v
+        out.append([v / total for v in e])
+    return out
 
 
 def few_rows_mixed_decision(rows: list, cuts, scores, intercept, categories, rare_categories, unseen_scores):
@@ -230,7 +265,7 @@ def class_probabilities(X: np.ndarray, cuts, scores, intercept: float, *, n_thre
         z = _few_rows_decision(X, cuts, scores, intercept)
         if z is not None:
             return _few_rows_probabilities(z)
-    from .batch_scoring import ScoringTables, write_probabilities
+    from .batch_scoring import ScoringTables, probability_buffers, write_probabilities
 
     if n >= MANY_ROWS:
         tables = ScoringTables(cuts, scores, intercept)
@@ -238,7 +273,26 @@ def class_probabilities(X: np.ndarray, cuts, scores, intercept: float, *, n_thre
             return tables.probabilities(X, n_threads=n_threads)
     z = decision_values_reference(X, cuts, scores, intercept)
     out = np.empty((n, 2))
-    write_probabilities(z, out, np.empty(n), np.empty(n), np.empty(n, dtype=bool))
+    write_probabilities(z, out, probability_buffers(n))
+    return out
+
+
+def probabilities_of_decision_values(z: np.ndarray) -> np.ndarray:
+    """``[sigmoid(-z), sigmoid(z)]`` of 1-D decision values, shape (n, 2), as :func:`sigmoid` computes them.
+
+    Example
+    -------
+    >>> probabilities_of_decision_values(np.array([0.0, np.inf])).tolist()
+    [[0.5, 0.5], [0.0, 1.0]]
+    """
+    from .batch_scoring import probability_buffers, write_probabilities
+
+    z = np.ascontiguousarray(z, dtype=np.float64)
+    n = len(z)
+    if n <= FEW_ROWS:
+        return _few_rows_probabilities(z.tolist())
+    out = np.empty((n, 2))
+    write_probabilities(z, out, probability_buffers(n))
     return out
 
 
@@ -264,19 +318,52 @@ def bin_scores_of_rows(X: np.ndarray, cuts, scores) -> np.ndarray:
 def sigmoid(z) -> np.ndarray:
     """``1 / (1 + exp(-z))`` without overflow for any float64, ±inf included.
 
+    Bit for bit the same on every CPU and in the exported code (see the module docstring).
+
     Example
     -------
     >>> sigmoid(np.array([-1000.0, 0.0, 1000.0])).tolist()
     [0.0, 0.5, 1.0]
     """
     z = np.asarray(z, dtype=np.float64)
-    with np.errstate(under="ignore"):  # exp(-|z|) underflows to 0 for |z| > 745: exact enough
-        e = np.exp(-np.abs(z))
-    return np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+    if z.size <= FEW_VALUES:
+        values = z.ravel().tolist()
+        e = [exp_nonpositive(-abs(t)) for t in values]
+        return np.array([1.0 / (1.0 + et) if t >= 0 else et / (1.0 + et) for t, et in zip(values, e)],
+                        dtype=np.float64).reshape(z.shape)
+    e = np.negative(np.abs(z))
+    exp_nonpositive_array(e, e, np.empty(z.shape), np.empty(z.shape), np.empty(z.shape, dtype=np.int32))
+    d = 1.0 + e
+    return np.where(z >= 0, 1.0 / d, e / d)
+
+
+class _SoftmaxScratch:
+    """Scratch arrays of the softmax of up to ``rows`` rows of K values."""
+
+    def __init__(self, rows: int, k: int) -> None:
+        self.top = np.empty((rows, 1))
+        self.total = np.empty((rows, k))
+        self.r = np.empty((rows, k))
+        self.n = np.empty((rows, k))
+        self.k = np.empty((rows, k), dtype=np.int32)
+
+    def softmax_in_place(self, e: np.ndarray) -> None:
+        """e (m, K), C-contiguous, m <= rows: its row-wise softmax, in place."""
+        m = e.shape[0]
+        top = self.top[:m]
+        np.max(e, axis=1, out=top[:, 0])
+        np.subtract(e, top, out=e)
+        exp_nonpositive_array(e, e, self.r[:m], self.n[:m], self.k[:m])
+        total = self.total[:m]
+        np.cumsum(e, axis=1, out=total)  # sequential: e_0 + e_1 + ... left to right
+        np.divide(e, total[:, -1:], out=e)
 
 
 def softmax(z) -> np.ndarray:
     """Row-wise ``exp(z) / sum(exp(z))`` of a (n, K) array, stable for any finite z.
+
+    Bit for bit the same on every CPU and in the exported code (see the module
+    docstring); rows are done in chunks, so temporaries stay small.
 
     Example
     -------
@@ -284,11 +371,55 @@ def softmax(z) -> np.ndarray:
     [[0.5, 0.5], [1.0, 0.0]]
     """
     z = np.asarray(z, dtype=np.float64)
-    e = z - z.max(axis=1, keepdims=True)
-    with np.errstate(under="ignore"):
-        np.exp(e, out=e)
-    e /= e.sum(axis=1, keepdims=True)
-    return e
+    if z.ndim != 2:
+        raise ValueError(f"softmax needs a 2-D array of shape (n, K); got shape {z.shape}")
+    n, k = z.shape
+    if n * k <= FEW_VALUES:
+        return np.array(_softmax_lists(z.tolist()), dtype=np.float64).reshape(n, k)
+    out = np.array(z, dtype=np.float64, order="C")
+    rows = max(1, min(n, _CHUNK_VALUES // max(k, 1)))
+    scratch = _SoftmaxScratch(rows, k)
+    for start in range(0, n, rows):
+        scratch.softmax_in_place(out[start:start + rows])
+    return out
+
+
+def multiclass_scores(codes, tables, intercept, *, probabilities: bool = False) -> np.ndarray:
+    """Decision values (or their softmax) of a K-output model from bin codes, shape (n, K).
+
+    ``intercept[k] + tables[0][codes[0], k] + tables[1][codes[1], k] + ...`` added left to
+    right (bit for bit :func:`decision_values_of_codes`), in chunks of rows whose
+    temporaries hold about ``_CHUNK_VALUES`` values each: the extra memory is a few MiB
+    whatever the number of classes K, besides the (n, K) result.
+
+    Example
+    -------
+    >>> import numpy as np
+    >>> codes, tables = [np.array([1, 0])], [np.array([[1.0, 0.0], [2.0, 0.0]])]
+    >>> multiclass_scores(codes, tables, np.array([0.5, 0.0])).tolist()
+    [[2.5, 0.0], [1.5, 0.0]]
+    >>> multiclass_scores(codes, tables, np.zeros(2), probabilities=True).round(3).tolist()
+    [[0.881, 0.119], [0.731, 0.269]]
+    """
+    intercept = np.asarray(intercept, dtype=np.float64)
+    k = len(intercept)
+    n = len(codes[0]) if codes else 0
+    out = np.empty((n, k))
+    if n == 0:
+        return out
+    rows = max(1, min(n, _CHUNK_VALUES // max(k, 1)))
+    gathered = np.empty((rows, k))
+    scratch = _SoftmaxScratch(rows, k) if probabilities else None
+    for start in range(0, n, rows):
+        z = out[start:start + rows]
+        g = gathered[: z.shape[0]]
+        z[...] = intercept
+        for table, c in zip(tables, codes):
+            np.take(table, c[start:start + rows], axis=0, out=g)
+            np.add(z, g, out=z)
+        if scratch is not None:
+            scratch.softmax_in_place(z)
+    return out
 
 
 def feature_codes(numeric: np.ndarray, columns, cuts, categories, rare_categories) -> list:

@@ -210,7 +210,12 @@ def test_classifier_one_row_equals_batch_with_order_sensitive_scores(fitted_mode
 # Fast paths (embedsum.batch_scoring and the few-rows loop) against the plain loop
 # --------------------------------------------------------------------------------------
 
-from embedsum.batch_scoring import MAX_COUNTED_CUTS, ScoringTables, write_probabilities  # noqa: E402
+from embedsum.batch_scoring import (  # noqa: E402
+    MAX_COUNTED_CUTS,
+    ScoringTables,
+    probability_buffers,
+    write_probabilities,
+)
 from embedsum.scoring import (  # noqa: E402
     FEW_ROWS,
     MANY_ROWS,
@@ -340,7 +345,7 @@ def test_probabilities_are_the_stable_sigmoid_bit_for_bit():
     out = np.empty((len(z), 2))
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        write_probabilities(z, out, np.empty(len(z)), np.empty(len(z)), np.empty(len(z), dtype=bool))
+        write_probabilities(z, out, probability_buffers(len(z)))
     assert_same_bits(out, old_proba(z))
     # The same values through every path: a one-feature model whose scores are these values
     # (and intercept -0.0, so that z is each score itself: -0.0 + x is x, -0.0 included).
