@@ -19,11 +19,13 @@ category never seen in training ("unseen", which has no training rows and so no 
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 
 from .explain import _category_text, _is_categorical, _kind, _label, feature_names, shape_functions
 
-__all__ = ["bin_labels", "feature_bin_labels", "score_bar", "describe"]
+__all__ = ["bin_labels", "feature_bin_labels", "score_bar", "describe", "printable"]
 
 WIDTH = 80
 _HALF = 12  # cells on each side of the centre mark
@@ -37,6 +39,33 @@ _GROW_RIGHT = ["", "▏", "▎", "▍", "▌", "▋", "▊", "▉"]
 # Growing leftwards needs right-aligned blocks, and unicode has only 1/8 and 1/2: round to those.
 _GROW_LEFT = ["", "▕", "▕", "▐", "▐", "▐", "█", "█"]
 _UNSEEN = "unseen (not in training)"
+# What a terminal may act on rather than show: C0 controls (ESC, BEL, CR, LF, ...), DEL, C1
+# controls (U+009B is a one-character CSI), line and paragraph separators, bidirectional overrides.
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def _escape(match) -> str:
+    code = ord(match.group())
+    return f"\\x{code:02x}" if code < 0x80 else f"\\u{code:04x}"
+
+
+def printable(text) -> str:
+    """``str(text)`` with every control character written as an escape: safe to print to a terminal.
+
+    Names and labels come from CSV headers and model files, which anyone may write: an
+    escape sequence in a feature name must not recolour, move or clear the terminal, nor
+    a line feed split one line of output in two. C0 controls and DEL become ``\\xNN``;
+    C1 controls, line separators and bidirectional overrides become ``\\uNNNN``.
+    Everything else, backslashes included, is kept as is.
+
+    Example
+    -------
+    >>> print(printable("\\x1b[2Jname\\x07\\nnext \\x9b1m"))
+    \\x1b[2Jname\\x07\\x0anext \\u009b1m
+    >>> printable("débit │ ok")
+    'débit │ ok'
+    """
+    return _CONTROL.sub(_escape, str(text))
 
 
 def bin_labels(cuts) -> list[str]:
@@ -54,7 +83,7 @@ def bin_labels(cuts) -> list[str]:
 
 
 def _other_label(rare) -> str:
-    rare = [] if rare is None else [_category_text(v) for v in rare]
+    rare = [] if rare is None else [printable(_category_text(v)) for v in rare]
     if not rare:
         return "other (no rare category)"
     return f"other ({len(rare)} rare: {', '.join(rare)})"
@@ -77,7 +106,7 @@ def feature_bin_labels(model, j: int) -> list[str]:
     if not _is_categorical(model, j):
         return bin_labels(model.cuts_[j])
     rare = getattr(model, "rare_categories_", None)
-    return ([_category_text(v) for v in model.categories_[j]]
+    return ([printable(_category_text(v)) for v in model.categories_[j]]
             + [_other_label(None if rare is None else rare[j]), "missing"])
 
 
@@ -127,7 +156,7 @@ def _rows(model, record, j) -> list[tuple[str, object, float | None]]:
         scores = [*record.scores, record.missing_score]
         weights = [*record.weights, record.missing_weight]
         return list(zip(labels, scores, weights))
-    rows = [(_category_text(v), s, w) for v, s, w in zip(record.categories, record.scores, record.weights)]
+    rows = [(printable(_category_text(v)), s, w) for v, s, w in zip(record.categories, record.scores, record.weights)]
     rows.append((_other_label(record.rare_categories), record.other_score, record.other_weight))
     rows.append(("missing", record.missing_score, record.missing_weight))
     rows.append((_UNSEEN, record.unseen_score, None))
@@ -155,8 +184,8 @@ def _header(model, kind: str, scale: float) -> list[str]:
         f"{name}: {d} features, {len(classes)} classes {classes} (softmax)",
         "decision of each class = its intercept + one bin score per feature (logits)",
     ]
-    if _column_names(model) != [str(c) for c in classes]:  # numbered columns: say which is which
-        items = [f"[{k}] {c}" for k, c in enumerate(classes)]
+    if _column_names(model) != [printable(c) for c in classes]:  # numbered columns: say which is which
+        items = [f"[{k}] {printable(c)}" for k, c in enumerate(classes)]
         line = "columns:"
         for item in items:
             if len(line) + 2 + len(item) > WIDTH and line != "columns:":
@@ -172,7 +201,7 @@ def _header(model, kind: str, scale: float) -> list[str]:
 
 def _column_names(model) -> list[str]:
     """Class labels as column headers; ``[k]`` for every class when one label is too wide."""
-    names = [str(_label(c)) for c in model.classes_]
+    names = [printable(_label(c)) for c in model.classes_]
     if max(len(n) for n in names) < _COLUMN:
         return names
     return [f"[{k}]" for k in range(len(names))]
@@ -203,7 +232,8 @@ def describe(model, top: int | None = None) -> str:
     share of training rows; the missing-value bin last (for a categorical feature, after
     the "other" bin, and followed by the unseen score). A multiclass model shows each bin's
     class scores side by side instead of a bar (see the module docstring). No line is wider
-    than 80 characters.
+    than 80 characters, and names and labels have their control characters escaped
+    (:func:`printable`). ``top`` (None: every feature) shows only the most important ones.
 
     Example
     -------
@@ -216,6 +246,8 @@ def describe(model, top: int | None = None) -> str:
     >>> max(len(line) for line in text.splitlines()) <= 80
     True
     """
+    if top is not None and (isinstance(top, bool) or not isinstance(top, (int, np.integer)) or top < 0):
+        raise ValueError(f"top must be None or an integer >= 0, got {top!r}")
     kind = _kind(model)
     names = feature_names(model)
     records = shape_functions(model)
@@ -229,11 +261,12 @@ def describe(model, top: int | None = None) -> str:
         if records[j].is_categorical:
             suffix += "  (categories by score)"
         prefix = f"{rank:3d}. "
-        lines.append(prefix + _fit(str(names[j]), WIDTH - len(prefix) - len(suffix)) + suffix)
+        lines.append(prefix + _fit(printable(names[j]), WIDTH - len(prefix) - len(suffix)) + suffix)
         if kind == "multiclass":
             lines += _table(model, rows[int(j)])
             continue
         for label, score, weight in rows[int(j)]:
             lines.append(f"{_INDENT}{_fit(label, _LABEL):<{_LABEL}s} {score_bar(score, scale)} "
                          f"{_score_text(score):>9s} {_share(weight)}".rstrip())
-    return "\n".join(_fit(line, WIDTH) for line in lines)
+    # Labels were escaped where they are laid out; this pass covers the rest (class lists).
+    return "\n".join(_fit(printable(line), WIDTH) for line in lines)

@@ -3,6 +3,7 @@
 import re
 
 import numpy as np
+import pytest
 
 from embedsum import EmbeddingSumClassifier
 from embedsum.describe import bin_labels, describe, score_bar
@@ -186,3 +187,43 @@ def test_describe_a_model_loaded_from_json(kinds, kind):
     _, models = kinds
     model = models[kind]
     assert describe(_round_trip(model)) == describe(model)
+
+
+# Every C0 and C1 control and DEL.
+CONTROLS = [chr(c) for c in [*range(0x20), 0x7F, *range(0x80, 0xA0)]]
+
+
+def _hostile_model(n_classes):
+    """A model whose feature names, categories and class labels hold terminal control sequences."""
+    rng = np.random.default_rng(5)
+    n = 240
+    X = np.empty((n, 2), dtype=object)
+    X[:, 0] = rng.normal(size=n).tolist()
+    X[:, 1] = np.array(["tcp\x1b[2J", "udp\x9b31m", "icmp\r\n"], dtype=object)[rng.integers(0, 3, n)]
+    labels = np.array(["ok\x07", "bad\x1b]0;title\x07", "x\u202ey", "z\x7f", "w"][:n_classes], dtype=object)
+    y = labels[np.digitize(X[:, 0].astype(float), np.quantile(X[:, 0].astype(float), [0.3, 0.5, 0.7, 0.9])[
+        : n_classes - 1])]
+    model = EmbeddingSumClassifier(max_bins=4, categorical_features=[False, True], min_category_count=1).fit(X, y)
+    model.feature_names_in_ = np.array(["size\x1b[31m\nfake line", "proto\x08\x08"], dtype=object)
+    return model
+
+
+@pytest.mark.parametrize("n_classes", [2, 5])
+def test_describe_escapes_control_characters_of_names_categories_and_labels(n_classes):
+    model = _hostile_model(n_classes)
+    text = describe(model)
+    assert not any(c in text for c in CONTROLS if c != "\n")
+    assert "\u202e" not in text
+    lines = text.splitlines()
+    assert any("size\\x1b[31m\\x0afake line" in line for line in lines)  # one line, escaped
+    assert not any(line.startswith("fake line") for line in lines)
+    assert "tcp\\x1b[2J" in text and "udp\\u009b31m" in text
+    assert max(len(line) for line in lines) <= 80
+
+
+def test_describe_refuses_a_negative_top():
+    model = _hostile_model(2)
+    assert describe(model, top=0).count("importance ") == 1  # the header line only
+    for top in (-1, 1.5, True):
+        with pytest.raises(ValueError, match="top must be None or an integer >= 0"):
+            describe(model, top=top)
