@@ -5,18 +5,29 @@ trains a binary or multiclass classifier or a regressor (``--task``, detected fr
 target by default) and saves it; ``predict``, ``explain``, ``show`` and ``export`` work
 on a saved model of any kind.
 
-Exit status: 0 on success, 2 on usage errors (argparse), 1 on data or model errors,
-with a one-line message on stderr and no traceback.
+Exit status: 0 on success, 2 on usage errors, 1 on data or model errors (any exception,
+out of memory included), 130 when interrupted: a one-line message on stderr, no traceback.
+A reader that closes the pipe early (``| head``) ends the command quietly, with status 1.
+
+Nothing is lost: a file given to ``-o`` is written to a temporary file in its folder and
+renamed over the old one only when the command succeeds, and an output that is one of the
+command's inputs (the same file under another name, a symlink or a hard link) is refused
+before anything is written. Standard output (no ``-o``, or ``-o -``) streams instead.
+Names and labels printed to the terminal have their control characters escaped
+(:func:`embedsum.describe.printable`); text cells of ``predict``'s CSV that a spreadsheet
+would run as a formula get a leading ``'`` unless ``--no-neutralize-formulas`` is given.
 """
 
 from __future__ import annotations
 
 import argparse
-import csv
-import io
+import os
+import stat
 import sys
+import tempfile
+from contextlib import contextmanager, suppress
 
-from .csvio import MAX_AUTO_CLASSES
+from .csvio import MAX_AUTO_CLASSES, MAX_FIELD_BYTES, MAX_LINE_BYTES
 
 __all__ = ["main", "build_parser"]
 
@@ -29,20 +40,21 @@ def build_parser() -> argparse.ArgumentParser:
     >>> build_parser().parse_args(["predict", "model.json", "events.csv"]).command
     'predict'
     """
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="embedsum",
         description="Interpretable step-function models: binary or multiclass classification, and regression.")
-    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND", parser_class=_Parser)
 
     demo = commands.add_parser("demo", help="train on the bundled breast cancer data and report test quality")
     demo.add_argument("--seed", type=int, default=0, help="seed of the 70/30 split (default 0)")
-    demo.add_argument("--top", type=int, default=10, help="how many features to list (default 10)")
+    demo.add_argument("--top", type=_non_negative_int, default=10, help="how many features to list (default 10)")
 
     fit = commands.add_parser("fit", help="fit a model on a CSV file with a header and save it as JSON")
     fit.add_argument("data", help="CSV file with a header; empty cells and NA are missing values; "
                                   "columns of text are categorical features")
     fit.add_argument("--target", required=True, help="name of the label (or value) column")
-    fit.add_argument("-o", "--output", required=True, help="where to write the model (JSON)")
+    fit.add_argument("-o", "--output", required=True,
+                     help="where to write the model (JSON); replaced only when the fit succeeds")
     fit.add_argument("--task", choices=["auto", "classification", "regression"], default="auto",
                      help="auto (default): regression when every target value is a number and one is not an "
                           f"integer or there are more than {MAX_AUTO_CLASSES} distinct values; classification "
@@ -66,6 +78,7 @@ def build_parser() -> argparse.ArgumentParser:
     fit.add_argument("--max-iter", type=int, default=1000)
     fit.add_argument("--tol", type=float, default=None, help="default 1e-6; 1e-4 with --step-loss-weight auto")
     fit.add_argument("--quiet", action="store_true", help="no progress lines")
+    _add_limits(fit)
 
     predict = commands.add_parser(
         "predict", help="score a CSV file, streaming it in chunks",
@@ -73,24 +86,74 @@ def build_parser() -> argparse.ArgumentParser:
                     "then label, for a classifier; prediction, for a regressor.")
     predict.add_argument("model", help="model file written by 'embedsum fit' or model.save()")
     predict.add_argument("data", help="CSV file with a header holding the model's feature columns")
-    predict.add_argument("-o", "--output", help="CSV to write (default: standard output)")
-    predict.add_argument("--chunk-rows", type=int, default=65536, help="rows read at a time (default 65536)")
+    predict.add_argument("-o", "--output", help="CSV to write, replaced only when every row is scored "
+                                                "(default, or '-': standard output, streamed)")
+    predict.add_argument("--chunk-rows", type=_positive_int, default=65536,
+                         help="rows read at a time (default 65536)")
+    predict.add_argument("--no-neutralize-formulas", dest="neutralize_formulas", action="store_false",
+                         help="write text cells as they are; by default a class label (or proba_ header) "
+                              "starting with = + - @ tab or CR gets a leading ' so that a spreadsheet shows it "
+                              "instead of running it as a formula (numbers are never changed)")
+    _add_limits(predict)
 
     explain = commands.add_parser("explain", help="one row's contributions, largest first")
     explain.add_argument("model")
     explain.add_argument("data")
-    explain.add_argument("--row", type=int, required=True, help="data row to explain (0 = first row after the header)")
+    explain.add_argument("--row", type=_non_negative_int, required=True,
+                         help="data row to explain (0 = first row after the header)")
+    _add_limits(explain)
 
     show = commands.add_parser("show", help="describe a model: features by importance and their step functions")
     show.add_argument("model")
-    show.add_argument("--top", type=int, default=None, help="only the most important features")
+    show.add_argument("--top", type=_non_negative_int, default=None, help="only the most important features")
 
     export = commands.add_parser("export", help="write the model as standalone Python or C source")
     export.add_argument("model")
     export.add_argument("--lang", choices=["python", "c"], required=True)
-    export.add_argument("-o", "--output", required=True)
+    export.add_argument("-o", "--output", required=True,
+                        help="file to write ('-': standard output); replaced only when the export succeeds")
     export.add_argument("--prefix", default="embedsum", help="C identifier prefix (default embedsum)")
     return parser
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse with usage errors made safe to print: a bad value may hold control characters."""
+
+    def error(self, message):
+        from .describe import printable
+
+        self.print_usage(sys.stderr)
+        self.exit(2, f"{self.prog}: error: {printable(message)}\n")
+
+
+class _UsageError(Exception):
+    """Arguments that contradict each other (exit status 2)."""
+
+
+def _add_limits(parser) -> None:
+    parser.add_argument("--max-line-bytes", type=_positive_int, default=MAX_LINE_BYTES, metavar="N",
+                        help=f"longest CSV line (a record, quoted line breaks included) read (default {MAX_LINE_BYTES}"
+                             " = 1 MiB): a longer one is an error naming it, so memory stays bounded")
+    parser.add_argument("--max-field-bytes", type=_positive_int, default=MAX_FIELD_BYTES, metavar="N",
+                        help=f"longest CSV field read (default {MAX_FIELD_BYTES} = 1 MiB)")
+
+
+def _integer(text: str, low: int, what: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected {what}, got {text!r}") from None
+    if value < low:
+        raise argparse.ArgumentTypeError(f"expected {what}, got {value}")
+    return value
+
+
+def _positive_int(text: str) -> int:
+    return _integer(text, 1, "an integer >= 1")
+
+
+def _non_negative_int(text: str) -> int:
+    return _integer(text, 0, "an integer >= 0")
 
 
 def _weight_or_auto(text: str):
@@ -194,16 +257,32 @@ def _kind(model) -> str:
     return "binary classifier" if len(classes) == 2 else f"{len(classes)}-class classifier"
 
 
+def _limits(args) -> dict:
+    return {"max_line_bytes": args.max_line_bytes, "max_field_bytes": args.max_field_bytes}
+
+
+def _say(out, line: str) -> None:
+    """Print one line of text meant for a person, its control characters escaped."""
+    from .describe import printable
+
+    print(printable(line), file=out)
+
+
 def _fit(args, out) -> None:
     from .csvio import read_training_csv
-    from .persistence import save
+    from .persistence import to_json
 
-    data = read_training_csv(args.data, args.target, task=args.task, categorical=args.categorical)
+    if args.output == "-":
+        raise _UsageError("fit -o - is not supported: progress lines go to standard output; name a file")
+    _refuse_overwriting_inputs(args.output, [args.data])
+    data = read_training_csv(args.data, args.target, task=args.task, categorical=args.categorical, **_limits(args))
     if args.monotonic_cst is not None:
         _check_monotonic(args.monotonic_cst, data)
     model = _estimator(args, data)
     model.fit(_NamedColumns(data.X, data.feature_names), data.y)
-    save(model, args.output)
+    document = to_json(model).encode("ascii")  # before opening: a model that cannot be saved writes nothing
+    with _output_file(args.output, binary=True) as handle:
+        handle.write(document)
     if not args.quiet:
         n, d = data.X.shape
         detected = " (detected from the target)" if args.task == "auto" else ""
@@ -212,33 +291,126 @@ def _fit(args, out) -> None:
         chosen = ""
         if hasattr(model, "step_loss_weight_"):
             chosen = f"; step_loss_weight {model.step_loss_weight_:.4g} chosen by {args.cv}-fold cross-validation"
-        print(f"fitted a {_kind(model)}{detected} on {n} rows x {d} features{categorical} in {model.n_iter_} "
-              f"iterations{chosen}; wrote {args.output}", file=out)
+        _say(out, f"fitted a {_kind(model)}{detected} on {n} rows x {d} features{categorical} in {model.n_iter_} "
+                  f"iterations{chosen}; wrote {args.output}")
+
+
+def _refuse_overwriting_inputs(output, inputs) -> None:
+    """Refuse an output file that is one of the inputs, whatever its name (symlink, hard link)."""
+    if output is None or output == "-":
+        return
+    try:
+        written = os.stat(output)  # follows symlinks
+    except OSError:
+        return  # no such file yet: it cannot be an input (and a bad path fails when written)
+    for name in inputs:
+        try:
+            read = os.stat(name)
+        except OSError:
+            continue
+        if (read.st_dev, read.st_ino) == (written.st_dev, written.st_ino):
+            raise _UsageError(f"the output {output} is the input {name} (the same file): "
+                              "writing it would destroy what is read; choose another output")
+
+
+def _umask() -> int:
+    try:  # Linux shows it without changing it
+        with open("/proc/self/status", encoding="ascii", errors="replace") as status:
+            for line in status:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError, IndexError):
+        pass
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+@contextmanager
+def _output_file(path, *, binary: bool = False, stdout=None):
+    """A handle to write ``path`` through: a temporary file renamed over ``path`` on success only.
+
+    On any exception (KeyboardInterrupt included) the temporary file is removed and an old
+    ``path`` is left as it was. The new file gets the old one's permissions, or those a
+    plain ``open`` would give. ``None`` or ``"-"`` is ``stdout``, written as it goes; so is
+    a path that is not a regular file (``/dev/null``, a named pipe), which cannot be replaced.
+    """
+    mode, options = ("wb", {}) if binary else ("w", {"encoding": "utf-8", "newline": ""})
+    if path is None or path == "-":
+        yield stdout.buffer if binary else stdout
+        return
+    target = os.path.realpath(path)  # through a symlink: the file it points at is replaced, the link kept
+    try:
+        old = os.stat(target)
+    except FileNotFoundError:
+        old = None
+    if old is not None and not stat.S_ISREG(old.st_mode):
+        with open(target, mode, **options) as handle:
+            yield handle
+        return
+    folder, name = os.path.split(target)
+    descriptor, temporary = tempfile.mkstemp(prefix=f".{name}.", suffix=".tmp", dir=folder)
+    try:
+        os.chmod(temporary, stat.S_IMODE(old.st_mode) if old is not None else 0o666 & ~_umask())
+        with open(descriptor, mode, **options) as handle:
+            yield handle
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temporary, target)
+    except BaseException:
+        with suppress(OSError):
+            os.unlink(temporary)
+        raise
 
 
 def _csv_cell(text: str) -> str:
-    """``text`` as one CSV field (quoted when it holds a comma, a quote or a line break)."""
-    buffer = io.StringIO()
-    csv.writer(buffer, lineterminator="").writerow([text])
-    return buffer.getvalue()
+    """``text`` as one CSV field: in quotes (a quote doubled) when it holds a comma, a quote, CR or LF.
+
+    Written by hand: csv.writer only quotes the line break characters of its own
+    lineterminator, so a label holding a lone CR or LF would split a record.
+    """
+    if any(c in text for c in ',"\r\n'):
+        return '"' + text.replace('"', '""') + '"'
+    return text
 
 
-def _prediction_writer(model):
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _text_cell(value, neutralize: bool) -> str:
+    """A label as a CSV field; text that a spreadsheet would run as a formula gets a leading ``'``.
+
+    Only text is changed (OWASP's advice for CSV injection): a label that is a number, such
+    as the class -1, is written as it is.
+    """
+    text = str(value)
+    if neutralize and isinstance(value, str) and text.startswith(_FORMULA_START):
+        text = "'" + text
+    return _csv_cell(text)
+
+
+def _prediction_writer(model, neutralize: bool = True):
     """``(header line, function from a block to its output lines)`` for the model's kind."""
     import numpy as np
 
+    from .explain import _label
     from .scoring import sigmoid, softmax
 
     classes = getattr(model, "classes_", None)
     if classes is None:
         return "prediction\n", lambda X: "".join(f"{v!r}\n" for v in model.predict(X).tolist())
-    labels = [_csv_cell(str(c)) for c in classes.tolist()]
+    values = [_label(c) for c in classes]
+    labels = [_text_cell(c, neutralize) for c in values]
+
+    def header(c):
+        return _text_cell(f"proba_{c}", neutralize)
+
     if len(classes) == 2:
         def lines(X):
             z = model.decision_function(X)
             return "".join(f"{p!r},{labels[k]}\n" for p, k in zip(sigmoid(z).tolist(), (z > 0).tolist()))
 
-        return f"{_csv_cell('proba_' + str(classes[1]))},label\n", lines
+        return f"{header(values[1])},label\n", lines
 
     def lines(X):
         z = model.decision_function(X)
@@ -246,27 +418,23 @@ def _prediction_writer(model):
         return "".join(",".join(map(repr, p)) + f",{labels[k]}\n"
                        for p, k in zip(softmax(z).tolist(), np.argmax(z, axis=1).tolist()))
 
-    header = ",".join(_csv_cell(f"proba_{c}") for c in classes.tolist()) + ",label\n"
-    return header, lines
+    return ",".join(header(c) for c in values) + ",label\n", lines
 
 
 def _predict(args, out) -> None:
     from .csvio import iter_feature_chunks
     from .persistence import load
 
+    _refuse_overwriting_inputs(args.output, [args.model, args.data])
     model = load(args.model)
     names = getattr(model, "feature_names_in_", None)
-    header, lines = _prediction_writer(model)
+    header, lines = _prediction_writer(model, args.neutralize_formulas)
     blocks = iter_feature_chunks(args.data, names, model.n_features_in_, args.chunk_rows,
-                                 model.is_categorical_)
-    target = open(args.output, "w", encoding="utf-8", newline="") if args.output else out
-    try:
+                                 model.is_categorical_, **_limits(args))
+    with _output_file(args.output, stdout=out) as target:
         target.write(header)
         for block in blocks:
             target.write(lines(_named(block, names)))
-    finally:
-        if target is not out:
-            target.close()
 
 
 def _value_and_bin(model, row, j: int) -> str:
@@ -296,17 +464,16 @@ def _explain(args, out) -> None:
     import numpy as np
 
     from .csvio import iter_feature_chunks
+    from .describe import printable
     from .explain import feature_names
     from .persistence import load
     from .scoring import sigmoid, softmax
 
     model = load(args.model)
     names = getattr(model, "feature_names_in_", None)
-    if args.row < 0:
-        raise ValueError(f"--row must be >= 0, got {args.row}")
     seen = 0
     for block in iter_feature_chunks(args.data, names, model.n_features_in_,
-                                     is_categorical=model.is_categorical_):
+                                     is_categorical=model.is_categorical_, **_limits(args)):
         if args.row < seen + len(block):
             row = block[args.row - seen: args.row - seen + 1]
             break
@@ -316,50 +483,80 @@ def _explain(args, out) -> None:
     named = _named(row, names)
     # Each feature's bin score: the intercept plus these, left to right, is the decision value.
     scores = np.asarray(model.row_scores(named)[0], dtype=np.float64)
-    labels = feature_names(model)
+    labels = [printable(name) for name in feature_names(model)]  # escaped before they are padded
     order = sorted(range(len(scores)), key=lambda j: -float(np.max(np.abs(scores[j]))))
     classes = getattr(model, "classes_", None)
     if scores.ndim == 2:
         z = model.decision_function(named)[0]
         proba = softmax(z[None, :])[0]
         odds = ", ".join(f"P({c}) = {p:.6g}" for c, p in zip(classes.tolist(), proba.tolist()))
-        print(f"row {args.row}: predicted {classes[int(np.argmax(z))]}; {odds}", file=out)
-        print(f"  {'':<32s} " + " ".join(f"{str(c)[:10]:>10s}" for c in classes.tolist()), file=out)
-        print(f"  {'intercept':<32s} " + " ".join(f"{v:>+10.4g}" for v in model.intercept_.tolist()), file=out)
+        _say(out, f"row {args.row}: predicted {classes[int(np.argmax(z))]}; {odds}")
+        _say(out, f"  {'':<32s} " + " ".join(f"{printable(c)[:10]:>10s}" for c in classes.tolist()))
+        _say(out, f"  {'intercept':<32s} " + " ".join(f"{v:>+10.4g}" for v in model.intercept_.tolist()))
         for j in order:
-            print(f"  {labels[j]:<32s} " + " ".join(f"{v:>+10.4g}" for v in scores[j].tolist())
-                  + f"   {_value_and_bin(model, row, j)}", file=out)
+            _say(out, f"  {labels[j]:<32s} " + " ".join(f"{v:>+10.4g}" for v in scores[j].tolist())
+                      + f"   {_value_and_bin(model, row, j)}")
         return
     if classes is None:
-        print(f"row {args.row}: prediction {float(model.predict(named)[0]):.6g}", file=out)
+        _say(out, f"row {args.row}: prediction {float(model.predict(named)[0]):.6g}")
     else:
         z = float(model.decision_function(named)[0])
-        print(f"row {args.row}: decision {z:+.6g}, P({classes[1]}) = {float(sigmoid(z)):.6g}, "
-              f"predicted {classes[int(z > 0)]}", file=out)
-    print(f"  {'intercept':<32s} {model.intercept_:+.6g}", file=out)
+        _say(out, f"row {args.row}: decision {z:+.6g}, P({classes[1]}) = {float(sigmoid(z)):.6g}, "
+                  f"predicted {classes[int(z > 0)]}")
+    _say(out, f"  {'intercept':<32s} {model.intercept_:+.6g}")
     for j in order:
-        print(f"  {labels[j]:<32s} {scores[j]:+.6g}   {_value_and_bin(model, row, j)}", file=out)
+        _say(out, f"  {labels[j]:<32s} {scores[j]:+.6g}   {_value_and_bin(model, row, j)}")
 
 
 def _show(args, out) -> None:
     from .describe import describe
     from .persistence import load
 
-    print(describe(load(args.model), top=args.top), file=out)
+    for line in describe(load(args.model), top=args.top).splitlines():
+        _say(out, line)
 
 
 def _export(args, out) -> None:
     from . import export
     from .persistence import load
 
+    _refuse_overwriting_inputs(args.output, [args.model])
     model = load(args.model)
     source = export.to_python(model) if args.lang == "python" else export.to_c(model, prefix=args.prefix)
-    with open(args.output, "w", encoding="utf-8") as handle:
+    with _output_file(args.output, stdout=out) as handle:
         handle.write(source)
 
 
+_COMMANDS = {"fit": _fit, "predict": _predict, "explain": _explain, "show": _show, "export": _export}
+
+
+def _error(message: str) -> None:
+    """One line on stderr, whatever the message holds; a closed stderr is not a second failure."""
+    from .describe import printable
+
+    with suppress(Exception):
+        print(f"embedsum: error: {printable(message)}", file=sys.stderr)
+        sys.stderr.flush()
+
+
+def _message(err: BaseException) -> str:
+    if isinstance(err, MemoryError):
+        return "out of memory" + (f" ({err})" if str(err) else "") + "; try smaller --chunk-rows or a smaller file"
+    text = str(err)
+    if isinstance(err, (ValueError, TypeError, OSError)) and text:
+        return text
+    return f"{type(err).__name__}: {text}" if text else type(err).__name__
+
+
+def _quiet_stdout() -> None:
+    """After a closed pipe: send what is left for stdout (the final flush) to devnull, not to a traceback."""
+    with suppress(Exception):
+        descriptor = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(descriptor, sys.stdout.fileno())
+
+
 def main(argv=None) -> int:
-    """Run the command line; returns the exit status.
+    """Run the command line; returns the exit status (0, 1 data or model error, 2 usage, 130 interrupted).
 
     Example
     -------
@@ -367,19 +564,28 @@ def main(argv=None) -> int:
     embedsum: error: ...
     1
     """
-    args = build_parser().parse_args(argv)
     out = sys.stdout
     try:
+        args = build_parser().parse_args(argv)  # usage errors and --help leave through SystemExit
         if args.command == "demo":
             from .demo import run_demo
 
             run_demo(top=args.top, seed=args.seed)
         else:
-            {"fit": _fit, "predict": _predict, "explain": _explain, "show": _show, "export": _export}[args.command](
-                args, out
-            )
-    except (ValueError, TypeError, OSError) as err:
-        print(f"embedsum: error: {err}", file=sys.stderr)
+            _COMMANDS[args.command](args, out)
+        out.flush()  # inside the try: a reader that is gone shows up here
+    except BrokenPipeError:
+        _quiet_stdout()
+        return 1
+    except KeyboardInterrupt:
+        with suppress(Exception):
+            print("embedsum: interrupted", file=sys.stderr)
+        return 130
+    except _UsageError as err:
+        _error(str(err))
+        return 2
+    except Exception as err:  # noqa: BLE001 -- every failure (MemoryError too) is one line, never a traceback
+        _error(_message(err))
         return 1
     return 0
 
