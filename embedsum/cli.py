@@ -339,15 +339,15 @@ def _output_file(path, *, binary: bool = False, stdout=None):
     if path is None or path == "-":
         yield stdout.buffer if binary else stdout
         return
-    target = os.path.realpath(path)  # through a symlink: the file it points at is replaced, the link kept
     try:
-        old = os.stat(target)
+        old = os.stat(path)  # through symlinks
     except FileNotFoundError:
         old = None
     if old is not None and not stat.S_ISREG(old.st_mode):
-        with open(target, mode, **options) as handle:
+        with open(path, mode, **options) as handle:
             yield handle
         return
+    target = os.path.realpath(path)  # through a symlink: the file it points at is replaced, the link kept
     folder, name = os.path.split(target)
     descriptor, temporary = tempfile.mkstemp(prefix=f".{name}.", suffix=".tmp", dir=folder)
     try:

@@ -165,6 +165,13 @@ def test_a_successful_run_replaces_the_output_keeps_links_and_permissions(files,
     assert sorted(p.name for p in tmp_path.iterdir()) == ["link.csv", "m.h", "real.csv"]
 
 
+def test_outputs_that_are_not_regular_files_are_written_through(files):
+    out = run("predict", files / "model.json", files / "features.csv", "-o", "/dev/stdout")
+    assert out.returncode == 0, out.stderr
+    assert len(out.stdout.splitlines()) == 51
+    assert run("export", files / "model.json", "--lang", "c", "-o", os.devnull).returncode == 0
+
+
 def test_standard_output_still_streams(files, tmp_path, capsys):
     _bad_in_the_middle(tmp_path / "bad.csv")
     code, out, err = cli(capsys, "predict", files / "model.json", tmp_path / "bad.csv", "--chunk-rows", 4)
