@@ -12,13 +12,13 @@ rare -> "other", missing -> the missing bin; a category never seen in training s
 bit** to ``decision_function`` (``predict`` for a regressor). Numbers are written so that
 they read back exactly; nothing is rounded through decimal.
 
-Probabilities use the same stable sigmoid as :func:`embedsum.scoring.sigmoid` and the
-same softmax as :func:`embedsum.scoring.softmax` (the largest value subtracted, the
-exponentials summed left to right). They equal numpy's bit for bit wherever the
-platform's ``exp`` (``math.exp``, C's ``exp``) equals ``np.exp`` and numpy sums a row
-left to right (it does for fewer than 8 classes); numpy builds with their own
-vectorised ``exp`` (AVX-512) may differ from the C library in the last bit of a
-probability, never in the decision value.
+Probabilities are bit for bit ``predict_proba`` too, on every CPU: both outputs compute
+the same stable sigmoid as :func:`embedsum.scoring.sigmoid` and the same softmax as
+:func:`embedsum.scoring.softmax` (the largest value subtracted, the exponentials summed
+left to right), with embedsum's portable exp (:mod:`embedsum._portable_exp`), never the
+platform's ``exp``: the same float64 operations in the same order, its constants written
+exactly (``repr`` in Python, hexadecimal in C). The C header keeps the compiler from
+fusing them into FMAs, and calls no libm function.
 
 This module reads and checks the fitted model once, into plain Python tables; the
 generators that write the source from them are :mod:`embedsum.export_python` and
@@ -214,6 +214,9 @@ def to_c(model, prefix: str = "embedsum") -> str:
     n, &z)``; every other model keeps the signatures above. Each ``int`` function
     returns ``P_OK`` (0) or an error code (``P_ERR_N_FEATURES``, ``P_ERR_NULL``). The
     header's top comment says how to use and compile it (never with ``-ffast-math``).
+
+    The stack any entry point uses is bounded whatever the numbers of classes and features
+    (the header says how much): arrays of one value per class are the caller's.
 
     ``prefix`` must be a C identifier (ValueError otherwise). Raises NotFittedError
     when ``model`` is not fitted.

@@ -15,9 +15,14 @@ import re
 
 import numpy as np
 
+from ._portable_exp import c_source as _exp_c_source
 from .export import _NUMBER, _NUMERIC, _TEXT, _Feature, _Tables
 
 __all__: list[str] = []  # nothing public: embedsum.export.to_c is the entry point
+
+# P_predict of a multiclass model scores the classes this many at a time, so that its stack
+# does not grow with the number of classes.
+_CLASS_BLOCK = 64
 
 _C_KEYWORDS = frozenset(
     # C99 and C11 keywords, and C++ keywords, so the header also compiles as C++.
@@ -148,6 +153,7 @@ def _c_usage(t: _Tables, p: str, up: str, args: str, text: bool) -> str:
             f" *     {p}_class_name(class_index), {p}_feature_name(j)  UTF-8, NULL out of range",
             f" *     {p}_decision_many({many}, n_rows, {up}_N_FEATURES, out);  rows row-major,",
             f" *         out[i * {up}_N_CLASSES + k]: row i, class k",
+            " * (z and proba may be one array; with many classes, keep them off the stack.)",
         ]
     else:
         lines += [
@@ -173,9 +179,34 @@ def _c_usage(t: _Tables, p: str, up: str, args: str, text: bool) -> str:
         f" * The int functions return {up}_OK (0), {up}_ERR_N_FEATURES when n_features is not",
         f" * {up}_N_FEATURES, or {up}_ERR_NULL for a NULL pointer; nothing is written then.",
     ]
-    if t.is_classifier:
-        lines.append(" * Link with -lm for the probability helpers (exp).")
     return "\n".join(lines)
+
+
+def _c_probability_text(t: _Tables, p: str) -> str:
+    """The header comment's lines on probabilities ("" for a regressor)."""
+    if not t.is_classifier:
+        return ""
+    if t.kind == "binary":
+        how = " * P(class 1) = sigmoid(z) = 1 / (1 + e) for z >= 0, else e / (1 + e), with e = exp(-|z|);\n"
+    else:
+        how = " * P(class k) = e_k / (e_0 + e_1 + ..., added left to right), e_k = exp(z_k - max z);\n"
+    return (
+        how + " * these equal embedsum's predict_proba bit for bit too, on every CPU: "
+        f"{p}_exp is embedsum's\n"
+        " * portable exp, plain double operations in a fixed order, never fused into FMAs\n"
+        " * whatever -ffp-contract says (see the comment above it).\n"
+    )
+
+
+def _c_stack_text(t: _Tables, p: str) -> str:
+    """The header comment's statement of the most stack any entry point uses."""
+    if t.kind == "multiclass":
+        block = min(_CLASS_BLOCK, t.n_outputs)
+        return (f"every function uses a few scalars, and {p}_predict one block of {block}\n"
+                f" * decision values ({8 * block} bytes): under 2 KiB in all, whatever the number of classes\n"
+                " * and features. Arrays of one value per class are the caller's (out, proba).")
+    return ("every function uses a few scalars: under 1 KiB in all, whatever the number of\n"
+            " * features.")
 
 
 def _c_source(t: _Tables, p: str) -> str:
@@ -236,7 +267,9 @@ def _c_source(t: _Tables, p: str) -> str:
         defines.append(f"#define {up}_N_CLASSES {len(t.classes)}")
     defines += [f"#define {up}_OK 0", f"#define {up}_ERR_N_FEATURES 1", f"#define {up}_ERR_NULL 2"]
     includes = ["#include <float.h>", "#include <math.h>", "#include <stddef.h>"]
-    if text:
+    if t.is_classifier:
+        includes.append("#include <stdint.h>")
+    if text or t.is_classifier:
         includes.append("#include <string.h>")
     tables = [_c_string_table(p, "feature_name", t.names)]
     if t.is_classifier:
@@ -258,10 +291,13 @@ def _c_source(t: _Tables, p: str) -> str:
  * Numerics: {sum_text}
 {bins_text}
  * This equals embedsum's {"predict" if t.kind == "regression" else "decision_function"} bit for bit.
- * Do NOT compile with -ffast-math, -Ofast, -ffinite-math-only or -fassociative-math:
+{_c_probability_text(t, p)} * Do NOT compile with -ffast-math, -Ofast, -ffinite-math-only or -fassociative-math:
  * they let the compiler drop the NaN test (v != v) and reorder the additions (the header
  * refuses to compile under them). It needs FLT_EVAL_METHOD == 0 (no extended-precision
  * intermediates): true on x86-64, ARM and RISC-V; on 32-bit x86 add -msse2 -mfpmath=sse.
+ * No libm function is called (only fabs, which compilers inline).
+ *
+ * Stack: {_c_stack_text(t, p)}
  *
  * Features ({d}; {p}_feature_name(j) returns the name of feature j):
 {feature_lines}{class_line} */
@@ -428,25 +464,36 @@ static inline int {p}_decision({args}, size_t n_features, double *out)
 }}
 """)
     else:
-        unrolled = "\n".join(
-            f"    s[{j}] = {p}_scores + ({score_offsets[j]} + {bin_expression(j, f)}) * {up}_N_OUTPUTS;"
-            for j, f in enumerate(t.features))
+        unrolled = "\n".join(f"    {p}_add_scores(z, {score_offsets[j]} + {bin_expression(j, f)}, first, n);"
+                             for j, f in enumerate(t.features))
         functions.append(f"""
+/* z[0 .. n - 1] += the scores of flat bin `bin` for classes first .. first + n - 1. */
+static inline void {p}_add_scores(double *z, size_t bin, size_t first, size_t n)
+{{
+    const double *s = {p}_scores + bin * {up}_N_OUTPUTS + first;
+    size_t k;
+    for (k = 0; k < n; ++k) {{
+        z[k] += s[k];
+    }}
+}}
+
+/* Decision values of classes first .. first + n - 1 of one (checked) row into z[0 .. n - 1].
+ * Feature by feature, in feature order, each class adds its score: per class, the order
+ * numpy adds in. No array on the stack: z is the caller's. */
+static inline void {p}_decision_classes({args}, size_t first, size_t n, double *z)
+{{
+    size_t k;
+    for (k = 0; k < n; ++k) {{
+        z[k] = {p}_intercept[first + k];
+    }}
+{unrolled}
+}}
+
 /* {what} */
 static inline int {p}_decision({args}, size_t n_features, double out[{up}_N_OUTPUTS])
 {{
-    const double *s[{up}_N_FEATURES]; /* the scores of each feature's bin, one per class */
-    size_t j, k;
 {checks}
-{unrolled}
-    for (k = 0; k < {up}_N_OUTPUTS; ++k) {{
-        /* One addition per feature, in feature order: the order numpy adds in. */
-        double z = {p}_intercept[k];
-        for (j = 0; j < {up}_N_FEATURES; ++j) {{
-            z += s[j][k];
-        }}
-        out[k] = z;
-    }}
+    {p}_decision_classes({call}, 0, {up}_N_OUTPUTS, out);
     return {up}_OK;
 }}
 """)
@@ -476,12 +523,14 @@ static inline int {p}_decision_many({many_args}, size_t n_rows, size_t n_feature
     return {up}_OK;
 }}
 """)
+    if t.is_classifier:
+        functions.append(_exp_c_source(p))
     if t.kind == "binary":
         functions.append(f"""
 /* 1 / (1 + exp(-z)) without overflow, as embedsum.scoring.sigmoid: exp(-|z|) <= 1. */
 static inline double {p}_sigmoid(double z)
 {{
-    double e = exp(-fabs(z));
+    double e = {p}_exp(-fabs(z));
     return z >= 0 ? 1.0 / (1.0 + e) : e / (1.0 + e);
 }}
 
@@ -519,6 +568,7 @@ static inline int {p}_predict({args}, size_t n_features, int *class_index)
 }}
 """)
     elif t.kind == "multiclass":
+        block = min(_CLASS_BLOCK, t.n_outputs)
         functions.append(f"""
 /* Index of the largest of the {up}_N_CLASSES values, the first on a tie; a NaN counts
  * as largest (numpy's argmax). */
@@ -537,13 +587,14 @@ static inline size_t {p}_argmax(const double *z)
 }}
 
 /* proba = softmax(z) as embedsum.scoring.softmax: the largest value subtracted (so every
- * exp is at most 1 and nothing overflows), the exponentials summed left to right. */
+ * exp is at most 1 and nothing overflows), the exponentials summed left to right, each
+ * divided by the sum. proba may be z itself (in place). */
 static inline void {p}_softmax(const double *z, double *proba)
 {{
     double top = z[{p}_argmax(z)], total = 0.0;
     size_t k;
     for (k = 0; k < {up}_N_CLASSES; ++k) {{
-        proba[k] = exp(z[k] - top);
+        proba[k] = {p}_exp(z[k] - top);
     }}
     for (k = 0; k < {up}_N_CLASSES; ++k) {{
         total += proba[k];
@@ -553,35 +604,48 @@ static inline void {p}_softmax(const double *z, double *proba)
     }}
 }}
 
-/* proba[k] = P(class k), the softmax of the decision values. */
+/* proba[k] = P(class k), the softmax of the decision values (computed in proba itself). */
 static inline int {p}_predict_proba({args}, size_t n_features, double proba[{up}_N_CLASSES])
 {{
-    double z[{up}_N_CLASSES];
     int status;
     if (proba == NULL) {{
         return {up}_ERR_NULL;
     }}
-    status = {p}_decision({call}, n_features, z);
+    status = {p}_decision({call}, n_features, proba);
     if (status != {up}_OK) {{
         return status;
     }}
-    {p}_softmax(z, proba);
+    {p}_softmax(proba, proba);
     return {up}_OK;
 }}
 
-/* *class_index = the class of the largest decision value (see {p}_class_name). */
+/* *class_index = the class of the largest decision value, the first on a tie, a NaN
+ * counting as largest (numpy's argmax; see {p}_class_name). The classes are scored
+ * {block} at a time, so the stack does not grow with their number. */
 static inline int {p}_predict({args}, size_t n_features, int *class_index)
 {{
-    double z[{up}_N_CLASSES];
-    int status;
+    double z[{block}], best = 0.0;
+    size_t first, k, n = 0, best_k = 0;
     if (class_index == NULL) {{
         return {up}_ERR_NULL;
     }}
-    status = {p}_decision({call}, n_features, z);
-    if (status != {up}_OK) {{
-        return status;
+    if ({null_test}) {{
+        return {up}_ERR_NULL;
     }}
-    *class_index = (int){p}_argmax(z);
+    if (n_features != {up}_N_FEATURES) {{
+        return {up}_ERR_N_FEATURES;
+    }}
+    for (first = 0; first < {up}_N_CLASSES && best == best; first += n) {{
+        n = {up}_N_CLASSES - first < {block} ? {up}_N_CLASSES - first : {block};
+        {p}_decision_classes({call}, first, n, z);
+        for (k = 0; k < n && best == best; ++k) {{
+            if (first + k == 0 || z[k] > best || z[k] != z[k]) {{
+                best = z[k];
+                best_k = first + k;
+            }}
+        }}
+    }}
+    *class_index = (int)best_k;
     return {up}_OK;
 }}
 """)

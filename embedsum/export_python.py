@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 
+from ._portable_exp import python_source as _exp_source
 from .export import _NUMERIC, _TEXT, _Tables
 
 __all__: list[str] = []  # nothing public: embedsum.export.to_python is the entry point
@@ -175,7 +176,7 @@ def _python_source(t: _Tables) -> str:
         "from bisect import bisect_left as _bisect_left",
     ]
     if t.is_classifier:
-        out.append("from math import exp as _exp")
+        out.append("from math import ldexp as _ldexp")
     if t.categorical:
         out.append("from numbers import Complex as _Complex, Number as _Number, Real as _Real")
     out += [
@@ -295,6 +296,14 @@ def _python_source(t: _Tables) -> str:
             "        z.append(total)",
             "    return z",
         ]
+    if t.is_classifier:
+        out += [
+            "",
+            "",
+            "# embedsum's portable exp: the same float64 operations, in the same order, as the library,",
+            "# so that probabilities equal predict_proba bit for bit (math.exp may differ in the last bit).",
+            _exp_source("_exp").rstrip("\n"),
+        ]
     if t.kind == "binary":
         out += [
             "",
@@ -333,7 +342,7 @@ def _python_source(t: _Tables) -> str:
             "    top = z[_argmax(z)]",
             "    e = [_exp(v - top) for v in z]  # each in (0, 1]",
             "    total = 0.0",
-            "    for v in e:  # left to right, as numpy sums a short row (not math.fsum, not sum())",
+            "    for v in e:  # left to right, as embedsum does (not math.fsum, not sum())",
             "        total += v",
             "    return [v / total for v in e]",
             "",
