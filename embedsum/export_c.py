@@ -293,8 +293,10 @@ def _c_source(t: _Tables, p: str) -> str:
  * This equals embedsum's {"predict" if t.kind == "regression" else "decision_function"} bit for bit.
 {_c_probability_text(t, p)} * Do NOT compile with -ffast-math, -Ofast, -ffinite-math-only or -fassociative-math:
  * they let the compiler drop the NaN test (v != v) and reorder the additions (the header
- * refuses to compile under them). It needs FLT_EVAL_METHOD == 0 (no extended-precision
- * intermediates): true on x86-64, ARM and RISC-V; on 32-bit x86 add -msse2 -mfpmath=sse.
+ * refuses to compile under them). It needs double operations evaluated in double, with no
+ * extended-precision intermediates: FLT_EVAL_METHOD 0 (x86-64, ARM, RISC-V), or 1, 16, 32
+ * or 64 (GCC gives 16 in GNU modes on CPUs with AVX512-FP16); on 32-bit x86 (2) add
+ * -msse2 -mfpmath=sse.
  * No libm function is called (only fabs, which compilers inline).
  *
  * Stack: {_c_stack_text(t, p)}
@@ -309,8 +311,9 @@ def _c_source(t: _Tables, p: str) -> str:
 #if defined(__FAST_MATH__) || defined(__ASSOCIATIVE_MATH__) || (defined(__FINITE_MATH_ONLY__) && __FINITE_MATH_ONLY__)
 #error "compile without -ffast-math, -Ofast, -ffinite-math-only, -fassociative-math: NaN tests, addition order"
 #endif
-#if !defined(FLT_EVAL_METHOD) || FLT_EVAL_METHOD != 0
-#error "this embedsum model needs FLT_EVAL_METHOD == 0 for bit-exact sums (on 32-bit x86: -msse2 -mfpmath=sse)"
+#if !defined(FLT_EVAL_METHOD) || !(FLT_EVAL_METHOD == 0 || FLT_EVAL_METHOD == 1 || FLT_EVAL_METHOD == 16 \
+    || FLT_EVAL_METHOD == 32 || FLT_EVAL_METHOD == 64)
+#error "this embedsum model needs doubles evaluated as doubles (FLT_EVAL_METHOD 0); on 32-bit x86: -msse2 -mfpmath=sse"
 #endif
 
 {chr(10).join(defines)}

@@ -40,7 +40,7 @@ from hypothesis import strategies as st
 import embedsum
 from embedsum import EmbeddingSumClassifier, EmbeddingSumRegressor, NotFittedError
 from embedsum import export, export_c
-from embedsum.scoring import softmax
+from embedsum.scoring import sigmoid, softmax
 
 N_ROWS = 10_000
 WEIRD_NAME = 'bytes */ written "quoted"\nnext line /* ??/ C:\\temp\\'
@@ -374,6 +374,9 @@ int main(int argc, char **argv)
 BUILDS = {
     "O0": ["-O0"],
     "O3": ["-O3"],
+    # GNU C, where GCC contracts a * b + c into FMAs (which this CPU may have): the
+    # probabilities must keep their bits (see test_c_exp_is_never_contracted_into_fmas).
+    "contract": ["-std=gnu99", "-O2", "-march=native", "-ffp-contract=fast"],
     "sanitized": ["-O1", "-g", "-fno-omit-frame-pointer", "-fsanitize=address,undefined", "-fno-sanitize-recover=all"],
 }
 
@@ -460,6 +463,170 @@ def test_c_header_in_two_translation_units_has_no_writable_globals(cases, tmp_pa
             # nm types of writable data: B/b bss, D/d data, C common, G/g and S/s small data
             writable = [entry for entry in symbols.splitlines() if re.match(r"\S*\s+[BbDdCGgSs]\s", entry)]
             assert writable == [], writable
+
+
+EXP_DRIVER = r"""
+#include <stdio.h>
+#include "model.h"
+/* Reads raw doubles on stdin, writes m_exp of each (and m_sigmoid of its negation) on stdout. */
+int main(void)
+{
+    double x, out[2];
+    while (fread(&x, sizeof x, 1, stdin) == 1) {
+        out[0] = m_exp(x);
+        out[1] = m_sigmoid(-x);
+        fwrite(out, sizeof out[0], 2, stdout);
+    }
+    return 0;
+}
+"""
+
+
+def _c_compilers():
+    found = [name for name in ("gcc", "clang") if shutil.which(name)]
+    return found or ["gcc"]  # gcc is required (require_tool fails under CI, skips elsewhere)
+
+
+@pytest.mark.parametrize("compiler", _c_compilers())
+def test_c_exp_is_never_contracted_into_fmas(cases, tmp_path, compiler):
+    """GCC ignores #pragma STDC FP_CONTRACT and contracts by default in GNU modes; clang ignores it
+    under -ffp-contract=fast. The header's exp keeps its bits anyway, on a dense grid of arguments."""
+    from embedsum._portable_exp import exp_nonpositive
+
+    cc = require_tool(compiler)
+    model, _, _ = cases["counts"]
+    (tmp_path / "model.h").write_text(export.to_c(model, prefix="m"), encoding="utf-8")
+    (tmp_path / "exp.c").write_text(EXP_DRIVER)
+    rng = np.random.default_rng(5)
+    x = -np.concatenate([
+        np.ldexp(rng.uniform(1, 2, 30_000), rng.integers(-60, 10, 30_000)), rng.uniform(0, 746.5, 30_000),
+        rng.uniform(700, 746.5, 20_000), [0.0, -0.0, np.inf, 745.1332191019411, 745.1332191019412, 1e300],
+    ])
+    x = np.append(x, np.nan)
+    expected = np.column_stack([[exp_nonpositive(v) for v in x.tolist()], sigmoid(-x)])
+    for flags in (["-std=c99", "-O0"], ["-std=gnu99", "-O2", "-march=native", "-ffp-contract=fast"],
+                  ["-std=gnu99", "-O3", "-march=native"]):
+        _compile([cc, *C_FLAGS, *flags, "exp.c", "-o", "exp"], tmp_path)
+        out = subprocess.run([str(tmp_path / "exp")], input=x.astype("<f8").tobytes(), capture_output=True,
+                             check=True).stdout
+        got = np.frombuffer(out, dtype="<f8").reshape(-1, 2)
+        np.testing.assert_array_equal(bits(got), bits(expected), err_msg=f"{compiler} {flags}")
+
+
+def _synthetic_multiclass(n_classes: int, n_features: int, n_cuts: int = 2, seed: int = 0):
+    """A multiclass model made from random numbers (no fit): any number of classes and features, fast."""
+    rng = np.random.default_rng(seed)
+    model = EmbeddingSumClassifier()
+    model.classes_ = np.arange(n_classes)
+    model.n_features_in_ = n_features
+    model.cuts_ = [np.sort(rng.normal(size=n_cuts)) for _ in range(n_features)]
+    model.bin_scores_ = [rng.normal(size=(n_cuts + 2, n_classes)) for _ in range(n_features)]
+    model.intercept_ = rng.normal(size=n_classes)
+    model.is_categorical_ = np.zeros(n_features, dtype=bool)
+    model.categories_ = [None] * n_features
+    model.rare_categories_ = [None] * n_features
+    model.unseen_scores_ = [None] * n_features
+    model.monotonic_cst_ = np.zeros(n_features, dtype=np.int8)
+    model.bin_weights_ = [np.full(n_cuts + 2, 1.0 / (n_cuts + 2)) for _ in range(n_features)]
+    return model
+
+
+STACK_DRIVER = r"""
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include "model.h"
+
+/* Scores the rows given on stdin inside a thread whose whole stack is 64 KiB: a header that
+ * put one double per class (or one pointer per feature) on the stack would overflow it. */
+struct job { const double *rows; size_t n_rows; double *z, *proba; int *label; int status; };
+
+static void *score(void *arg)
+{
+    struct job *job = (struct job *)arg;
+    size_t i;
+    for (i = 0; i < job->n_rows; ++i) {
+        const double *row = job->rows + i * M_N_FEATURES;
+        job->status |= m_decision(row, M_N_FEATURES, job->z + i * M_N_CLASSES);
+        job->status |= m_predict_proba(row, M_N_FEATURES, job->proba + i * M_N_CLASSES);
+        job->status |= m_predict(row, M_N_FEATURES, job->label + i);
+    }
+    return NULL;
+}
+
+int main(int argc, char **argv)
+{
+    struct job job;
+    pthread_attr_t attr;
+    pthread_t thread;
+    size_t n_rows = (size_t)atoi(argv[1]), i;
+    double *rows = (double *)malloc(n_rows * M_N_FEATURES * sizeof(double));
+    (void)argc;
+    job.rows = rows; job.n_rows = n_rows; job.status = 0;
+    job.z = (double *)malloc(n_rows * M_N_CLASSES * sizeof(double));
+    job.proba = (double *)malloc(n_rows * M_N_CLASSES * sizeof(double));
+    job.label = (int *)malloc(n_rows * sizeof(int));
+    if (rows == NULL || job.z == NULL || job.proba == NULL || job.label == NULL) return 3;
+    if (fread(rows, sizeof(double), n_rows * M_N_FEATURES, stdin) != n_rows * M_N_FEATURES) return 4;
+    if (pthread_attr_init(&attr) != 0 || pthread_attr_setstacksize(&attr, 64 * 1024) != 0) return 5;
+    if (pthread_create(&thread, &attr, score, &job) != 0 || pthread_join(thread, NULL) != 0) return 6;
+    if (job.status != 0) return 7;
+    fwrite(job.z, sizeof(double), n_rows * M_N_CLASSES, stdout);
+    fwrite(job.proba, sizeof(double), n_rows * M_N_CLASSES, stdout);
+    for (i = 0; i < n_rows; ++i) {
+        double label = job.label[i];
+        fwrite(&label, sizeof label, 1, stdout);
+    }
+    return 0;
+}
+"""
+
+
+@pytest.mark.parametrize("n_classes, n_features, level", [(10_000, 2, "-O2"), (3, 10_000, "-O0")])
+def test_generated_c_runs_in_a_64_kib_thread_stack(tmp_path, n_classes, n_features, level):
+    # (10,000 unrolled features take gcc minutes to optimise: that one is built at -O0, where
+    # nothing is inlined and every call level keeps its own frame.)
+    gcc = require_tool("gcc")
+    model = _synthetic_multiclass(n_classes, n_features)
+    header = export.to_c(model, prefix="m")
+    (tmp_path / "model.h").write_text(header, encoding="utf-8")
+    (tmp_path / "stack.c").write_text(STACK_DRIVER)
+    # -fstack-clash-protection: a frame larger than the stack touches its pages one by one and
+    # meets the guard page (a crash), instead of jumping past it into other memory.
+    _compile([gcc, *C_FLAGS, level, "-fstack-clash-protection", "stack.c", "-o", "stack", "-pthread"], tmp_path)
+    rng = np.random.default_rng(2)
+    rows = rng.normal(size=(4, n_features))
+    rows[0] = np.nan
+    rows[1, ::3] = np.inf
+    out = subprocess.run([str(tmp_path / "stack"), str(len(rows))], input=rows.astype("<f8").tobytes(),
+                         capture_output=True, check=False)
+    assert out.returncode == 0, f"the scorer crashed or failed in a 64 KiB stack ({out.returncode})"
+    got = np.frombuffer(out.stdout, dtype="<f8")
+    k = n_classes * len(rows)
+    np.testing.assert_array_equal(bits(got[:k].reshape(len(rows), -1)), bits(model.decision_function(rows)))
+    np.testing.assert_array_equal(bits(got[k:2 * k].reshape(len(rows), -1)), bits(model.predict_proba(rows)))
+    np.testing.assert_array_equal(got[2 * k:], model.predict(rows).astype(float))
+    assert "Stack: every function uses a few scalars" in header  # and the header says so
+
+
+def test_generated_c_stack_frames_are_small_whatever_the_model(kind_cases, tmp_path):
+    """-fstack-usage: every function of every kind of header (and of a 10,000-class one) has a
+    static frame, and all frames together stay under the 2 KiB the header states."""
+    gcc = require_tool("gcc")
+    models = {name: model for name, (model, _, _, _) in kind_cases.items()}
+    models["many_classes"] = _synthetic_multiclass(10_000, 3)
+    for name, model in models.items():
+        (tmp_path / f"{name}.h").write_text(export.to_c(model, prefix=name), encoding="utf-8")
+        # Every static inline function is referenced, so the compiler emits it with its frame.
+        (tmp_path / f"{name}.c").write_text(f'#include "{name}.h"\n')
+        for level in ("-O0", "-O2"):
+            (tmp_path / f"{name}.su").unlink(missing_ok=True)
+            _compile([gcc, *C_FLAGS, level, "-fstack-usage", "-fkeep-inline-functions", "-c", f"{name}.c",
+                      "-o", f"{name}.o"], tmp_path)
+            frames = [line.split("\t") for line in (tmp_path / f"{name}.su").read_text().splitlines()]
+            assert frames, name
+            assert all(kind == "static" for _, _, kind in frames), (name, level, frames)
+            assert sum(int(size) for _, size, _ in frames) <= 2048, (name, level, frames)
 
 
 def test_c_header_refuses_fast_math_and_compiles_as_cpp(cases, tmp_path):
