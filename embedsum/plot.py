@@ -26,12 +26,18 @@ order of :func:`embedsum.explain.category_order`; with ``class_``, by that class
 categories, with how many), the hatched "missing" bar, and hollow diamonds for the score of
 a category never seen in training ("unseen"). Each tick label gives the bin's share of
 training rows.
+
+Names are drawn as written: feature names, class labels, categories and history keys are
+never read as mathtext (``$``, ``\\``, ``_``, ``^`` and braces show as themselves), and a
+class whose label starts with ``_`` still has its legend entry. A model without a training
+history (one loaded from a document whose ``history`` is null) draws an empty history with a
+note, and a history without ``"loss"`` draws the series it has.
 """
 
 from __future__ import annotations
 
+import math
 import numbers
-import warnings
 
 import numpy as np
 
@@ -48,7 +54,7 @@ from .explain import (
     category_order,
     feature_names,
 )
-from .validation import check_is_fitted
+from .validation import check_array, check_is_fitted, check_n_features, check_table
 
 __all__ = ["bar_plot", "step_plot", "plot_all", "history_plot", "waterfall_plot"]
 
@@ -74,6 +80,53 @@ def _axes(ax, figsize=(6.4, 4.0)):
         return ax
     _, ax = plt.subplots(figsize=figsize, layout="constrained")
     return ax
+
+
+# Text the plots draw from the model (names, labels, categories) is shown as it is: mathtext
+# would fail on "$\\foo$" and read "a_1" as a subscript.
+_LITERAL = {"parse_math": False}
+
+
+def _legend(ax, handles, labels, **style):
+    """A legend of exactly these entries, drawn literally. Given explicitly, a label that starts
+    with "_" is kept (matplotlib's automatic legend leaves such labels out)."""
+    legend = ax.legend(handles, [str(label) for label in labels], **style)
+    for text in [*legend.get_texts(), legend.get_title()]:
+        text.set_parse_math(False)
+    return legend
+
+
+# matplotlib's transforms and tick locators overflow on axes that span more than about
+# 4e307: coordinates are kept within 2**1000 (1e301), with room for padding and margins.
+_DRAWABLE_EXPONENT = 1000
+
+
+def _drawing_scale(*arrays, terms: int = 1) -> float:
+    """A power of two (exact to multiply by) that brings every finite value of ``arrays``, and
+    any sum of ``terms`` of them, within what matplotlib can draw; 1.0 for ordinary models.
+    Only a model with scores or cuts near the float64 limit is drawn scaled (the axis says so)."""
+    largest = 0.0
+    for values in arrays:
+        values = np.abs(np.asarray(values, dtype=np.float64).ravel())
+        values = values[np.isfinite(values)]
+        if values.size:
+            largest = max(largest, float(values.max()))
+    if largest == 0.0:
+        return 1.0
+    exponent = math.frexp(largest)[1] + math.ceil(math.log2(max(terms, 1)))  # largest < 2**exponent
+    return 1.0 if exponent <= _DRAWABLE_EXPONENT else math.ldexp(1.0, _DRAWABLE_EXPONENT - exponent)
+
+
+def _scaled(values, scale: float) -> np.ndarray:
+    values = np.asarray(values, dtype=np.float64)
+    if scale == 1.0:
+        return values
+    with np.errstate(under="ignore"):  # values far below the largest may round to 0 once scaled
+        return values * scale
+
+
+def _scale_note(scale: float) -> str:
+    return "" if scale == 1.0 else f" (drawn x 2^{-math.frexp(scale)[1] + 1})"
 
 
 def _colour(value: float) -> str:
@@ -126,19 +179,17 @@ def _score_label(model, k: int | None = None, sign: float = 1.0) -> str:
 
 def _bars(ax, lefts, widths, heights, model, **style):
     """Bars of one score each (coloured by sign), or K side-by-side bars per bin (one
-    colour per class) when ``heights`` is (n, K). The first class bars carry the class labels."""
+    colour per class) when ``heights`` is (n, K). Returns the bar containers, one per class
+    (the legend's handles)."""
     lefts, widths = np.asarray(lefts, dtype=np.float64), np.asarray(widths, dtype=np.float64)
     heights = np.asarray(heights, dtype=np.float64)
     style = {"edgecolor": "black", "linewidth": 0.5, **style}
-    legend = style.pop("legend", True)
     if heights.ndim == 1:
-        ax.bar(lefts, heights, width=widths, align="edge", color=[_colour(h) for h in heights], **style)
-        return
+        return [ax.bar(lefts, heights, width=widths, align="edge", color=[_colour(h) for h in heights], **style)]
     n_classes = heights.shape[1]
-    names = _class_names(model)
-    for k in range(n_classes):
-        ax.bar(lefts + k * widths / n_classes, heights[:, k], width=widths / n_classes, align="edge",
-               color=_class_colour(k), label=names[k] if legend else "_nolegend_", **style)
+    return [ax.bar(lefts + k * widths / n_classes, heights[:, k], width=widths / n_classes, align="edge",
+                   color=_class_colour(k), **style)
+            for k in range(n_classes)]
 
 
 def bar_plot(model, feature, ax=None, class_=None):
@@ -174,32 +225,34 @@ def bar_plot(model, feature, ax=None, class_=None):
     if _is_categorical(model, j):
         return _category_bars(model, j, ax, scores, weights, k, sign)
     cuts = np.asarray(model.cuts_[j], dtype=np.float64)
+    y_scale = _drawing_scale(scores)
+    scores = _scaled(scores, y_scale)
     interval_scores, interval_weights = scores[:-1], weights[:-1]
     ends = np.cumsum(interval_weights)
     lefts = ends - interval_weights
     total = float(ends[-1])
-    _bars(ax, lefts, interval_weights, interval_scores, model)
+    handles = _bars(ax, lefts, interval_weights, interval_scores, model)
     right = total
     if weights[-1] > 0:
         # Missing values have no place on the value axis: their bar stands apart, after a gap.
         gap = 0.05 * max(total, weights[-1])
         left = total + gap
-        _bars(ax, [left], [weights[-1]], scores[-1:], model, hatch="//", legend=False)
+        _bars(ax, [left], [weights[-1]], scores[-1:], model, hatch="//")
         ax.annotate("missing", (left + weights[-1] / 2, 0), xytext=(0, -12), textcoords="offset points",
                     ha="center", va="top", fontsize=8)
         right = left + weights[-1]
     ax.axhline(0.0, color="black", linewidth=0.8)
     ax.set_xlim(0.0, right if right > 0 else 1.0)
     ax.set_xlabel("training fraction (cumulative)")
-    ax.set_ylabel(_score_label(model, k, sign))
+    ax.set_ylabel(_score_label(model, k, sign) + _scale_note(y_scale), **_LITERAL)
     if scores.ndim == 2:
-        ax.legend(title="class", fontsize=7, title_fontsize=7)
+        _legend(ax, handles, _class_names(model), title="class", fontsize=7, title_fontsize=7)
     top = ax.twiny()
     top.set_xlim(ax.get_xlim())
     # The boundary between bin k and bin k+1 is cut k: one tick per cut.
     top.set_xticks(ends[:-1])
     top.set_xticklabels([f"{c:.4g}" for c in cuts], rotation=90, fontsize=7)
-    top.set_xlabel(f"cuts of {feature_names(model)[j]}", fontsize=8)
+    top.set_xlabel(f"cuts of {feature_names(model)[j]}", fontsize=8, **_LITERAL)
     return ax
 
 
@@ -211,10 +264,12 @@ def _category_bars(model, j, ax, scores, weights, k, sign):
     width = 0.8
     positions = np.concatenate([np.arange(m), m + 0.5 + np.arange(2)])  # a gap before "other"
     lefts = positions - width / 2
-    _bars(ax, lefts[:m], np.full(m, width), scores[order], model, legend=m > 0)
-    _bars(ax, lefts[m:m + 1], [width], scores[m:m + 1], model, hatch="..", legend=m == 0)
-    _bars(ax, lefts[m + 1:], [width], scores[m + 1:m + 2], model, hatch="//", legend=False)
     unseen = _select(np.asarray(model.unseen_scores_[j], dtype=np.float64), k, sign)
+    y_scale = _drawing_scale(scores, unseen)
+    scores, unseen = _scaled(scores, y_scale), _scaled(unseen, y_scale)
+    kept = _bars(ax, lefts[:m], np.full(m, width), scores[order], model)
+    other = _bars(ax, lefts[m:m + 1], [width], scores[m:m + 1], model, hatch="..")
+    _bars(ax, lefts[m + 1:], [width], scores[m + 1:m + 2], model, hatch="//")
     unseen_x = m + 2.5
     if np.ndim(unseen) == 0:
         ax.plot([unseen_x], [unseen], marker="D", fillstyle="none", linestyle="none", markersize=7,
@@ -231,13 +286,13 @@ def _category_bars(model, j, ax, scores, weights, k, sign):
                "unseen\n(not in training)"]
     many = len(labels) > 6
     ax.set_xticks(np.append(positions, unseen_x))
-    ax.set_xticklabels(labels, fontsize=7, rotation=45 if many else 0, ha="right" if many else "center")
+    ax.set_xticklabels(labels, fontsize=7, rotation=45 if many else 0, ha="right" if many else "center", **_LITERAL)
     ax.set_xlim(-0.6, unseen_x + 0.6)
     ax.axhline(0.0, color="black", linewidth=0.8)
-    ax.set_xlabel(feature_names(model)[j])
-    ax.set_ylabel(_score_label(model, k, sign))
+    ax.set_xlabel(feature_names(model)[j], **_LITERAL)
+    ax.set_ylabel(_score_label(model, k, sign) + _scale_note(y_scale), **_LITERAL)
     if scores.ndim == 2:
-        ax.legend(title="class", fontsize=7, title_fontsize=7)
+        _legend(ax, kept if m else other, _class_names(model), title="class", fontsize=7, title_fontsize=7)
     return ax
 
 
@@ -296,8 +351,14 @@ def step_plot(model, feature, ax=None, X=None, class_=None):
     values = None
     if X is not None:
         values = _numeric_part(model._validated(X))[:, j]
-    lo, hi = _value_range(cuts, values)
-    xs = np.concatenate([[lo], cuts, [hi]])
+    # A first cut at -inf (its bin holds the -inf values only) is no place on the axis: the
+    # range comes from the finite cuts, and that cut is drawn at the left end.
+    finite_cuts = cuts[np.isfinite(cuts)]
+    x_scale = _drawing_scale(finite_cuts, () if values is None else values)
+    y_scale = _drawing_scale(scores)
+    finite_cuts, scores = _scaled(finite_cuts, x_scale), _scaled(scores, y_scale)
+    lo, hi = _value_range(finite_cuts, None if values is None else _scaled(values, x_scale))
+    xs = np.concatenate([[lo], np.where(np.isfinite(cuts), _scaled(cuts, x_scale), lo), [hi]])
     width = hi - lo
     # Missing values are off the value axis: a marker in a strip of its own at the right.
     separator, missing_x = hi + 0.04 * width, hi + 0.08 * width
@@ -308,20 +369,26 @@ def step_plot(model, feature, ax=None, X=None, class_=None):
                 color=_colour(scores[-1]), markeredgecolor="black", label="missing", zorder=3)
     else:
         names = _class_names(model)
+        lines = []
         for c in range(scores.shape[1]):
             ys = np.concatenate([scores[:-1, c], scores[-2:-1, c]])
-            ax.step(xs, ys, where="post", color=_class_colour(c), linewidth=2, label=names[c], zorder=3)
+            lines += ax.step(xs, ys, where="post", color=_class_colour(c), linewidth=2, label=names[c], zorder=3)
         for c in range(scores.shape[1]):
             ax.plot([missing_x], [scores[-1, c]], marker="D", linestyle="none", markersize=6,
                     color=_class_colour(c), markeredgecolor="black", label="_missing", zorder=3)
-        ax.legend(title="class", fontsize=7, title_fontsize=7)
+        _legend(ax, lines, names, title="class", fontsize=7, title_fontsize=7)
+    if cuts.size and cuts[0] == -np.inf:  # the -inf bin: a marker at the left end
+        ax.plot(np.full(np.size(scores[0]), lo), np.ravel(scores[0]), marker=">", linestyle="none", markersize=6,
+                color="0.3", label="_-inf", zorder=3)
+        ax.annotate("-inf", (lo, float(np.max(scores[0]))), xytext=(4, 6), textcoords="offset points",
+                    ha="left", va="bottom", fontsize=7)
     ax.axvline(separator, color="black", linestyle=":", linewidth=0.8)
     ax.annotate(f"missing\n{100 * weights[-1]:.1f}%", (missing_x, float(np.max(scores[-1]))), xytext=(0, 8),
                 textcoords="offset points", ha="center", va="bottom", fontsize=7)
     ax.axhline(0.0, color="black", linewidth=0.8)
     ax.set_xlim(lo, hi + 0.12 * width)
-    ax.set_xlabel(f"{feature_names(model)[j]}")
-    ax.set_ylabel(_score_label(model, k, sign))
+    ax.set_xlabel(f"{feature_names(model)[j]}{_scale_note(x_scale)}", **_LITERAL)
+    ax.set_ylabel(_score_label(model, k, sign) + _scale_note(y_scale), **_LITERAL)
 
     below = ax.twinx()
     edges = xs  # bin k spans [xs[k], xs[k+1]] on the plot
@@ -376,7 +443,7 @@ def plot_all(model, top: int | None = None, kind: str = "step", class_=None):
                              layout="constrained")
     for ax, j in zip(axes.flat, order):
         draw(model, int(j), ax=ax, class_=class_)
-        ax.set_title(f"{names[j]} (importance {model.feature_importances_[j]:.3g})", fontsize=10)
+        ax.set_title(f"{names[j]} (importance {model.feature_importances_[j]:.3g})", fontsize=10, **_LITERAL)
     for ax in axes.flat[len(order):]:
         fig.delaxes(ax)
     return fig
@@ -385,11 +452,12 @@ def plot_all(model, top: int | None = None, kind: str = "step", class_=None):
 def history_plot(model, ax=None):
     """The training history: the total loss and each loss term at the start and after every iteration.
 
-    One line per key of ``model.history_`` (``"loss"`` first), against the iteration number,
-    on a log y axis when every value is >= 0 (zeros are then not drawn, and the axis
-spans at most 8 decades below the largest value). Terms that are 0
+    One line per series of ``model.history_`` (``"loss"`` first), against the iteration
+    number, on a log y axis when every value is >= 0 and some are > 0 (zeros are then not
+    drawn, and the axis spans at most 8 decades below the largest value). Terms that are 0
     at every iteration (e.g. ``l2`` when its weight is 0) are left out, and the legend
-    says so.
+    says so. A model without a history (loaded from a document that has none) gets empty
+    axes that say so; a history without some series draws the ones it has.
 
     Example
     -------
@@ -402,26 +470,32 @@ spans at most 8 decades below the largest value). Terms that are 0
     ['loss', 'classification', 'step', 'embedding_sum']
     >>> import matplotlib.pyplot as plt; plt.close(ax.figure)
     """
-    check_is_fitted(model, "history_")
+    check_is_fitted(model, "bin_scores_")
     ax = _axes(ax)
-    history = {k: np.asarray(v, dtype=np.float64) for k, v in model.history_.items()}
-    keys = ["loss", *[k for k in history if k != "loss"]]
+    history = {str(k): np.asarray(v, dtype=np.float64).ravel() for k, v in (getattr(model, "history_", None) or {}).items()}
+    keys = sorted(history, key=lambda k: k != "loss")  # "loss" first, the others in their order
     shown = [k for k in keys if k == "loss" or np.any(history[k] != 0)]
     skipped = [k for k in keys if k not in shown]
+    lines = []
     for k in shown:
-        ax.plot(np.arange(len(history[k])), history[k], label=k,
-                linewidth=2.2 if k == "loss" else 1.2, color="black" if k == "loss" else None)
-    if all(np.all(history[k] >= 0) for k in shown):
+        lines += ax.plot(np.arange(len(history[k])), history[k], label=k,
+                         linewidth=2.2 if k == "loss" else 1.2, color="black" if k == "loss" else None)
+    values = np.concatenate([history[k] for k in shown]) if shown else np.empty(0)
+    positive = values[values > 0]
+    if positive.size and np.all(values >= 0):
         ax.set_yscale("log")
         # A term that starts at exactly 0 passes through tiny values (1e-36, say) on its first
         # step; showing those would squash everything else: keep 8 decades below the top.
-        positive = np.concatenate([history[k][history[k] > 0] for k in shown])
-        if positive.size:
-            ax.set_ylim(max(float(positive.min()), float(positive.max()) * 1e-8) / 2, float(positive.max()) * 2)
+        top = float(positive.max())
+        ax.set_ylim(max(float(positive.min()), top * 1e-8) / 2, min(top * 2, np.finfo(np.float64).max))
     ax.set_xlabel("L-BFGS-B iteration")
     ax.set_ylabel("loss (weighted terms)")
+    if not history:
+        ax.text(0.5, 0.5, "no training history\n(the model was loaded without one)", transform=ax.transAxes,
+                ha="center", va="center", fontsize=9, color="0.4")
+        return ax
     title = f"always 0, not drawn: {', '.join(skipped)}" if skipped else None
-    ax.legend(title=title, title_fontsize=8, fontsize=8)
+    _legend(ax, lines, shown, title=title, title_fontsize=8, fontsize=8)
     return ax
 
 
@@ -440,11 +514,16 @@ def _one_row(model, x):
         if row.ndim != 1:
             raise ValueError(f"x must be one row (a 1-D array), got an array of shape {np.shape(x)}")
         row = row[None]
-        # A 1-D row is positional by nature: the names come from the model, so the
-        # "fitted with feature names" warning would only be noise here.
-        with warnings.catch_warnings():
-            warnings.filterwarnings("ignore", message="X does not have valid feature names")
-            data = model._validated(row)
+        # A 1-D row is positional by nature: the names come from the model. So it is checked
+        # as model._validated does, less the feature-name check, whose "fitted with feature
+        # names" warning would only be noise here.
+        if model._has_categories():
+            numeric, columns = check_table(row, model.is_categorical_)
+            check_n_features(model, numeric)
+            data = (numeric, columns)
+        else:
+            data = check_array(row)
+            check_n_features(model, data)
     n = len(_numeric_part(data))
     if n != 1:
         raise ValueError(f"x must be one row, got {n} rows")
@@ -515,47 +594,60 @@ def waterfall_plot(model, x, ax=None, top: int | None = None, baseline: str | No
             totals = totals + s
         k = int(np.argmax(totals))
     c = _select(scores, k, sign)
+    first = float(_select(intercept, k, sign))
+    attributed = None if baseline is None else _select(_attributions_kw(model, data, baseline, **baseline_kw)[0], k, sign)
+    # Drawn in units scaled by a power of two when sums of the values would pass what
+    # matplotlib can draw (scores near the float64 limit); the labels give the true values.
+    x_scale = _drawing_scale(c, first, () if attributed is None else attributed, terms=len(c) + 2)
     # The model's own sum (intercept, then features left to right) is the decision value bit
     # for bit; the bars, added largest first, end there to rounding.
-    decision = float(_select(intercept, k, sign))
-    for value in c:
-        decision += float(value)
-    start, start_label = float(_select(intercept, k, sign)), "intercept"
-    if baseline is not None:
-        c = _select(_attributions_kw(model, data, baseline, **baseline_kw)[0], k, sign)
-        start, start_label = decision - float(np.sum(c)), f"{baseline} baseline"
-    names = feature_names(model)
-    values = _value_texts(model, data)
-    order = np.argsort(-np.abs(c), kind="stable")
-    shown = order if top is None else order[:top]
-    labels = [f"{names[j]} = {values[j]}" for j in shown]
-    amounts = [float(c[j]) for j in shown]
-    rest = order[len(shown):]
-    if rest.size:
-        labels.append(f"other ({rest.size} features)")
-        amounts.append(float(np.sum(c[rest])))
+    decision, drawn_decision = first, first * x_scale
+    for value, drawn in zip(c.tolist(), _scaled(c, x_scale).tolist()):
+        decision += value
+        drawn_decision += drawn
+    start, drawn_start, start_label = first, first * x_scale, "intercept"
+    with np.errstate(over="ignore", invalid="ignore"):  # only labels of such models read inf or nan
+        if attributed is not None:
+            c = attributed
+            start, start_label = decision - float(np.sum(c)), f"{baseline} baseline"
+            drawn_start = drawn_decision - float(np.sum(_scaled(c, x_scale)))
+        names = feature_names(model)
+        values = _value_texts(model, data)
+        order = np.argsort(-np.abs(c), kind="stable")
+        shown = order if top is None else order[:top]
+        labels = [f"{names[j]} = {values[j]}" for j in shown]
+        amounts = [float(c[j]) for j in shown]
+        drawn_amounts = _scaled(c, x_scale)[shown].tolist()
+        rest = order[len(shown):]
+        if rest.size:
+            labels.append(f"other ({rest.size} features)")
+            amounts.append(float(np.sum(c[rest])))
+            drawn_amounts.append(float(np.sum(_scaled(c[rest], x_scale))))
     ax = _axes(ax, figsize=(7.0, 0.4 * len(amounts) + 1.6))
-    lefts = start + np.concatenate([[0.0], np.cumsum(amounts)[:-1]])
+    lefts = drawn_start + np.concatenate([[0.0], np.cumsum(drawn_amounts)[:-1]])
     rows = np.arange(len(amounts))
-    ax.barh(rows, amounts, left=lefts, color=[_colour(a) for a in amounts], edgecolor="black", linewidth=0.5,
-            height=0.7)
-    for row, left, amount in zip(rows, lefts, amounts):
-        ax.annotate(f"{amount:+.3g}", (left + amount, row), xytext=(3 if amount >= 0 else -3, 0),
+    ax.barh(rows, drawn_amounts, left=lefts, color=[_colour(a) for a in amounts], edgecolor="black",
+            linewidth=0.5, height=0.7)
+    for row, left, amount, drawn in zip(rows, lefts, amounts, drawn_amounts):
+        ax.annotate(f"{amount:+.3g}", (left + drawn, row), xytext=(3 if amount >= 0 else -3, 0),
                     textcoords="offset points", ha="left" if amount >= 0 else "right", va="center", fontsize=7)
     end_name = "prediction" if kind == "regression" else "decision value"
-    ax.axvline(start, color="0.3", linestyle="--", linewidth=1, label=f"{start_label} {start:+.3g}")
-    ax.axvline(decision, color="tab:blue", linestyle="--", linewidth=1.5, label=f"{end_name} {decision:+.3g}")
+    start_line = ax.axvline(drawn_start, color="0.3", linestyle="--", linewidth=1,
+                            label=f"{start_label} {start:+.3g}")
+    end_line = ax.axvline(drawn_decision, color="tab:blue", linestyle="--", linewidth=1.5,
+                          label=f"{end_name} {decision:+.3g}")
     ax.axvline(0.0, color="black", linewidth=0.6)
     ax.margins(x=0.12)  # room for the value labels beside the outermost bars
     ax.set_yticks(rows)
-    ax.set_yticklabels(labels, fontsize=8)
+    ax.set_yticklabels(labels, fontsize=8, **_LITERAL)
     ax.invert_yaxis()  # largest contribution at the top
     if kind == "regression":
-        ax.set_xlabel("prediction (intercept + contributions, target units)")
+        ax.set_xlabel("prediction (intercept + contributions, target units)" + _scale_note(x_scale))
     else:
-        ax.set_xlabel(_score_label(model, k, sign).replace("score", "decision value"))
+        ax.set_xlabel(_score_label(model, k, sign).replace("score", "decision value") + _scale_note(x_scale),
+                      **_LITERAL)
     if kind == "multiclass":
         ax.set_title(f"class {_label(model.classes_[k])!r}" + (" (predicted)" if class_ is None else ""),
-                     fontsize=10)
-    ax.legend(fontsize=8, loc="best")
+                     fontsize=10, **_LITERAL)
+    _legend(ax, [start_line, end_line], [start_line.get_label(), end_line.get_label()], fontsize=8, loc="best")
     return ax

@@ -651,3 +651,180 @@ def test_a_categorical_feature_whose_categories_are_all_rare(tmp_path):
     assert _legend_texts(ax) == ["0", "1", "2"]  # each class once
     assert _tick_names(ax) == ["other (3 rare)", "missing", "unseen"]
     assert len(ax.patches) == 6
+
+
+# ------------------------------------------------------------------------------------------
+# any model that loads draws: names as written, histories with or without series, extreme numbers
+# ------------------------------------------------------------------------------------------
+
+import json  # noqa: E402
+import warnings  # noqa: E402
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+import embedsum  # noqa: E402
+
+# What mathtext would read: dollars, backslashes, braces, sub- and superscripts; "_" first
+# also hides a legend entry when matplotlib builds the legend itself.
+MATH_CHARACTERS = "$\\{}_^%&#~ax"
+NAME = st.text(alphabet=MATH_CHARACTERS, min_size=1, max_size=12)
+
+
+@pytest.fixture(scope="module")
+def documents():
+    """The documents of a binary, a three-class and a regression model, each with a numeric
+    feature, a categorical one (3 kept categories, rare ones) and a second numeric one."""
+    X, targets = mixed_data(0)
+    return {kind: json.loads(fit_kind(kind, X, targets[kind], min_category_count=40).to_json()) for kind in KINDS}
+
+
+@st.composite
+def _renamed(draw, doc):
+    """``doc`` with every name drawn from MATH_CHARACTERS: features, classes, categories, history keys."""
+    doc = json.loads(json.dumps(doc))
+    n = doc["n_features"]
+    doc["feature_names"] = draw(st.lists(NAME, min_size=n, max_size=n, unique=True))
+    if doc["classes"] is not None:
+        k = len(doc["classes"])
+        classes = sorted(draw(st.lists(NAME, min_size=k, max_size=k, unique=True)))
+        doc["classes"], doc["classes_dtype"] = classes, f"U{max(map(len, classes))}"
+    j = doc["is_categorical"].index(True)
+    m, r = len(doc["categories"][j]), len(doc["rare_categories"][j])
+    names = draw(st.lists(NAME, min_size=m + r, max_size=m + r, unique=True))
+    doc["categories"][j], doc["rare_categories"][j] = sorted(names[:m]), sorted(names[m:])
+    if doc["params"]["categorical_features"] not in (None, "auto"):
+        doc["params"]["categorical_features"] = [j]
+    keys = draw(st.lists(st.sampled_from(sorted(doc["history"])) | NAME, max_size=5, unique=True))
+    length = len(doc["history"]["loss"])
+    doc["history"] = draw(st.sampled_from([None, {key: [float(i + 1) for i in range(length)] for key in keys}]))
+    return doc
+
+
+def _every_plot(model, row, kind="step"):
+    """Every plot of the module on one model, drawn on the Agg canvas; the Axes they return.
+
+    The one-axes plots share one figure (drawing is what costs, per figure)."""
+    fig, grid = plt.subplots(3, 4, dpi=30)
+    cells = iter(grid.flat)
+    axes = []
+    for j in range(model.n_features_in_):
+        axes += [bar_plot(model, j, ax=next(cells)), step_plot(model, j, ax=next(cells))]
+    if hasattr(model, "classes_"):
+        axes += [bar_plot(model, 0, ax=next(cells), class_=embedsum.explain._label(model.classes_[-1]))]
+    axes += [history_plot(model, ax=next(cells)), waterfall_plot(model, row, ax=next(cells)),
+             waterfall_plot(model, row, ax=next(cells), baseline="expected")]
+    every = plot_all(model, kind=kind)
+    every.set_dpi(30)
+    for figure in (fig, every):
+        figure.canvas.draw()
+    return axes + [a for a in every.axes if a.get_title()]
+
+
+LOG_TICK = "$\\mathdefault{"  # matplotlib's own tick labels on a log axis are mathtext
+
+
+def _texts_showing(axes, names):
+    """``(text, parsed as mathtext)`` of every label, title, tick label and legend text of the
+    figures of ``axes`` that shows one of ``names`` and a "$" (which would start mathtext;
+    the log axis's own ticks are mathtext by design)."""
+    texts = []
+    for ax in axes:
+        for a in [ax, *ax.figure.axes]:
+            legend = a.get_legend()
+            candidates = [a.xaxis.label, a.yaxis.label, a.title, *a.get_xticklabels(), *a.get_yticklabels()]
+            if legend is not None:
+                candidates += [*legend.get_texts(), legend.get_title()]
+            texts += [(t.get_text(), t.get_parse_math()) for t in candidates
+                      if "$" in t.get_text() and any(name in t.get_text() for name in names)
+                      and not t.get_text().startswith(LOG_TICK)]
+    return texts
+
+
+@settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data(), kind=st.sampled_from(KINDS), plot_kind=st.sampled_from(["step", "bar"]))
+def test_every_plot_draws_names_as_written(documents, data, kind, plot_kind):
+    doc = data.draw(_renamed(documents[kind]))
+    model = embedsum.from_json(json.dumps(doc))
+    j = doc["is_categorical"].index(True)
+    row = np.array([0.5, doc["categories"][j][0], -1.0], dtype=object)
+    axes = _every_plot(model, row, plot_kind)
+    plt.close("all")
+    # Each name is shown as written (the step plots' x labels), and no text holding a "$"
+    # goes to mathtext.
+    assert [axes[2 * j + 1].get_xlabel() for j in range(model.n_features_in_)] == doc["feature_names"]
+    j = doc["is_categorical"].index(True)
+    names = [*doc["feature_names"], *(doc["classes"] or ()), *doc["categories"][j], *(doc["history"] or ())]
+    texts = _texts_showing(axes, names)
+    assert not [text for text, parsed in texts if parsed]
+    if any("$" in name for name in names):
+        assert texts
+    if kind == "multiclass":  # one legend entry per class, "_" names included
+        assert _legend_texts(axes[0]) == doc["classes"]
+
+
+def test_a_name_mathtext_cannot_parse_draws(documents, tmp_path):
+    doc = json.loads(json.dumps(documents["multiclass"]))
+    doc["feature_names"] = ["$\\foo$", "a$^$b", "$_$"]
+    doc["classes"], doc["classes_dtype"] = sorted(["${$", "_hidden", "e^{"]), "U7"
+    model = embedsum.from_json(json.dumps(doc))
+    ax = step_plot(model, "$\\foo$")
+    _render(ax.figure, tmp_path)
+    assert ax.get_xlabel() == "$\\foo$"
+    assert _legend_texts(ax) == doc["classes"]  # "_hidden" too
+    fig = plot_all(model)
+    _render(fig, tmp_path, "all.png")
+    assert sorted(a.get_title().split(" (importance")[0] for a in _titled(fig)) == sorted(doc["feature_names"])
+
+
+def test_history_plot_of_a_model_without_history_or_without_loss(documents):
+    doc = json.loads(json.dumps(documents["binary"]))
+    doc["history"] = None
+    model = embedsum.from_json(json.dumps(doc))
+    assert not hasattr(model, "history_")
+    ax = history_plot(model)
+    ax.figure.canvas.draw()
+    assert len(ax.lines) == 0 and "no training history" in ax.texts[0].get_text()
+    doc["history"] = {"step": [0.5, 0.25], "_classification": [1.0, 0.5], "l2": [0.0, 0.0]}
+    ax = history_plot(embedsum.from_json(json.dumps(doc)))
+    ax.figure.canvas.draw()
+    assert [line.get_label() for line in ax.lines] == ["step", "_classification"]
+    assert _legend_texts(ax) == ["step", "_classification"]
+    assert "l2" in ax.get_legend().get_title().get_text()
+
+
+FINITE = st.floats(allow_nan=False, allow_infinity=False)
+
+
+@st.composite
+def _extreme(draw, doc):
+    """``doc`` with any finite cuts (a -inf first cut too), scores and weights."""
+    doc = json.loads(json.dumps(doc))
+    k = 1 if not isinstance(doc["intercept"], list) else len(doc["intercept"])
+    for j, cuts in enumerate(doc["cuts"]):
+        if cuts is None:
+            continue
+        cuts = sorted(set(draw(st.lists(FINITE.filter(lambda v: v != 0.0) | st.just(0.0), max_size=5))))
+        if draw(st.booleans()):
+            cuts = ["-inf"] + cuts
+        doc["cuts"][j] = cuts
+        n_bins = len(cuts) + 2
+        scores = draw(st.lists(FINITE, min_size=n_bins * k, max_size=n_bins * k))
+        doc["bin_scores"][j] = scores if k == 1 else [scores[b * k:(b + 1) * k] for b in range(n_bins)]
+        weights = draw(st.lists(st.integers(0, 3), min_size=n_bins, max_size=n_bins).filter(any))
+        doc["bin_weights"][j] = [w / sum(weights) for w in weights]
+    doc["intercept"] = draw(FINITE) if k == 1 else draw(st.lists(FINITE, min_size=k, max_size=k))
+    doc["params"]["monotonic_cst"] = None
+    doc["monotonic_cst"] = [0] * doc["n_features"]
+    return doc
+
+
+@settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data(), kind=st.sampled_from(KINDS), plot_kind=st.sampled_from(["step", "bar"]))
+def test_every_plot_draws_models_with_extreme_numbers(documents, data, kind, plot_kind):
+    doc = data.draw(_extreme(documents[kind]))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # the model's own sums may overflow: not the plots'
+        model = embedsum.from_json(json.dumps(doc))
+        _every_plot(model, np.array([0.5, "tcp", -1.0], dtype=object), plot_kind)
+    plt.close("all")
