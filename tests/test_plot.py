@@ -828,3 +828,23 @@ def test_every_plot_draws_models_with_extreme_numbers(documents, data, kind, plo
         model = embedsum.from_json(json.dumps(doc))
         _every_plot(model, np.array([0.5, "tcp", -1.0], dtype=object), plot_kind)
     plt.close("all")
+
+
+@pytest.mark.parametrize("others", [0, 1, 3])
+def test_step_plot_of_a_fitted_feature_with_a_minus_inf_cut(tmp_path, others):
+    """A column made mostly of -inf gets a cut at -inf: the range comes from the finite cuts,
+    the -inf bin is a marker at the left end."""
+    rng = np.random.default_rng(others)
+    X = rng.normal(size=(300, 1))
+    X[:200, 0] = -np.inf
+    if others == 0:
+        X[200:, 0] = 1.0
+    model = EmbeddingSumClassifier(max_bins=2 + 2 * others).fit(X, rng.random(300) > 0.5)
+    cuts = model.cuts_[0]
+    assert cuts[0] == -np.inf
+    ax = step_plot(model, 0)
+    _render(ax.figure, tmp_path)
+    xs = ax.lines[0].get_xdata()
+    assert np.isfinite(xs).all() and xs[1] == xs[0]  # the -inf bin: no width, at the left end
+    np.testing.assert_array_equal(xs[2:-1], cuts[1:])
+    assert any(t.get_text() == "-inf" for t in ax.texts)
