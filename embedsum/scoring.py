@@ -409,7 +409,8 @@ def multiclass_scores(codes, tables, intercept, *, probabilities: bool = False) 
         return out
     rows = max(1, min(n, _CHUNK_VALUES // max(k, 1)))
     gathered = np.empty((rows, k))
-    scratch = _SoftmaxScratch(rows, k) if probabilities else None
+    few = probabilities and n * k <= FEW_VALUES  # Python floats: faster than numpy's calls there
+    scratch = _SoftmaxScratch(rows, k) if probabilities and not few else None
     for start in range(0, n, rows):
         z = out[start:start + rows]
         g = gathered[: z.shape[0]]
@@ -419,6 +420,8 @@ def multiclass_scores(codes, tables, intercept, *, probabilities: bool = False) 
             np.add(z, g, out=z)
         if scratch is not None:
             scratch.softmax_in_place(z)
+    if few:
+        out[...] = _softmax_lists(out.tolist())
     return out
 
 

@@ -573,3 +573,77 @@ def test_few_rows_path_is_taken_and_falls_back_for_values_it_does_not_convert():
         model.decision_function([[1.0, {"a": 1}, 80.0, 1.0]])
     with pytest.raises(ValueError, match="X has 3 features"):
         model.decision_function([[1.0, "tcp", 80.0]])
+
+
+# ----------------------------------------------------------------------------------------------
+# Multiclass: every path gives the same bits, in memory bounded by the output plus a constant
+# ----------------------------------------------------------------------------------------------
+
+
+def _synthetic_multiclass(n_classes, n_features, n_cuts=3, seed=0):
+    """A multiclass model made from random numbers (no fit), so that any number of classes is quick."""
+    rng = np.random.default_rng(seed)
+    model = EmbeddingSumClassifier()
+    model.classes_ = np.arange(n_classes)
+    model.n_features_in_ = n_features
+    model.cuts_ = [np.sort(rng.normal(size=n_cuts)) for _ in range(n_features)]
+    magnitudes = np.array([1e16, -1e16, 1.0, -1.0, 0.1, 3.0, 0.0, -0.0, 1e-300, 7e15, 40.0, -700.0])
+    model.bin_scores_ = [rng.choice(magnitudes, size=(n_cuts + 2, n_classes)) * rng.normal(size=(n_cuts + 2, n_classes))
+                         for _ in range(n_features)]
+    model.intercept_ = rng.normal(size=n_classes)
+    model.is_categorical_ = np.zeros(n_features, dtype=bool)
+    model.categories_ = [None] * n_features
+    model.rare_categories_ = [None] * n_features
+    model.unseen_scores_ = [None] * n_features
+    model.monotonic_cst_ = np.zeros(n_features, dtype=np.int8)
+    model.bin_weights_ = [np.full(n_cuts + 2, 1.0 / (n_cuts + 2)) for _ in range(n_features)]
+    return model
+
+
+def _reference_multiclass(model, X):
+    """Per class, the plain loop; then the softmax of embedsum.scoring in Python floats."""
+    from embedsum.scoring import _softmax_lists
+
+    z = np.column_stack([
+        decision_values_reference(X, model.cuts_, [np.ascontiguousarray(s[:, k]) for s in model.bin_scores_],
+                                  float(model.intercept_[k]))
+        for k in range(len(model.intercept_))
+    ])
+    return z, np.array(_softmax_lists(z.tolist()))
+
+
+@pytest.mark.parametrize("n_classes, chunk_values", [(3, 2**16), (5, 7), (40, 64), (300, 1000)])
+def test_multiclass_probabilities_equal_the_reference_on_every_path(n_classes, chunk_values, monkeypatch):
+    import embedsum.scoring as scoring
+
+    monkeypatch.setattr(scoring, "_CHUNK_VALUES", chunk_values)  # chunks of a few rows: every boundary
+    model = _synthetic_multiclass(n_classes, 4)
+    X = probe_rows(model.cuts_, 150, seed=12)
+    with np.errstate(over="ignore", invalid="ignore"):
+        z_ref, p_ref = _reference_multiclass(model, X)
+        assert_same_bits(model.decision_function(X), z_ref)
+        assert_same_bits(model.predict_proba(X), p_ref)
+        assert np.array_equal(model.predict(X), model.classes_[np.argmax(z_ref, axis=1)])
+        for i in range(0, len(X), 13):  # one row and a few rows: the same bits
+            assert_same_bits(model.predict_proba(X[i:i + 1]), p_ref[i:i + 1])
+            assert_same_bits(model.predict_proba(X[i:i + 3]), p_ref[i:i + 3])
+            assert_same_bits(model.decision_function(X[i:i + 1]), z_ref[i:i + 1])
+
+
+def test_multiclass_prediction_memory_is_the_output_plus_a_constant():
+    # Temporaries are per chunk of rows (a few MiB) whatever the number of classes: scoring 300
+    # rows of a 20,000-class model allocates little more than the (300, 20000) result.
+    import tracemalloc
+
+    model = _synthetic_multiclass(20_000, 3)
+    X = probe_rows(model.cuts_, 300, seed=13)
+    output_bytes = X.shape[0] * 20_000 * 8
+    for method in (model.predict_proba, model.decision_function, model.predict):
+        tracemalloc.start()  # numpy reports its array buffers to tracemalloc
+        try:
+            with np.errstate(over="ignore", invalid="ignore"):
+                method(X)
+            _, peak = tracemalloc.get_traced_memory()
+        finally:
+            tracemalloc.stop()
+        assert peak <= output_bytes + 8 * 2**20, (method.__name__, peak / 2**20)
