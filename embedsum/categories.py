@@ -10,7 +10,7 @@ it scores the feature's ``unseen`` value, kept on the model (see
 A feature is of *number* kind when every training value is a number (booleans
 excluded): its categories are float64 and a value matches by ``==``. Otherwise it is of
 *string* kind: its categories are strings, booleans read as "True"/"False" and other
-numbers through ``str()``. pandas is never imported.
+numbers through ``str()``. pandas, polars and pyarrow are never imported here.
 """
 
 from __future__ import annotations
@@ -18,6 +18,8 @@ from __future__ import annotations
 import numbers
 
 import numpy as np
+
+from .validation import _is_temporal_value, _temporal_error, as_frame, check_sample_weight, sample_weight_counts
 
 __all__ = [
     "resolve_categorical_features",
@@ -44,11 +46,14 @@ def _check_value_type(v, j: int) -> None:
     # Complex numbers are Numbers but have no float key and no order: refuse them here,
     # rather than let them through to a shape error in fit_categories.
     is_complex = isinstance(v, numbers.Complex) and not isinstance(v, numbers.Real)
-    if is_complex or not isinstance(v, (str, bool, np.bool_, numbers.Number, np.str_)):
-        raise TypeError(
-            f"X column {j} holds a {type(v).__name__} ({v!r}); each argument must be a string or a number "
-            "(a category) or a number (a numeric feature)."
-        )
+    if not is_complex and isinstance(v, (str, bool, np.bool_, numbers.Number, np.str_)):
+        return
+    if _is_temporal_value(v):
+        raise _temporal_error(f"X column {j}", f"a {type(v).__name__}: {v!r}")
+    raise TypeError(
+        f"X column {j} holds a {type(v).__name__} ({v!r}); each argument must be a string or a number "
+        "(a category) or a number (a numeric feature)."
+    )
 
 
 def _values(column) -> np.ndarray:
@@ -118,37 +123,77 @@ def _kind_of(column, j: int) -> str:
     return "number"
 
 
-def fit_categories(column, min_category_count: int, j: int = 0):
+def fit_categories(column, min_category_count: int, j: int = 0, sample_weight=None):
     """Categories of one training column: ``(kept, rare, codes, bin_weights)``.
 
     ``kept`` and ``rare`` are sorted arrays (float64 for number kind, object of str
     otherwise); ``codes`` are the training rows' bins; ``bin_weights`` the fraction of
     rows in each of the ``len(kept) + 2`` bins.
 
+    With ``sample_weight``, a row counts for its weight in units of the smallest positive
+    weight (:func:`~embedsum.validation.sample_weight_counts`), as if repeated: a category
+    is kept when its rows count for at least ``min_category_count`` (two rows of weight 1.5
+    where the smallest weight is 0.5 count 6), ``bin_weights`` are fractions of the total
+    weight, and rows of weight 0 take no part: a value seen only in them is no category (it
+    scores as unseen) and does not decide the feature's kind. Their codes are the "other" bin.
+
     Example
     -------
     >>> kept, rare, codes, weights = fit_categories(["b", "a", "b", None, "c"], 2)
     >>> kept.tolist(), rare.tolist(), codes.tolist(), weights.tolist()
     (['b'], ['a', 'c'], [0, 1, 0, 2, 1], [0.4, 0.4, 0.2])
+    >>> kept, rare, codes, weights = fit_categories(["b", "a", "b", None, "c"], 2, sample_weight=[1, 2, 1, 1, 0])
+    >>> kept.tolist(), rare.tolist(), codes.tolist(), weights.tolist()
+    (['a', 'b'], [], [1, 0, 1, 3, 2], [0.4, 0.4, 0.0, 0.2])
     """
-    kind = _kind_of(column, j)
+    counts = None
+    if sample_weight is not None:
+        raw = np.asarray(column)
+        counts = sample_weight_counts(check_sample_weight(sample_weight, len(raw)))
+        if bool(np.all(counts == 1.0)):
+            counts = None
+    if counts is None:
+        kind = _kind_of(column, j)
+    else:
+        for v in _values(raw).tolist():
+            _check_value_type_or_missing(v, j)  # every value is checked, as without weights
+        kind = _kind_of(raw[counts > 0], j)
     keys, missing = category_keys(column, kind, j)
     n = len(keys)
-    present = keys[~missing]
+    present = ~missing
+    if counts is not None:
+        present &= counts > 0
+    present_keys = keys[present]
     if kind == "number":
-        present = present[~np.isnan(present)]  # (cannot happen in training: kind is by value)
-    uniques, inverse, counts = np.unique(present, return_inverse=True, return_counts=True)
-    keep = counts >= min_category_count
+        # (NaN cannot happen among weighted training rows: the kind is by value)
+        not_nan = ~np.isnan(present_keys)
+        present_keys, present = present_keys[not_nan], np.flatnonzero(present)[not_nan]
+    uniques, inverse = np.unique(present_keys, return_inverse=True)
+    inverse = inverse.ravel()
+    if counts is None:
+        unique_counts = np.bincount(inverse, minlength=len(uniques))
+    else:
+        unique_counts = np.bincount(inverse, weights=counts[present], minlength=len(uniques))
+    keep = unique_counts >= min_category_count
     kept, rare = uniques[keep], uniques[~keep]
     m = len(kept)
     # Bin of each unique value: its rank among the kept ones, or the "other" bin m.
     bin_of_unique = np.where(keep, np.cumsum(keep) - 1, m)
-    codes = np.full(n, m + 1, dtype=np.intp)
-    codes[~missing] = bin_of_unique[inverse.ravel()]
-    weights = np.bincount(codes, minlength=m + 2) / n
+    codes = np.full(n, m + 1 if counts is None else m, dtype=np.intp)
+    codes[present] = bin_of_unique[inverse]
+    codes[missing] = m + 1
+    if counts is None:
+        weights = np.bincount(codes, minlength=m + 2) / n
+    else:
+        weights = np.bincount(codes, weights=counts, minlength=m + 2) / float(np.sum(counts))
     if kind == "str":
         kept, rare = kept.astype(object), rare.astype(object)
     return kept, rare, codes, weights
+
+
+def _check_value_type_or_missing(v, j: int) -> None:
+    if not _is_missing(v):
+        _check_value_type(v, j)
 
 
 def encode_categories(column, categories: np.ndarray, rare: np.ndarray, j: int = 0) -> np.ndarray:
@@ -185,23 +230,18 @@ def _find_sorted(sorted_values: np.ndarray, keys: np.ndarray) -> tuple[np.ndarra
 def auto_categorical(X) -> np.ndarray | None:
     """Which columns ``categorical_features="auto"`` makes categorical, or None for all-numeric input.
 
-    DataFrame columns of object, string, category or bool dtype are categorical; in an
-    array, columns of strings or booleans (and object columns holding any) are.
+    Data frame columns (pandas, polars, Arrow) of string, category or bool dtype are
+    categorical, and object columns holding anything but numbers; in an array, columns of
+    strings or booleans (and object columns holding any) are.
 
     Example
     -------
     >>> auto_categorical(np.array([[1.0, "a"]], dtype=object)).tolist()
     [False, True]
     """
-    dtypes = getattr(X, "dtypes", None)
-    if dtypes is not None and hasattr(X, "columns"):
-        mask = []
-        for dtype in list(dtypes):
-            name = str(getattr(dtype, "name", dtype))
-            kind = getattr(dtype, "kind", "O")
-            mask.append(name in ("category", "string", "boolean", "str") or kind in "OSUb")
-        mask = np.array(mask, dtype=bool)
-        return mask if mask.any() else None
+    frame = as_frame(X)
+    if frame is not None:
+        return frame.text.copy() if frame.text.any() else None
     raw = X if isinstance(X, np.ndarray) else None
     if raw is None:
         try:

@@ -4,7 +4,12 @@ The published weights (0.01) are one fixed guess; on small or noisy data the ste
 overfit. These estimators fit the step-loss weight (and, if asked, the l2 weight) by
 k-fold cross-validation on the training rows, scored by held-out log-loss (classifier:
 binary, or multinomial with more than two classes) or held-out mean squared error
-(regressor), in the style of scikit-learn's ``LogisticRegressionCV``:
+(regressor), weighted by the sample weights, in the style of scikit-learn's
+``LogisticRegressionCV``:
+
+- sample weights mean repeated rows: a row of weight 2 fits and is scored as the row
+  twice, a row of weight 0 as no row; folds are balanced by weight, each row whole in one
+  fold;
 
 - the bins are fitted once, on all training rows (binning, numeric or categorical, does
   not look at the target), and the folds fit on row subsets of the same codes, so every
@@ -23,6 +28,7 @@ score (:func:`held_out_log_loss`, :func:`held_out_squared_error`).
 
 from __future__ import annotations
 
+import heapq
 import numbers
 import warnings
 
@@ -34,7 +40,7 @@ from .layout import ParameterLayout
 from .model import _check_number
 from .objective import EmbeddingSumObjective, log_loss_terms, softmax_loss_terms
 from .regressor import EmbeddingSumRegressor
-from .validation import check_regression_target, check_sample_weight, feature_names_of
+from .validation import check_regression_target, check_sample_weight, feature_names_of, sample_weight_counts
 
 __all__ = [
     "EmbeddingSumClassifierCV",
@@ -55,36 +61,67 @@ GRID_HIGH = 30000.0
 GRID_LOW = 10.0
 
 
-def stratified_folds(labels, n_splits: int, random_state=None) -> list:
+def stratified_folds(labels, n_splits: int, random_state=None, *, sample_weight=None) -> list:
     """``(train, test)`` row indices of ``n_splits`` folds with the classes spread evenly.
 
     The rows of each class are shuffled (``numpy.random.default_rng(random_state)``)
     and dealt to the folds in turn, so fold sizes differ by at most one per class.
+
+    With ``sample_weight``, rows of weight 0 are in no fold (they weigh nothing in a fit or
+    a score, and the other rows are dealt as if they were not there), and the folds are
+    balanced by weight, counted as repeated rows (see
+    :func:`~embedsum.validation.sample_weight_counts`): the shuffled rows of each class are
+    dealt heaviest first, each to the fold that holds the least weight of its class so far
+    (then the least weight in all, then the first fold). A row stays whole: a row of weight
+    3 is one record, never split between training and test. With equal weights this deal is
+    dealing in turn: the folds above.
 
     Example
     -------
     >>> folds = stratified_folds([0, 0, 0, 0, 1, 1], 2, random_state=0)
     >>> [sorted(test.tolist()) for _, test in folds]
     [[1, 2, 5], [0, 3, 4]]
+    >>> folds = stratified_folds([0, 0, 0, 0, 1, 1], 2, random_state=0, sample_weight=[1, 1, 0, 1, 1, 1])
+    >>> [sorted(test.tolist()) for _, test in folds]  # row 2 weighs nothing: in no fold
+    [[1, 3, 4], [0, 5]]
     """
     labels = np.asarray(labels)
+    n = len(labels)
     rng = np.random.default_rng(random_state)
-    fold = np.empty(len(labels), dtype=np.intp)
+    counts = np.ones(n) if sample_weight is None else sample_weight_counts(sample_weight)
+    used = counts > 0
+    equal = bool(np.all(counts[used] == counts[used][0])) if used.any() else True
+    fold = np.full(n, -1, dtype=np.intp)
     start = 0
-    for value in np.unique(labels):
-        rows = np.flatnonzero(labels == value)
+    total = [0.0] * n_splits
+    for value in np.unique(labels[used]):
+        rows = np.flatnonzero(used & (labels == value))
         rows = rows[rng.permutation(len(rows))]
-        # Continue the deal where the previous class stopped: the folds stay balanced in size.
-        fold[rows] = (start + np.arange(len(rows))) % n_splits
-        start += len(rows)
-    return [(np.flatnonzero(fold != k), np.flatnonzero(fold == k)) for k in range(n_splits)]
+        if equal:
+            # Dealing in turn, continuing where the previous class stopped (the folds stay
+            # balanced in size): what the weighted deal below does for equal weights.
+            fold[rows] = (start + np.arange(len(rows))) % n_splits
+            start += len(rows)
+            continue
+        # Heaviest first (a stable sort: the shuffle decides among equals), so that the
+        # lighter rows even out the fold weights.
+        rows = rows[np.argsort(-counts[rows], kind="stable")]
+        heap = [(0.0, total[k], k) for k in range(n_splits)]
+        heapq.heapify(heap)
+        for row, count in zip(rows.tolist(), counts[rows].tolist()):
+            class_weight, _, k = heapq.heappop(heap)
+            fold[row] = k
+            total[k] += count
+            heapq.heappush(heap, (class_weight + count, total[k], k))
+    return [(np.flatnonzero((fold != k) & (fold >= 0)), np.flatnonzero(fold == k)) for k in range(n_splits)]
 
 
-def shuffled_folds(n_rows: int, n_splits: int, random_state=None) -> list:
+def shuffled_folds(n_rows: int, n_splits: int, random_state=None, *, sample_weight=None) -> list:
     """``(train, test)`` row indices of ``n_splits`` folds of shuffled rows (plain k-fold).
 
     The rows are shuffled (``numpy.random.default_rng(random_state)``) and dealt to the
-    folds in turn, so fold sizes differ by at most one: :func:`stratified_folds` with one class.
+    folds in turn, so fold sizes differ by at most one: :func:`stratified_folds` with one
+    class, ``sample_weight`` included.
 
     Example
     -------
@@ -94,7 +131,7 @@ def shuffled_folds(n_rows: int, n_splits: int, random_state=None) -> list:
     >>> [len(test) for _, test in folds]
     [3, 2]
     """
-    return stratified_folds(np.zeros(n_rows, dtype=np.intp), n_splits, random_state)
+    return stratified_folds(np.zeros(n_rows, dtype=np.intp), n_splits, random_state, sample_weight=sample_weight)
 
 
 def held_out_log_loss(y, z, sample_weight) -> float:
@@ -249,10 +286,10 @@ class _CrossValidated:
         """Hyperparameters of the ordinary estimator that this fitted model is (what ``save`` writes)."""
         return self._candidate_estimator(self.step_loss_weight_, self.l2_).get_params()
 
-    def _folds(self, X, y, target) -> list:
+    def _folds(self, X, y, target, sw) -> list:
         n = len(target)
         if isinstance(self.cv, numbers.Integral):
-            return self._int_folds(target, int(self.cv))
+            return self._int_folds(target, int(self.cv), sw)
         splits = self.cv.split(X, y) if hasattr(self.cv, "split") else self.cv
         folds = []
         for split in splits:
@@ -272,9 +309,9 @@ class _CrossValidated:
         """The candidate paths: one per l2 value, each a list of (step, l2) from strong to weak."""
         steps = self.step_loss_weights
         if isinstance(steps, numbers.Integral):
-            # sum(w^2) / (n sum(w)): 1 / n for unit weights; the mean weight over the
-            # effective number of rows otherwise (the scale of the data term per row).
-            row_scale = float(np.sum(sw**2) / (len(sw) * np.sum(sw)))
+            # 1 / n for n rows of unit weight; with sample weights, n is what the rows count
+            # for as repeated rows (so a row of weight 2 is the row twice, here too).
+            row_scale = 1.0 / float(np.sum(sample_weight_counts(sw)))
             steps = np.geomspace(GRID_HIGH, GRID_LOW, int(steps)) * row_scale if steps > 1 \
                 else np.array([np.sqrt(GRID_HIGH * GRID_LOW) * row_scale])
         steps = sorted((float(s) for s in steps), reverse=True)  # strong to weak: warm starts
@@ -288,10 +325,11 @@ class _CrossValidated:
         """
         self._check_params()
         names = feature_names_of(X)
-        bins = self._bins(X, names)
+        bins = self._bins(X, names, sample_weight)
         target, sw, n_outputs, target_attributes = self._cv_target(len(bins.codes), y, sample_weight)
+        sw = sw / sw.max()  # only ratios matter: held-out sums of weights of 1e300 must not overflow
         cst = self._monotonic(bins, names, n_outputs)
-        folds = self._folds(X, y, target)
+        folds = self._folds(X, y, target, sw)
         for k, (train, test) in enumerate(folds):
             if not self._fittable(target[train], sw[train], n_outputs):
                 raise ValueError(f"the training rows of fold {k} {self._unfittable_fold}")
@@ -339,7 +377,7 @@ class _CrossValidated:
                 stacklevel=2,
             )
 
-        bins.codes = None
+        bins.codes = bins.values = None
         for name, value in target_attributes.items():
             setattr(self, name, value)
         self._set_fitted(bins, names, layout.split(coef), cst)
@@ -384,15 +422,17 @@ class EmbeddingSumClassifierCV(_CrossValidated, EmbeddingSumClassifier):
         The candidate step-loss weights. An int n gives n values log-spaced from
         ``30000 / n_rows`` down to ``10 / n_rows``, for n_rows training rows, because the
         weight a penalty needs falls like 1 / n_rows (the data term is a mean over rows).
-        With sample weights w, ``sum(w**2) / (n_rows * sum(w))`` replaces ``1 / n_rows``:
-        the mean weight over the effective number of rows.
+        With sample weights, n_rows is what the rows count for as repeated rows: their total
+        weight in units of the smallest positive weight (see
+        :func:`~embedsum.validation.sample_weight_counts`).
     l2s : sequence of float, default=None
         Candidate l2 weights, tried in combination with every step-loss weight;
         None tries ``l2`` only.
     cv : int, splitter or iterable, default=5
         An int k gives k stratified folds (shuffled by ``random_state``), which need k rows of
         each of two classes; with more classes a rarer class only warns (some folds then lack
-        it). An object with a ``split(X, y)`` method (a scikit-learn splitter) or an iterable
+        it). With sample weights the folds are balanced by weight, a row stays whole, and
+        rows of weight 0 are in no fold (see :func:`stratified_folds`). An object with a ``split(X, y)`` method (a scikit-learn splitter) or an iterable
         of ``(train, test)`` index arrays gives the folds as they are.
     average_folds : bool, default=False
         False: the model is refitted on all rows with the chosen weights, warm-started from
@@ -478,8 +518,10 @@ categories_, rare_categories_, bin_scores_, unseen_scores_, bin_weights_, featur
         classes, target, sw = self._fit_input(n_rows, y, sample_weight)
         return target, sw, self._n_outputs(classes), {"classes_": classes}
 
-    def _int_folds(self, target, n_splits: int) -> list:
-        counts = np.bincount(target.astype(np.intp))
+    def _int_folds(self, target, n_splits: int, sw) -> list:
+        labels = target.astype(np.intp)
+        counts = np.bincount(labels[sw > 0])  # rows of weight 0 are dealt to no fold
+        counts = counts[counts > 0]
         if counts.min() < n_splits:
             if len(counts) == 2:  # a binary fold without one of its classes cannot fit or says little
                 raise ValueError(f"cv={n_splits} stratified folds need at least {n_splits} rows of each class; "
@@ -488,7 +530,7 @@ categories_, rare_categories_, bin_scores_, unseen_scores_, bin_weights_, featur
             # StratifiedKFold, warn and go on): a rare class is then missing from some folds.
             warnings.warn(f"the least populated class has only {counts.min()} rows, fewer than cv={n_splits}: "
                           "some folds train or score without it. Lower cv to avoid this.", UserWarning, stacklevel=4)
-        return stratified_folds(target, n_splits, self.random_state)
+        return stratified_folds(labels, n_splits, self.random_state, sample_weight=sw)
 
 
 class EmbeddingSumRegressorCV(_CrossValidated, EmbeddingSumRegressor):
@@ -512,7 +554,8 @@ class EmbeddingSumRegressorCV(_CrossValidated, EmbeddingSumRegressor):
         Candidate l2 weights, tried in combination with every step-loss weight;
         None tries ``l2`` only.
     cv : int, splitter or iterable, default=5
-        An int k gives k folds of shuffled rows (shuffled by ``random_state``); an object with
+        An int k gives k folds of shuffled rows (shuffled by ``random_state``; with sample
+        weights, by weight, as in :class:`EmbeddingSumClassifierCV`); an object with
         a ``split(X, y)`` method or an iterable of ``(train, test)`` index arrays gives the
         folds as they are.
     average_folds : bool, default=False
@@ -581,8 +624,9 @@ rare_categories_, bin_scores_, unseen_scores_, bin_weights_, feature_importances
         target = check_regression_target(y, n_rows)
         return target, check_sample_weight(sample_weight, n_rows), 1, {}
 
-    def _int_folds(self, target, n_splits: int) -> list:
-        if len(target) < n_splits:
-            raise ValueError(f"cv={n_splits} folds need at least {n_splits} rows; got n_samples={len(target)}. "
-                             "Lower cv.")
-        return shuffled_folds(len(target), n_splits, self.random_state)
+    def _int_folds(self, target, n_splits: int, sw) -> list:
+        n_rows = int(np.count_nonzero(sw > 0))  # rows of weight 0 are dealt to no fold
+        if n_rows < n_splits:
+            raise ValueError(f"cv={n_splits} folds need at least {n_splits} rows; got n_samples={n_rows} "
+                             "(of positive weight). Lower cv.")
+        return shuffled_folds(len(target), n_splits, self.random_state, sample_weight=sw)

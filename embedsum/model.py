@@ -27,10 +27,12 @@ from .scoring import (
     scoring_tables,
 )
 from .validation import (
+    as_frame,
     check_array,
     check_feature_names,
     check_is_fitted,
     check_n_features,
+    check_sample_weight,
     check_table,
 )
 
@@ -84,7 +86,8 @@ class FittedBins:
 
     Attributes: ``codes`` (n, d) bin codes; ``cuts`` (None for categorical features);
     ``categories`` and ``rare_categories`` (None for numeric features); ``bin_weights``;
-    ``n_bins``; ``is_categorical``.
+    ``n_bins``; ``is_categorical``; ``values``, the (n, d) float64 values of the numeric
+    features (NaN in categorical columns) when known.
 
     Example
     -------
@@ -103,6 +106,7 @@ class FittedBins:
         self.bin_weights = bin_weights
         self.is_categorical = is_categorical
         self.n_bins = np.array([len(w) for w in bin_weights], dtype=np.intp)
+        self.values = None
 
     def layout(self, n_outputs: int = 1) -> "ParameterLayout":
         from .layout import ParameterLayout
@@ -140,33 +144,48 @@ class EmbeddingSumModel(ParamsMixin):
 
     # --- fitting -------------------------------------------------------------------
 
-    def _bins(self, X, names) -> FittedBins:
-        """Bin a training table: quantile bins for numeric columns, category bins for the others."""
+    def _bins(self, X, names, sample_weight=None) -> FittedBins:
+        """Bin a training table: quantile bins for numeric columns, category bins for the others.
+
+        ``sample_weight`` (checked here) weighs the rows of the quantiles, the category
+        counts and the bin weights as repeated rows (see :mod:`embedsum.digitizer`).
+        """
         from .categories import fit_categories, resolve_categorical_features  # fitting-only: loaded on use
 
+        frame = as_frame(X)
+        if frame is not None:
+            X = frame  # read a data frame once: the categorical choice and the values use it
         n_features = _n_columns(X)
         is_categorical = resolve_categorical_features(self.categorical_features, X, n_features, names)
         if not is_categorical.any():
+            values = check_array(X)
+            sw = None if sample_weight is None else check_sample_weight(sample_weight, values.shape[0])
             digitizer = Digitizer(max_bins=self.max_bins)
-            codes = digitizer.fit_transform(check_array(X))
+            codes = digitizer.fit_transform(values, sample_weight=sw)
             d = codes.shape[1]
-            return FittedBins(codes, digitizer.cuts_, [None] * d, [None] * d, digitizer.bin_weights_,
+            bins = FittedBins(codes, digitizer.cuts_, [None] * d, [None] * d, digitizer.bin_weights_,
                               np.zeros(d, dtype=bool))
+            bins.values = values
+            return bins
         numeric, columns = check_table(X, is_categorical)
         n, d = numeric.shape
+        sw = None if sample_weight is None else check_sample_weight(sample_weight, n)
         cuts, categories, rare, weights = [None] * d, [None] * d, [None] * d, [None] * d
         codes = np.empty((n, d), dtype=np.intp, order="F")
         numeric_columns = np.flatnonzero(~is_categorical)
         if len(numeric_columns):
             digitizer = Digitizer(max_bins=self.max_bins)
-            codes[:, numeric_columns] = digitizer.fit_transform(numeric[:, numeric_columns])
+            codes[:, numeric_columns] = digitizer.fit_transform(numeric[:, numeric_columns], sample_weight=sw)
             for j, c, w in zip(numeric_columns, digitizer.cuts_, digitizer.bin_weights_):
                 cuts[j], weights[j] = c, w
         for j in np.flatnonzero(is_categorical):
-            categories[j], rare[j], codes[:, j], weights[j] = fit_categories(columns[j], self.min_category_count, j)
+            categories[j], rare[j], codes[:, j], weights[j] = fit_categories(
+                columns[j], self.min_category_count, j, sample_weight=sw)
         n_bins_max = max(len(w) for w in weights)
-        return FittedBins(codes.astype(code_dtype(n_bins_max), order="F"), cuts, categories, rare, weights,
+        bins = FittedBins(codes.astype(code_dtype(n_bins_max), order="F"), cuts, categories, rare, weights,
                           is_categorical)
+        bins.values = numeric
+        return bins
 
     def _all_regularizers(self) -> list:
         from .regularizers import L2, EmbeddingSumLoss, StepLoss
@@ -213,6 +232,10 @@ class EmbeddingSumModel(ParamsMixin):
         (``n_iter``, ``history``) describes the solve on all rows. ``monotonic_cst``
         (-1/0/+1 per feature) makes the solver work on bounded differences.
         """
+        # Only relative weights matter (the data term is a weighted mean): weights of 1e300
+        # must not overflow the sums below.
+        sw = np.asarray(sw, dtype=np.float64)
+        sw = sw / sw.max()
         # The solver's stopping rules are absolute: solve in units where they mean the same
         # on any data (regression: y over its standard deviation; classification: as is).
         y_scale = self._target_scale(target, sw)
@@ -275,7 +298,7 @@ class EmbeddingSumModel(ParamsMixin):
         cst = self._monotonic(bins, names, n_outputs)
         result = self._solve(bins.codes, target, sw, layout, warn=False, monotonic_cst=cst)
         _warn_if_not_converged(result, stacklevel=4)  # at the caller of fit
-        bins.codes = None
+        bins.codes = bins.values = None
         self._set_fitted(bins, names, layout.split(result.coef), cst)
         self.n_iter_ = result.n_iter
         self.history_ = result.history

@@ -1,15 +1,18 @@
 """The training objective of an embedding-sum model and its gradient, fused.
 
 With ``z_i = coef[-1] + sum_j coef[offsets[j] + codes[i, j]]`` (layout: see
-:mod:`embedsum.layout`), the binary objective (``loss="log"``) is the published one (MIRAD)::
+:mod:`embedsum.layout`), the binary objective (``loss="log"``) is::
 
-    mean_i( w_i * (softplus(z_i) - y_i * z_i) )  +  sum of the regularisers
+    sum_i( w_i * (softplus(z_i) - y_i * z_i) ) / sum_i( w_i )  +  sum of the regularisers
 
-The data term is a mean over the n rows, not a division by ``sum(w)``, exactly as
-published; with ``w = 1`` it is the plain mean log-loss. The same holds for the other
-losses: ``loss="softmax"`` (K classes, K values per bin, ``y_i`` the class index)
-has the data term ``mean_i( w_i * (logsumexp_k z_ik - z_i,y_i) )``, and
-``loss="squared"`` (regression) ``mean_i( w_i * (z_i - y_i)**2 / 2 )``.
+The data term is the weighted mean of the per-row losses. The published code (MIRAD)
+averages ``w_i * loss_i`` over the n rows instead; the two are identical for unit weights
+(the default), and dividing by ``sum(w)`` makes weights mean what scikit-learn users
+expect: a weight of 2 is the row repeated, 0 the row removed, and multiplying every
+weight by a constant changes nothing (see docs/design.md, section 2). The same holds for
+the other losses: ``loss="softmax"`` (K classes, K values per bin, ``y_i`` the class
+index) has the data term ``sum_i( w_i * (logsumexp_k z_ik - z_i,y_i) ) / sum_i( w_i )``,
+and ``loss="squared"`` (regression) ``sum_i( w_i * (z_i - y_i)**2 / 2 ) / sum_i( w_i )``.
 """
 
 from __future__ import annotations
@@ -108,6 +111,7 @@ class EmbeddingSumObjective:
         Targets: 0 or 1 (``loss="log"``), class indices 0..K-1 (``"softmax"``), or
         real numbers (``"squared"``).
     sample_weight : ndarray of shape (n_samples,)
+        Finite, >= 0, not all 0; only their ratios matter.
     layout : ParameterLayout
     regularizers : sequence
         Objects with ``name`` and ``value_gradient(coef, layout)``.
@@ -164,8 +168,15 @@ class EmbeddingSumObjective:
         self.regularizers = list(regularizers)
         self.last_components: dict[str, float] = {}
         self._pool = None
+        # w_i / sum(w): the data term is a weighted mean. Divided by the largest weight first,
+        # so that no sum overflows; unit weights give 1 / n exactly, as a mean over n rows.
+        w = np.asarray(sample_weight, dtype=np.float64).reshape(-1)
+        if len(w) != self.n_samples or not np.all(np.isfinite(w)) or np.any(w < 0) or not np.any(w > 0):
+            raise ValueError("sample_weight must hold one finite weight >= 0 per row, not all 0.")
+        w = w / w.max()
+        share = w / w.sum()
         if loss != "log":
-            self._init_general(codes, y, sample_weight, chunk_rows)
+            self._init_general(codes, y, share, chunk_rows)
             return
         if max_cells is None:
             # A grid larger than a fraction of the rows costs more to build than it saves.
@@ -191,12 +202,11 @@ class EmbeddingSumObjective:
         # With one feature per group the concatenated grids are coef[:-1] itself.
         self._singletons = all(len(group) == 1 for group in self._groups)
         y = np.asarray(y, dtype=np.float64)
-        w = np.asarray(sample_weight, dtype=np.float64)
         if self._one_call:
             self._index = (joint.T + self._grid_offsets[:-1]).astype(np.intp)
             self._flat_index = self._index.ravel()
             self._y = y
-            self._w_over_n = w / self.n_samples
+            self._w_share = share
         else:
             self._joint = joint
             if not np.all((y == 0.0) | (y == 1.0)):
@@ -205,10 +215,10 @@ class EmbeddingSumObjective:
             # s = 1 - 2y: one sign per row replaces y in every pass.
             self._sign = 1.0 - 2.0 * y
             # Equal weights (the usual case) are one number, not an array of n.
-            uniform = len(w) > 0 and bool(np.all(w == w[0]))
-            self._w_over_n = float(w[0]) / self.n_samples if uniform else w / self.n_samples
+            uniform = bool(np.all(share == share[0]))
+            self._w_share = float(share[0]) if uniform else share
 
-    def _init_general(self, codes, y, sample_weight, chunk_rows) -> None:
+    def _init_general(self, codes, y, share, chunk_rows) -> None:
         # Softmax and squared error: one plain pass per feature over chunks of rows. The
         # binary path above is tuned for speed; these keep to the simplest vectorised form.
         self._rows = (codes.astype(np.intp) + self.layout.offsets[:-1]).T.copy()  # (d, n) bin rows
@@ -221,7 +231,7 @@ class EmbeddingSumObjective:
             self._y = y.astype(np.intp)
         else:
             self._y = y.astype(np.float64)
-        self._w_over_n = np.asarray(sample_weight, dtype=np.float64) / self.n_samples
+        self._w_share = share
         K = self.layout.n_outputs
         # Few rows: one gather and one bincount over every (feature, row, class) at once,
         # where per-feature, per-class calls would cost more than the work.
@@ -248,7 +258,7 @@ class EmbeddingSumObjective:
         for a in range(0, self.n_samples, self.chunk_rows):
             b = min(a + self.chunk_rows, self.n_samples)
             z = self._general_decision(coef, a, b)
-            w = self._w_over_n[a:b]
+            w = self._w_share[a:b]
             loss_rows, dz = self._general_loss_rows(z, self._y[a:b])
             total += float(np.sum(loss_rows * w))
             dz *= w[:, None]
@@ -300,8 +310,8 @@ class EmbeddingSumObjective:
         z = table[self._general_flat].reshape(d, n, K).sum(axis=0)
         z += self.layout.intercepts(coef)
         loss_rows, dz = self._general_loss_rows(z, self._y)
-        total = float(np.sum(loss_rows * self._w_over_n))
-        dz *= self._w_over_n[:, None]
+        total = float(np.sum(loss_rows * self._w_share))
+        dz *= self._w_share[:, None]
         self.layout.intercepts(grad)[:] = dz.sum(axis=0)
         weights = np.broadcast_to(dz, (d, n, K)).ravel()
         grad[:n_rows * K] = np.bincount(self._general_flat, weights=weights, minlength=n_rows * K)
@@ -314,8 +324,8 @@ class EmbeddingSumObjective:
         loss_rows, dz = log_loss_terms(z, self._y)
         # Not `@`: a BLAS dot here wakes numpy's thread pool, whose spinning threads then
         # slow down the BLAS calls inside L-BFGS-B (measured: ~2x on a 100k-row fit).
-        classification = float(np.sum(loss_rows * self._w_over_n))
-        dz *= self._w_over_n
+        classification = float(np.sum(loss_rows * self._w_share))
+        dz *= self._w_share
         hist = np.bincount(self._flat_index, weights=np.repeat(dz, len(self._groups)),
                            minlength=self._grid_offsets[-1])
         grad[-1] = dz.sum()
@@ -343,7 +353,7 @@ class EmbeddingSumObjective:
         """
         size = max(b - a for _, chunks in blocks for a, b in chunks)
         t, e, c, d = (np.empty(size) for _ in range(4))
-        weights = None if isinstance(self._w_over_n, float) else self._w_over_n
+        weights = None if isinstance(self._w_share, float) else self._w_share
         with np.errstate(under="ignore"):  # per thread: exp(-|t|) may underflow to 0, exact enough
             for i, chunks in blocks:
                 loss = intercept = 0.0
@@ -416,7 +426,7 @@ class EmbeddingSumObjective:
             intercept += block_intercept
             for total, hist in zip(hists, block_hists):
                 total += hist
-        scale = 1.0 if not isinstance(self._w_over_n, float) else self._w_over_n
+        scale = 1.0 if not isinstance(self._w_share, float) else self._w_share
         grad[-1] = intercept * scale
         self._margins(np.concatenate(hists) * scale, grad)
         return loss * scale

@@ -14,8 +14,9 @@ class EmbeddingSumRegressor(EmbeddingSumModel):
     """Regression made of one step function per feature: ``intercept + sum of bin scores``.
 
     The same bins, regularisers, constraints and sample weights as
-    :class:`~embedsum.EmbeddingSumClassifier`; the data term is the half squared error
-    ``mean_i( w_i * (z_i - y_i)**2 / 2 )``. The data term and every built-in regulariser
+    :class:`~embedsum.EmbeddingSumClassifier`; the data term is the weighted mean half squared
+    error ``sum_i( w_i * (z_i - y_i)**2 / 2 ) / sum_i( w_i )`` (a weight of 2 is the row
+    repeated, 0 the row removed). The data term and every built-in regulariser
     are quadratic, so the fit is scale-equivariant: ``c * y`` gives ``c`` times the model.
     The solver works on y divided by its weighted standard deviation and scales the scores
     back, so ``tol`` and the stopping rules do not depend on y's units (``history_`` is in them).
@@ -84,7 +85,7 @@ rare_categories_, bin_scores_, unseen_scores_, bin_weights_, feature_importances
         """
         self._check_params()
         names = feature_names_of(X)
-        bins = self._bins(X, names)
+        bins = self._bins(X, names, sample_weight)
         target = check_regression_target(y, len(bins.codes))
         sw = check_sample_weight(sample_weight, len(target))
         self._fit_bins(bins, target, sw, names, 1)

@@ -52,8 +52,8 @@ def fitted(data):
 
 
 def _fold_coef(X, y, sw, train, step, x0=None, max_bins=8, tol=1e-4):
-    """One fold model fitted by hand: bins of all rows, scores of the fold's training rows."""
-    digitizer = Digitizer(max_bins).fit(X)
+    """One fold model fitted by hand: bins of all rows (weighted), scores of the fold's training rows."""
+    digitizer = Digitizer(max_bins).fit(X, sample_weight=sw)
     layout = ParameterLayout(digitizer.n_bins_, digitizer.bin_weights_)
     codes = digitizer.transform(X)
     est = EmbeddingSumClassifier(max_bins=max_bins, step_loss_weight=step, tol=tol)
@@ -164,11 +164,11 @@ def test_fold_averaged_model_is_the_mean_of_the_fold_models_scored_with_weights(
         assert_allclose(a, b, rtol=1e-12, atol=1e-15)
     # the mean of additive models is additive: its decision is the mean of the fold decisions
     assert_allclose(model.decision_function(X),
-                    np.mean([_decision_of(c, X, layout) for c in coefs], axis=0), rtol=1e-10, atol=1e-12)
+                    np.mean([_decision_of(c, X, layout, sw) for c in coefs], axis=0), rtol=1e-10, atol=1e-12)
 
 
-def _decision_of(coef, X, layout):
-    codes = Digitizer(8).fit(X).transform(X).astype(np.intp)
+def _decision_of(coef, X, layout, sw=None):
+    codes = Digitizer(8).fit(X, sample_weight=sw).transform(X).astype(np.intp)
     return coef[codes + layout.offsets[:-1]].sum(axis=1) + coef[-1]
 
 
@@ -198,13 +198,14 @@ def test_zero_weight_rows_do_not_count_in_fitting_or_scoring(data):
     assert not np.allclose(a.cv_results_["mean_test_log_loss"], c.cv_results_["mean_test_log_loss"])
 
 
-def test_scaling_all_weights_changes_nothing_but_the_weight_scale(data):
+def test_scaling_all_weights_changes_nothing(data):
     X, y = data
     a = EmbeddingSumClassifierCV(**SMALL, tol=1e-9).fit(X, y)
     b = EmbeddingSumClassifierCV(**SMALL, tol=1e-9).fit(X, y, sample_weight=np.full(len(y), 3.0))
-    assert b.step_loss_weight_ == pytest.approx(3 * a.step_loss_weight_)
-    assert_allclose(a.cv_results_["mean_test_log_loss"], b.cv_results_["mean_test_log_loss"], rtol=1e-5)
-    assert_allclose(a.decision_function(X), b.decision_function(X), rtol=1e-4, atol=1e-5)
+    # Equal weights are unit weights: the same grid, folds, fits and scores, bit for bit.
+    assert_array_equal(a.cv_results_["step_loss_weight"], b.cv_results_["step_loss_weight"])
+    assert_array_equal(a.cv_results_["mean_test_log_loss"], b.cv_results_["mean_test_log_loss"])
+    assert_array_equal(a.decision_function(X), b.decision_function(X))
 
 
 def test_convergence_warning_names_the_chosen_weights(data):
@@ -361,8 +362,9 @@ def test_saved_params_are_the_ordinary_estimators_with_the_chosen_weights(fitted
 
 
 def _fold_model(estimator, X, target, sw, train, x0=None, n_outputs=1, monotonic_cst=None):
-    """One fold model fitted by hand through the base estimator: bins of all rows, scores of the fold's rows."""
-    bins = estimator._bins(X, None)
+    """One fold model fitted by hand through the base estimator: bins of all rows (weighted), scores of the
+    fold's rows."""
+    bins = estimator._bins(X, None, sw)
     layout = bins.layout(n_outputs)
     result = estimator._solve(bins.codes[train], target[train], sw[train], layout, x0, monotonic_cst=monotonic_cst)
     return result.coef, bins.codes.astype(np.intp), layout
@@ -606,9 +608,12 @@ def test_regressor_folds_are_shuffled_kfold_scored_by_weighted_squared_error(dia
     sw = np.random.default_rng(1).uniform(0.2, 3.0, len(y))
     model = EmbeddingSumRegressorCV(step_loss_weights=[0.1], cv=3, average_folds=True, max_bins=8)
     model.fit(X, y, sample_weight=sw)
-    folds = shuffled_folds(len(y), 3, random_state=0)
+    # Unit weights: folds of 103 rows each; these weights: the folds are balanced by weight.
+    assert sorted(len(t) for _, t in shuffled_folds(len(y), 3, random_state=0)) == [103, 103, 103]
+    folds = shuffled_folds(len(y), 3, random_state=0, sample_weight=sw)
     assert sorted(np.concatenate([t for _, t in folds]).tolist()) == list(range(len(y)))
-    assert sorted(len(t) for _, t in folds) == [103, 103, 103]
+    fold_weights = [sw[t].sum() for _, t in folds]
+    assert max(fold_weights) - min(fold_weights) <= sw.max()
     estimator = EmbeddingSumRegressor(max_bins=8, step_loss_weight=0.1, tol=1e-4)
     coefs = []
     for k, (train, test) in enumerate(folds):
@@ -731,10 +736,9 @@ _REGRESSOR_CV_FOR_CHECKS = EmbeddingSumRegressorCV(step_loss_weights=2, cv=3, ma
 
 
 def _expected_failed_checks(estimator):
-    return {"check_sample_weight_equivalence_on_dense_data": (
-        "By design (published method): the loss is mean_i(w_i * loss_i), averaged over the n rows rather "
-        "than divided by sum(w), and the quantile binning and the folds ignore sample weights, so integer "
-        "weights are not repeated rows and zero weights are not removed rows.")}
+    # None: sample weights are repeated rows in the fit, the binning, the grid and the held-out
+    # score, so check_sample_weight_equivalence_on_dense_data passes too.
+    return {}
 
 
 @parametrize_with_checks([_REGRESSOR_CV_FOR_CHECKS], expected_failed_checks=_expected_failed_checks,

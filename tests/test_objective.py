@@ -33,6 +33,9 @@ def problems(draw, max_features=5, max_bins=8, max_rows=40, max_param=3.0, max_w
         st.just(np.ones(n)),
         hnp.arrays(np.float64, n, elements=st.one_of(st.just(0.0), st.floats(0.0, max_weight))),
     ))
+    if not np.any(w > 0):  # all-zero weights are refused: a weighted mean needs some weight
+        w = w.copy()
+        w[draw(st.integers(0, n - 1))] = draw(st.floats(1e-3, max_weight))
     v = []
     for k in n_bins:
         vj = draw(hnp.arrays(np.float64, k, elements=st.one_of(st.just(0.0), st.floats(1e-3, 1.0))))
@@ -68,10 +71,10 @@ def test_full_objective_gradient_equals_finite_differences(p):
     objective = EmbeddingSumObjective(p["codes"], p["y"], p["w"], p["layout"],
                                       builtin_regularizers(p["weights"]))
     coef = p["coef"].copy()
-    # Second derivatives: the log-loss at most sum(w)/(4n) * (d + 1)^2 along one coordinate
-    # pair, each regulariser at most 4 * its weight.
+    # Second derivatives: the log-loss (a weighted mean: its weights sum to 1) at most
+    # (d + 1)^2 / 4 along one coordinate pair, each regulariser at most 4 * its weight.
     d = p["layout"].n_features
-    curvature = 1.0 + p["w"].sum() / len(p["y"]) * (d + 1) ** 2 + 4 * sum(p["weights"])
+    curvature = 1.0 + (d + 1) ** 2 + 4 * sum(p["weights"])
     assert_matches_finite_differences(objective.loss_gradient, coef, curvature)
     np.testing.assert_array_equal(coef, p["coef"])  # the objective does not write into coef
 
@@ -266,11 +269,11 @@ def test_intercept_gradient_is_the_classification_gradient_only(p):
     g1 = with_regs.loss_gradient(p["coef"])[1]
     g0 = without.loss_gradient(p["coef"])[1]
     assert g1[-1] == g0[-1]
-    # ... which is the weighted mean of sigmoid(z) - y.
+    # ... which is the weighted mean of sigmoid(z) - y, sum(w * (sigmoid(z) - y)) / sum(w).
     z = p["coef"][-1] + sum(p["coef"][p["layout"].offsets[j] + p["codes"][:, j]]
                             for j in range(p["layout"].n_features))
-    expected = np.mean(p["w"] * (expit(z) - p["y"]))
-    np.testing.assert_allclose(g0[-1], expected, rtol=1e-12, atol=1e-14 * (1 + p["w"].sum()))
+    expected = np.sum(p["w"] * (expit(z) - p["y"])) / np.sum(p["w"])
+    np.testing.assert_allclose(g0[-1], expected, rtol=1e-12, atol=1e-14)
 
 
 # -------------------------------------------------------------------- feature grouping
@@ -291,10 +294,10 @@ def assert_same_evaluation(reference, other, p):
     loss1, grad1 = reference.loss_gradient(p["coef"])
     loss2, grad2 = other.loss_gradient(p["coef"])
     # Only the summation order differs: a few ulps of the summed magnitudes.
-    n = len(p["y"])
+    # The data term is a weighted mean: its row weights sum to 1.
     z_max = np.abs(p["coef"]).max() * (p["layout"].n_features + 1)
-    loss_atol = 1e-12 * (1.0 + p["w"].sum() / n * (1.0 + z_max))
-    grad_atol = 1e-12 * (1.0 + p["w"].sum() / n)
+    loss_atol = 1e-12 * (2.0 + z_max)
+    grad_atol = 2e-12
     np.testing.assert_allclose(loss2, loss1, rtol=1e-12, atol=loss_atol)
     np.testing.assert_allclose(grad2, grad1, rtol=1e-12, atol=grad_atol)
     np.testing.assert_allclose(other.decision(p["coef"]), reference.decision(p["coef"]),
@@ -350,7 +353,7 @@ def test_chunked_evaluation_equals_the_all_rows_evaluation(p, chunk_rows, n_thre
 def test_chunked_gradient_equals_finite_differences(p, chunk_rows):
     objective = chunked(p, builtin_regularizers(p["weights"]), chunk_rows, 1)
     d = p["layout"].n_features
-    curvature = 1.0 + p["w"].sum() / len(p["y"]) * (d + 1) ** 2 + 4 * sum(p["weights"])
+    curvature = 1.0 + (d + 1) ** 2 + 4 * sum(p["weights"])
     assert_matches_finite_differences(objective.loss_gradient, p["coef"].copy(), curvature)
 
 
@@ -373,11 +376,11 @@ def test_equal_weights_take_the_scalar_path_and_match_the_weighted_one():
     coef = rng.normal(size=layout.n_params) * 2
     regs = builtin_regularizers([0.1, 0.1, 0.1])
     equal = EmbeddingSumObjective(codes, y, np.full(300, 3.0), layout, regs, chunk_rows=16)
-    assert isinstance(equal._w_over_n, float)  # one number, not an array of n
+    assert isinstance(equal._w_share, float)  # one number, not an array of n
     unequal_w = np.full(300, 3.0)
     unequal_w[0] = np.nextafter(3.0, 4.0)  # not bit-equal: the per-row path
     unequal = EmbeddingSumObjective(codes, y, unequal_w, layout, regs, chunk_rows=16)
-    assert not isinstance(unequal._w_over_n, float)
+    assert not isinstance(unequal._w_share, float)
     whole = EmbeddingSumObjective(codes, y, np.full(300, 3.0), layout, regs)
     assert whole._one_call
     loss0, grad0 = whole.loss_gradient(coef)
@@ -401,8 +404,8 @@ def test_many_rows_use_threads_and_equal_the_plain_formula():
     assert not objective._one_call and len(objective._groups) > 1
     loss, grad = objective.loss_gradient(coef)
     z = coef[-1] + sum(coef[layout.offsets[j] + codes[:, j]] for j in range(len(n_bins)))
-    expected_loss = np.mean(w * (np.logaddexp(0.0, z) - y * z))
-    dz = w * (expit(z) - y) / n
+    expected_loss = np.sum(w * (np.logaddexp(0.0, z) - y * z)) / np.sum(w)
+    dz = w * (expit(z) - y) / np.sum(w)
     expected_grad = np.append(np.bincount((codes + layout.offsets[:-1]).ravel(), weights=np.repeat(dz, 5),
                                           minlength=layout.n_params - 1), dz.sum())
     np.testing.assert_allclose(loss, expected_loss, rtol=1e-12)

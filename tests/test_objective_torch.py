@@ -5,7 +5,9 @@ objective or regularisers. It works on per-feature tensors (interval bins, then 
 missing-value bin last) and a separate bias, and its gradient comes from autograd.
 
     z_i            = bias + sum_j theta_j[codes[i, j]]
-    classification = mean_i( w_i * (softplus(z_i) - y_i z_i) )            (mean over n rows)
+    classification = sum_i( w_i * (softplus(z_i) - y_i z_i) ) / sum_i( w_i )   (a weighted mean:
+                     design.md §2 divides by sum(w) where the published code divides by n;
+                     the same for unit weights)
     step           = mean over all neighbouring INTERVAL-bin pairs of all features of
                      (theta_j[k+1] - theta_j[k])^2     (the missing bin takes no part)
     embedding_sum  = mean_j( (sum_k v_jk theta_jk / sum_k v_jk)^2 )       (v includes the missing bin)
@@ -50,7 +52,7 @@ def torch_published_objective(torch, thetas, bias, codes, y, w, v, step_w, es_w,
     # softplus(z) = log(1 + e^z) = logaddexp(0, z): exact and stable for any z, with
     # derivative sigmoid(z) (torch's F.softplus switches to z above a threshold).
     softplus = torch.logaddexp(torch.zeros_like(z), z)
-    classification = torch.mean(w * (softplus - y * z))
+    classification = torch.sum(w * (softplus - y * z)) / torch.sum(w)
 
     # Interval bins of feature j are theta_j[:-1]; neighbouring pairs among them.
     diffs = torch.cat([t[:-1][1:] - t[:-1][:-1] for t in thetas])
@@ -125,6 +127,8 @@ def problems(draw, max_features=5):
         w = np.ones(n)
     else:
         w = draw(hnp.arrays(np.float64, n, elements=sample_weight_values))
+        if not np.any(w > 0):  # a weighted mean needs some weight: all-zero weights are refused
+            w[draw(st.integers(0, n - 1))] = draw(st.floats(1e-3, 1e6))
     v = []
     for k in n_bins:
         vj = draw(hnp.arrays(np.float64, k, elements=bin_weight_values))
@@ -146,14 +150,13 @@ def tolerances(p):
     the summed terms, so the floors are 1e-12 times those magnitudes. A real bug (a wrong
     term, weight or normalisation) is off by far more.
     """
-    n = len(p["y"])
-    w = np.ones(n) if p["w"] is None else p["w"]
     theta = np.concatenate(p["scores"])
     theta_max = max(np.abs(theta).max(), abs(p["intercept"]))
     z_max = abs(p["intercept"]) + sum(np.abs(s).max() for s in p["scores"])
     reg = p["step_w"] + p["es_w"] + p["l2_w"]
-    loss_scale = 1.0 + w.sum() / n * (1.0 + 2 * z_max) + 4 * reg * theta_max**2
-    grad_scale = 1.0 + 2 * w.sum() / n + 4 * reg * theta_max
+    # The data term is a weighted mean: its row weights sum to 1.
+    loss_scale = 2.0 + 2 * z_max + 4 * reg * theta_max**2
+    grad_scale = 3.0 + 4 * reg * theta_max
     return 1e-12 * loss_scale, 1e-12 * grad_scale
 
 

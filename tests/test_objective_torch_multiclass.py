@@ -6,9 +6,11 @@ tables of shape (n_bins_j, K) (interval or category bins, then the missing bin l
 separate intercept of shape (K,); its gradient comes from autograd, in float64.
 
     z_ik           = intercept_k + sum_j table_j[codes[i, j], k]
-    log            = mean_i w_i (softplus(z_i) - y_i z_i)                         (K = 1)
-    softmax        = mean_i w_i (logsumexp_k z_ik - z_i,y_i)                      (K >= 3)
-    squared        = mean_i w_i 0.5 (z_i - y_i)^2                                 (K = 1)
+    log            = sum_i w_i (softplus(z_i) - y_i z_i) / sum_i w_i              (K = 1)
+    softmax        = sum_i w_i (logsumexp_k z_ik - z_i,y_i) / sum_i w_i           (K >= 3)
+    squared        = sum_i w_i 0.5 (z_i - y_i)^2 / sum_i w_i                      (K = 1)
+                     (the weighted mean: design.md §2 divides by sum(w), not by n; the
+                     same for unit weights)
     step           = sum_k sum over neighbouring interval-bin pairs of ORDERED features of
                      (table_j[b+1, k] - table_j[b, k])^2, divided by the number of pairs
                      (pairs counted once, not once per class; the missing bin takes no part)
@@ -53,13 +55,13 @@ def torch_objective(torch, tables, intercept, codes, y, w, v, ordered, loss, ste
     if loss == "log":
         yt = torch.as_tensor(np.asarray(y, dtype=np.float64))
         z1 = z[:, 0]
-        data = torch.mean(w * (torch.logaddexp(torch.zeros_like(z1), z1) - yt * z1))
+        data = torch.sum(w * (torch.logaddexp(torch.zeros_like(z1), z1) - yt * z1)) / torch.sum(w)
     elif loss == "softmax":
         yk = torch.as_tensor(np.asarray(y).astype(np.int64))
-        data = torch.mean(w * (torch.logsumexp(z, dim=1) - z.gather(1, yk[:, None])[:, 0]))
+        data = torch.sum(w * (torch.logsumexp(z, dim=1) - z.gather(1, yk[:, None])[:, 0])) / torch.sum(w)
     elif loss == "squared":
         yt = torch.as_tensor(np.asarray(y, dtype=np.float64))
-        data = torch.mean(w * 0.5 * (z[:, 0] - yt) ** 2)
+        data = torch.sum(w * 0.5 * (z[:, 0] - yt) ** 2) / torch.sum(w)
     else:  # pragma: no cover
         raise ValueError(loss)
 
@@ -181,6 +183,8 @@ def problems(draw, loss, max_features=4, max_rows=40, small=False):
     else:
         elements = st.floats(0.0, 5.0) if small else sample_weight_values
         w = draw(hnp.arrays(np.float64, n, elements=elements))
+        if not np.any(w > 0):  # a weighted mean needs some weight: all-zero weights are refused
+            w[draw(st.integers(0, n - 1))] = draw(st.floats(1e-3, 5.0))
     # None: every feature ordered (the default); else a mask with unordered (categorical) features.
     ordered = draw(st.one_of(st.none(), st.lists(st.booleans(), min_size=d, max_size=d)))
     v = []
@@ -209,8 +213,7 @@ def tolerances(p):
     it is a few ulps of the magnitudes of the summed terms, so the floors are 1e-12 times
     those magnitudes. A real bug (a wrong term, class, weight or normalisation) is off by far more.
     """
-    n = len(p["y"])
-    w_mean = weights(p).sum() / n
+    w_mean = 1.0  # the data term is a weighted mean: its row weights sum to 1
     K = p["K"]
     theta_max = max(max(np.abs(t).max() for t in p["tables"]), np.abs(p["intercept"]).max())
     z_max = np.abs(p["intercept"]).max() + sum(np.abs(t).max() for t in p["tables"])

@@ -23,23 +23,17 @@ from embedsum import EmbeddingSumClassifier, EmbeddingSumClassifierCV, StepLoss
 # scikit-learn's own estimator checks
 # ----------------------------------------------------------------------------------------------
 
-_SAMPLE_WEIGHT_REASON = (
-    "By design (published method): the classification loss is mean_i(w_i * loss_i), averaged over "
-    "the n rows rather than divided by sum(w), and the quantile binning ignores sample weights "
-    "(zero-weight rows still place cuts), so integer weights are not equivalent to repeating rows "
-    "and zero weights are not equivalent to removing them."
-)
-
-
 def expected_failed_checks(estimator):
-    """Checks that cannot pass by design. Anything else that fails is a bug.
+    """Checks that cannot pass by design: none. Anything that fails is a bug.
 
     In scikit-learn >= 1.6 the former ``check_sample_weights_invariance(kind=ones|zeros)``
     became ``check_sample_weight_equivalence_on_dense_data`` (zero weights == removed rows and
-    integer weights == repeated rows, tested together). Sparse input is refused, so the
-    ``..._on_sparse_data`` variant is not generated.
+    integer weights == repeated rows, tested together); it passes: the data term is divided by
+    sum(w), and the binning, the category counts and (for the CV estimator) the grid count a
+    row of weight k as k rows. Sparse input is refused, so the ``..._on_sparse_data`` variant
+    is not generated.
     """
-    return {"check_sample_weight_equivalence_on_dense_data": _SAMPLE_WEIGHT_REASON}
+    return {}
 
 
 # Small grid and few folds: the checks fit hundreds of times on tiny data.
