@@ -416,14 +416,26 @@ def test_overflow_is_reported_as_numpy_reports_it(n_rows):
             assert np.all(class_probabilities(X, cuts, scores, 0.0, n_threads=2)[:, 1] == 1.0)
 
 
-def test_threads_are_not_left_behind():
-    import threading
+def test_threads_are_not_left_behind(monkeypatch):
+    # The pools the kernel makes are recorded and their own threads checked (threading.active_count()
+    # would also count threads that other code starts or ends meanwhile).
+    import concurrent.futures
 
+    pools = []
+
+    class RecordedPool(concurrent.futures.ThreadPoolExecutor):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            pools.append(self)
+
+    monkeypatch.setattr(concurrent.futures, "ThreadPoolExecutor", RecordedPool)
     cuts, scores, intercept = hard_model()
     X = probe_rows(cuts, 40_000, seed=5)
-    before = threading.active_count()
     decision_values(X, cuts, scores, intercept, n_threads=4)
-    assert threading.active_count() == before
+    class_probabilities(X, cuts, scores, intercept, n_threads=4)
+    threads = [thread for pool in pools for thread in pool._threads]
+    assert len(pools) == 2 and threads  # the work was shared among threads
+    assert not any(thread.is_alive() for thread in threads)
 
 
 # --------------------------------------------------------------------------------------
