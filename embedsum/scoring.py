@@ -45,7 +45,6 @@ from __future__ import annotations
 
 import math
 from bisect import bisect_left
-from operator import attrgetter
 
 import numpy as np
 
@@ -71,7 +70,8 @@ FEW_ROWS = 10      # up to this many rows, a Python loop beats numpy's per-call 
 MANY_ROWS = 640    # from this many rows on, the chunked kernel repays building its tables
 FEW_VALUES = 32    # up to this many probabilities, Python floats beat numpy's per-call costs
 _CHUNK_VALUES = 2**16  # values per chunk of the multiclass paths: 512 KiB per temporary
-_FORMAT = attrgetter("format")
+_NDARRAY = np.ndarray
+_FLOAT64 = np.dtype(np.float64)
 
 
 def decision_values_reference(X: np.ndarray, cuts, scores, intercept: float) -> np.ndarray:
@@ -97,29 +97,33 @@ def decision_values_reference(X: np.ndarray, cuts, scores, intercept: float) -> 
 
 def _few_rows_decision(X: np.ndarray, cuts, scores, intercept):
     """Decision values of a few rows as a list of Python floats, or None when the plain
-    numpy path must decide: cuts or scores that are not 1-D float64 arrays, or a non-finite
-    sum (whose overflow numpy reports, by warning or by np.errstate, and Python floats do not)."""
-    try:
-        # memoryviews index to Python floats in ~30 ns (an array to numpy scalars in ~100 ns);
-        # bisect reads the cuts through them.
-        cut_views = list(map(memoryview, cuts))
-        score_views = list(map(memoryview, scores))
-        if set(map(_FORMAT, cut_views)) | set(map(_FORMAT, score_views)) != {"d"}:
+    numpy path must decide: cuts or scores that are not 1-D native float64 arrays, or a
+    non-finite sum (whose overflow numpy reports, by warning or by np.errstate, and Python
+    floats do not)."""
+    d = X.shape[1]
+    if len(cuts) != d or len(scores) != d:
+        return None
+    features = []
+    for c, s in zip(cuts, scores):
+        # Arrays, read in place: bisect indexes the cuts, item() reads one score as a Python
+        # float (memoryviews of them cost 0.4 us each with numpy 2).
+        if type(c) is not _NDARRAY or type(s) is not _NDARRAY or c.dtype is not _FLOAT64 \
+                or s.dtype is not _FLOAT64 or c.ndim != 1 or s.ndim != 1:
             return None  # not float64: let numpy convert
-        if len(cut_views) != X.shape[1] or len(score_views) != X.shape[1]:
-            return None
-        z0 = float(np.float64(intercept))
-        result = []
+        features.append((c, s.item, len(c) + 1))
+    z0 = float(np.float64(intercept))
+    result = []
+    try:
         for row in X.tolist():
             z = z0
-            for v, c, s in zip(row, cut_views, score_views):
+            for v, (c, score, missing) in zip(row, features):
                 # bisect_left is searchsorted(side="left"); NaN (v != v) takes the missing bin.
-                z = z + s[bisect_left(c, v) if v == v else len(c) + 1]
+                z = z + score(bisect_left(c, v) if v == v else missing)
             if not math.isfinite(z):
                 return None
             result.append(z)
-    except (TypeError, ValueError, IndexError, NotImplementedError):
-        return None  # no buffer, not 1-D, scores too short: the plain loop says what is wrong
+    except (TypeError, ValueError, IndexError):
+        return None  # scores too short: the plain loop says what is wrong
     return result
 
 
