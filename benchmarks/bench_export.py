@@ -17,7 +17,7 @@ time by:
 
 Python timings are the best of 7 passes over the 1,000 rows (the median is printed too).
 Before timing, the script checks that the generated Python and C give the numpy decision
-values bit for bit on these rows. It prints the size of the compiled C object (``size``:
+values and probabilities (``predict_proba``) bit for bit on these rows. It prints the size of the compiled C object (``size``:
 text + data) and the targets, PASS or FAIL: generated Python <= 5 us per row and C <= 0.2 us
 per row (predict_proba). The exit status is 0 only if both pass.
 
@@ -74,9 +74,10 @@ int main(int argc, char **argv)
     }
     fclose(f);
     for (i = 0; i < n_rows; ++i) { /* the values scored, for the bit-exactness check */
-        double z;
-        if (bench_decision(rows + i * BENCH_N_FEATURES, BENCH_N_FEATURES, &z) != BENCH_OK) return 3;
-        fwrite(&z, sizeof z, 1, stdout);
+        double out[3];
+        if (bench_decision(rows + i * BENCH_N_FEATURES, BENCH_N_FEATURES, &out[0]) != BENCH_OK) return 3;
+        if (bench_predict_proba(rows + i * BENCH_N_FEATURES, BENCH_N_FEATURES, &out[1]) != BENCH_OK) return 3;
+        fwrite(out, sizeof out[0], 3, stdout);
     }
     for (pass = 0; pass < 7; ++pass) {
         double start = now_ns(), elapsed;
@@ -130,19 +131,20 @@ def c_results(model, rows: np.ndarray, work: Path):
     (work / "timer.c").write_text(C_TIMER)
     (work / "object.c").write_text(C_OBJECT)
     flags = ["-std=c99", "-O2", "-Wall", "-Wextra", "-Wpedantic", "-Werror"]
-    subprocess.run([gcc, *flags, "timer.c", "-o", "timer", "-lm"], cwd=work, check=True)
+    subprocess.run([gcc, *flags, "timer.c", "-o", "timer"], cwd=work, check=True)  # no libm needed
     subprocess.run([gcc, *flags, "-c", "object.c", "-o", "object.o"], cwd=work, check=True)
     rows.astype("<f8").tofile(work / "rows.bin")
     run = subprocess.run([str(work / "timer"), "rows.bin", str(len(rows)), "500"], cwd=work,
                          capture_output=True, check=True)
-    z = np.frombuffer(run.stdout, dtype="<f8")
+    out = np.frombuffer(run.stdout, dtype="<f8").reshape(-1, 3)
+    z, proba = out[:, 0], np.ascontiguousarray(out[:, 1:])
     proba_ns, decision_ns, _ = run.stderr.decode().split()
     size = None
     if shutil.which("size"):
         fields = subprocess.run(["size", "object.o"], cwd=work, capture_output=True, text=True, check=True)
         text, data, bss = (int(v) for v in fields.stdout.splitlines()[1].split()[:3])
         size = (text, data, bss)
-    return z, float(proba_ns) / 1e3, float(decision_ns) / 1e3, size
+    return z, proba, float(proba_ns) / 1e3, float(decision_ns) / 1e3, size
 
 
 def main() -> int:
@@ -155,6 +157,7 @@ def main() -> int:
           f"(missing bin included), fitted on {len(X_fit)} rows; {N_TIMED} rows scored one at a time\n")
 
     z = model.decision_function(rows)
+    p = model.predict_proba(rows)
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
         path = work / "exported_model.py"
@@ -165,7 +168,9 @@ def main() -> int:
         as_lists = rows.tolist()
         as_numpy = list(rows)
         z_py = np.array([generated.decision_function(r) for r in as_lists])
+        p_py = np.array([generated.predict_proba(r) for r in as_lists])
         py_exact = np.array_equal(z_py.view(np.uint64), z.view(np.uint64))
+        py_exact = py_exact and np.array_equal(p_py.view(np.uint64), p.view(np.uint64))
         c = c_results(model, rows, work)
 
     numpy_api = per_call_us(lambda x: model.predict_proba(x.reshape(1, -1)), as_numpy)
@@ -178,8 +183,9 @@ def main() -> int:
     print(line("generated Python, row = list", *py_list, ref))
     print(line("generated Python, row = numpy 1-D array", *py_numpy, ref))
     if c is not None:
-        z_c, c_proba_us, c_decision_us, size = c
+        z_c, p_c, c_proba_us, c_decision_us, size = c
         c_exact = np.array_equal(z_c.view(np.uint64), z.view(np.uint64))
+        c_exact = c_exact and np.array_equal(p_c.view(np.uint64), p.view(np.uint64))
         print(line("generated C, gcc -O2, predict_proba", c_proba_us, None, ref))
         print(line("generated C, gcc -O2, decision only", c_decision_us, None, ref))
     else:
@@ -207,7 +213,8 @@ def main() -> int:
         print(line("interpret ExplainableBoostingClassifier", *ebm_row, ref))
 
     print()
-    print(f"decision values bit for bit equal to numpy: generated Python {py_exact}, generated C {c_exact}")
+    print(f"decision values and probabilities bit for bit equal to numpy: generated Python {py_exact}, "
+          f"generated C {c_exact}")
     if size is not None:
         text, data, bss = size
         print(f"compiled C object (gcc -O2, all entry points): text {text} + data {data} = {text + data} bytes "
