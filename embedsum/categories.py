@@ -1,8 +1,9 @@
 """Categorical features: which columns they are, their categories, and each value's bin.
 
 A categorical feature ``j`` with ``m`` kept categories has ``m + 2`` bins: one per
-category seen at least ``min_category_count`` times in training (sorted, so that the
-bins do not depend on row order), the "other" bin shared by the rarer categories, and
+category seen at least ``min_category_count`` times in training (rows counted with their
+sample weights, as repeated rows: see :func:`fit_categories`; sorted, so that the bins do
+not depend on row order), the "other" bin shared by the rarer categories, and
 the missing bin (None, NaN, pandas NA, ""). A value never seen in training has no bin:
 it scores the feature's ``unseen`` value, kept on the model (see
 :mod:`embedsum.estimator`). Codes returned here put such values at ``m + 2``.

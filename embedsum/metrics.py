@@ -11,6 +11,7 @@ def log_loss(y_true, proba, sample_weight=None) -> float:
     """Mean negative log-likelihood of binary labels y_true (0/1) under P(y=1) = proba.
 
     Probabilities are clipped to [1e-15, 1 - 1e-15] so that one confident error is finite.
+    ``sample_weight`` makes it the weighted mean (only the weights' ratios matter).
 
     Example
     -------
@@ -19,6 +20,9 @@ def log_loss(y_true, proba, sample_weight=None) -> float:
     """
     y = np.asarray(y_true, dtype=np.float64)
     p = np.clip(np.asarray(proba, dtype=np.float64), 1e-15, 1 - 1e-15)
+    if sample_weight is not None:
+        sample_weight = np.asarray(sample_weight, dtype=np.float64)
+        sample_weight = sample_weight / sample_weight.max()  # only ratios matter: no overflow at 1e300
     return float(np.average(-(y * np.log(p) + (1 - y) * np.log1p(-p)), weights=sample_weight))
 
 

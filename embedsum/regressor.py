@@ -108,6 +108,7 @@ rare_categories_, bin_scores_, unseen_scores_, bin_weights_, feature_importances
         """
         y = np.asarray(y, dtype=np.float64).ravel()
         w = np.ones_like(y) if sample_weight is None else np.asarray(sample_weight, dtype=np.float64)
+        w = w / w.max()  # only ratios matter: weights of 1e300 must not overflow the sums
         residual = float(np.sum(w * (y - self.predict(X)) ** 2))
         total = float(np.sum(w * (y - np.average(y, weights=w)) ** 2))
         if total == 0:

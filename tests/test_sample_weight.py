@@ -449,3 +449,16 @@ def test_cross_validation_with_extreme_weights_is_finite_and_scale_free():
     huge = EmbeddingSumClassifierCV(step_loss_weights=2, cv=3, max_bins=6).fit(X, y, sample_weight=weights * 1e300)
     assert np.all(np.isfinite(huge.cv_results_["mean_test_log_loss"]))
     assert_allclose(huge.cv_results_["mean_test_log_loss"], scores, rtol=1e-9)
+
+
+def test_scores_of_extreme_weights_are_the_scores_of_unit_weights():
+    from embedsum.metrics import log_loss
+
+    X, y, _ = _table(seed=9)
+    classifier = EmbeddingSumClassifier(max_bins=6).fit(X, y)
+    regressor = EmbeddingSumRegressor(max_bins=6).fit(X, y.astype(float))
+    proba = classifier.predict_proba(X)[:, 1]
+    for scale in (1e-300, 1e300, 1.5e308):  # the largest: its sum over the rows overflows float64
+        w = np.full(len(y), scale)
+        assert regressor.score(X, y, sample_weight=w) == pytest.approx(regressor.score(X, y), rel=1e-12)
+        assert log_loss(y, proba, sample_weight=w) == pytest.approx(log_loss(y, proba), rel=1e-12)
