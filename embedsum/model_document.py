@@ -16,7 +16,7 @@ import numpy as np
 
 from .estimator import EmbeddingSumClassifier
 from .persistence import (FORMAT_NAME, FORMAT_VERSION, _DOCUMENT, _INFINITIES, _KEYS, _NUMBER_PARAMS, _PARAMS,
-                          _model_from_document)
+                          _label_width_fits, _model_from_document)
 from .validation import check_is_fitted
 
 __all__ = ["model_to_json"]
@@ -168,12 +168,20 @@ def _classes_to_json(classes: np.ndarray) -> tuple[list, str]:
     if kind == "f":
         return [float(v) for v in classes], dtype.name
     if kind == "U":
-        return [str(v) for v in classes], f"U{dtype.itemsize // 4}"
+        labels = [str(v) for v in classes]
+        return labels, f"U{_width(dtype.itemsize // 4, labels)}"
     if kind == "S":
-        return [bytes(v).decode("latin-1") for v in classes], f"S{dtype.itemsize}"
+        labels = [bytes(v).decode("latin-1") for v in classes]
+        return labels, f"S{_width(dtype.itemsize, labels)}"
     if kind == "O":
         return [_object_label(v) for v in classes], "object"
     raise ValueError(f"cannot save class labels of dtype {dtype}: use numbers, strings or bools")
+
+
+def _width(width: int, labels: list) -> int:
+    """The dtype width to write: the array's own, unless the loader would refuse it as far
+    wider than the labels; then the longest label's (the same labels, less padding)."""
+    return width if _label_width_fits(width, labels) else max(1, *map(len, labels))
 
 
 def _object_label(value):

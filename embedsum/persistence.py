@@ -50,7 +50,15 @@ other key is allowed. Here a multiclass model with a numeric and a categorical f
   same dtype: ``"bool"``, ``"int8"`` ... ``"int64"``, ``"uint8"`` ... ``"uint64"``,
   ``"float16"``/``"float32"``/``"float64"``, ``"U<n>"`` (str of n characters),
   ``"S<n>"`` (bytes, written as the latin-1 text of the bytes), ``"object"`` (all
-  strings, all bools or all numbers). A regressor has ``null`` for both.
+  strings, all bools or all numbers). A regressor has ``null`` for both. The width n is
+  at least the longest label's length, and ``K * n`` at most ``4096 + 4 *`` (the labels'
+  total length): the array is never much larger than the labels written. A model whose
+  labels sit in a wider array is saved with the width of its longest label (the same
+  labels; only the padding differs).
+- Strings (names, labels, categories, history keys) are Unicode text: one without
+  surrogate code points (U+D800 to U+DFFF). A Python str can hold them (a lone one, or a
+  pair as two code points), JSON cannot keep them apart from the character a pair
+  encodes: saving refuses such a string and loading refuses a document that holds one.
 - Outputs: one (two classes, or a regressor) or K (more than two classes). With one,
   ``intercept`` is a number, each ``bin_scores[j]`` a list of numbers and each unseen score a
   number; with K, ``intercept`` and each unseen score are lists of K numbers and
@@ -89,9 +97,12 @@ Writing always writes version 2.
 
 Bounds (documents beyond them are refused): the document is at most ``max_bytes``
 bytes (64 MiB by default, checked before parsing); ``n_features`` <= 2**20; at most
-2**16 bins per feature (missing bin included); at most 2**16 classes; at most 2**20 rare
-categories per feature; ``history`` has at most 256 series of at most 2**20 values;
-string labels and category strings are at most 2**16 characters.
+``MAX_BINS - 1`` cuts per numeric feature (fit accepts ``max_bins <= MAX_BINS`` = 2**16);
+at most 2**16 classes; at most 2**20 kept and 2**20 rare categories per feature;
+``history`` has at most 256 series of at most 2**20 values. Loading allocates memory in
+proportion to the document (every count is checked against the lists the document holds
+before anything is allocated from it); a MemoryError is reported as a ValueError.
+Loading works under ``np.errstate(all="raise")`` and with warnings turned into errors.
 """
 
 from __future__ import annotations
@@ -115,6 +126,7 @@ __all__ = [
     "FORMAT_VERSION",
     "MAX_BYTES",
     "MAX_FEATURES",
+    "MAX_BINS",
     "MAX_BINS_PER_FEATURE",
     "to_json",
     "from_json",
@@ -127,14 +139,20 @@ FORMAT_VERSION = 2
 _READABLE_VERSIONS = (1, 2)
 MAX_BYTES = 64 * 2**20
 MAX_FEATURES = 2**20
-MAX_BINS_PER_FEATURE = 2**16
+# The largest max_bins: a numeric feature then has at most MAX_BINS - 1 cuts, MAX_BINS
+# interval bins and the missing bin. (To be shared with fit's parameter check.)
+MAX_BINS = 2**16
+MAX_BINS_PER_FEATURE = MAX_BINS + 1
 _MAX_CLASSES = 2**16
-_MAX_RARE_CATEGORIES = 2**20
+_MAX_CATEGORIES = 2**20  # kept, and rare, per categorical feature
 _MAX_HISTORY_SERIES = 256
 _MAX_HISTORY_LENGTH = 2**20
-_MAX_LABEL_WIDTH = 2**16
-_MAX_STRING_LENGTH = 2**16  # a category or a column name in params
+# A "U<n>"/"S<n>" array of K labels has K * n cells; the labels themselves take their total
+# length in the document. A wider array than this is refused (and never written).
+_LABEL_CELLS_SLACK = 4096
+_LABEL_CELLS_PER_CHARACTER = 4
 _MAX_INT_DIGITS = 20  # 2**64 - 1 has 20 digits; longer integers only cost time to convert
+_MAX_BINS_OF_ANY_FEATURE = max(MAX_BINS_PER_FEATURE, _MAX_CATEGORIES + 2)
 _WEIGHT_SUM_TOLERANCE = 1e-6
 _KINDS = ("classifier", "regressor")
 _PARAMS = ("categorical_features", "embedding_sum_loss_weight", "l2", "max_bins", "max_iter",
@@ -156,7 +174,8 @@ _INT_DTYPES = ("int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "
 _FLOAT_DTYPES = ("float16", "float32", "float64")
 # Patterns as text, compiled by re (and cached there) on first use: compiling both when the
 # module is imported would cost a third of a millisecond of every first load.
-_WIDTH_DTYPE = r"([US])([1-9][0-9]{0,5})\Z"
+_WIDTH_DTYPE = r"([US])([1-9][0-9]{0,9})\Z"
+_SURROGATE = "[\ud800-\udfff]"
 _JSON_STRING = r'"[^"\\]*(?:\\.[^"\\]*)*"'
 _DOCUMENT = "embedsum model document"
 _INFINITIES = (math.inf, -math.inf)
@@ -239,14 +258,14 @@ def from_json(text: str | bytes, *, max_bytes: int = MAX_BYTES) -> EmbeddingSumC
     if isinstance(text, (bytes, bytearray)):
         if len(text) > max_bytes:
             raise _size_error(_DOCUMENT, len(text), max_bytes)
-        return _model_from_bytes(bytes(text), _DOCUMENT)
+        return _within_memory(_model_from_bytes, bytes(text), _DOCUMENT)
     if not isinstance(text, str):
         raise TypeError(f"from_json expects str or bytes, got {type(text).__name__}")
     # A str has at least one UTF-8 byte per character: encode only when the count is unclear.
     if len(text) > max_bytes or (len(text) > max_bytes // 4
                                  and len(text.encode("utf-8", "surrogatepass")) > max_bytes):
         raise _size_error(_DOCUMENT, len(text.encode("utf-8", "surrogatepass")), max_bytes)
-    return _model_from_text(text, _DOCUMENT)
+    return _within_memory(_model_from_text, text, _DOCUMENT)
 
 
 def load(path, *, max_bytes: int = MAX_BYTES) -> EmbeddingSumClassifier | EmbeddingSumRegressor:
@@ -267,6 +286,10 @@ def load(path, *, max_bytes: int = MAX_BYTES) -> EmbeddingSumClassifier | Embedd
     """
     max_bytes = _checked_max_bytes(max_bytes)
     source = f"embedsum model file {os.fspath(path)!r}"
+    return _within_memory(_load_file, path, max_bytes, source, source=source)
+
+
+def _load_file(path, max_bytes: int, source: str):
     with open(path, "rb") as handle:
         size = os.fstat(handle.fileno()).st_size
         if size > max_bytes:
@@ -276,6 +299,15 @@ def load(path, *, max_bytes: int = MAX_BYTES) -> EmbeddingSumClassifier | Embedd
     if len(data) > max_bytes:
         raise _size_error(source, f"more than {max_bytes}", max_bytes)
     return _model_from_bytes(data, source)
+
+
+def _within_memory(read, *args, source: str = _DOCUMENT):
+    """``read(*args)``, with running out of memory reported as the ValueError of a bad document."""
+    try:
+        return read(*args)
+    except MemoryError:
+        raise ValueError(f"{source} rejected: there is not enough memory to load it (it needs memory in "
+                         "proportion to its size); free some memory or pass a smaller document") from None
 
 
 class _Refused(ValueError):
@@ -315,6 +347,7 @@ def _model_from_text(text: str, source: str) -> EmbeddingSumClassifier | Embeddi
         refused = True
     if not refused:
         return _model_from_document(doc, source)
+    doc = None  # not held while the text is parsed again
     # A document that will be refused: parse it again with a check on every number, so that
     # the error names the first offending literal as written.
     try:
@@ -398,13 +431,31 @@ def _describe(value) -> str:
              list: "a list", dict: "an object", type(None): "null"}
     kind = kinds.get(type(value), f"a {type(value).__name__}")
     if isinstance(value, (bool, int, float, str)):
-        shown = repr(value)
+        shown = repr(value[:41] if type(value) is str else value)  # a long string is not copied whole
         return f"{kind} ({shown[:40]}{'...' if len(shown) > 40 else ''})"
     return kind
 
 
 def _bad(where: str, problem: str) -> ValueError:
     return ValueError(f"{where}: {problem}")
+
+
+def _short(value) -> str:
+    """The repr of a label or a category for a message, at most about 60 characters."""
+    shown = repr(value[:61] if isinstance(value, str) else value)
+    return shown if len(shown) <= 60 else shown[:57] + "..."
+
+
+def _text(value: str, where: str) -> str:
+    """A string of the document that must be Unicode text: no surrogate code point."""
+    if not value.isascii():
+        found = re.search(_SURROGATE, value)
+        if found is not None:
+            raise _bad(where, f"{_short(value)} holds the surrogate code point U+{ord(found.group()):04X} at "
+                              f"position {found.start()}; surrogates are not Unicode characters and JSON cannot "
+                              "keep them (a pair of them reads back as the one character it encodes): use the "
+                              "character itself")
+    return value
 
 
 def _integer(value, where: str, low: int, high: int) -> int:
@@ -457,7 +508,7 @@ def _outputs(value, where: str, k: int):
 
 def _table(value, where: str, k: int) -> np.ndarray:
     """A list of bins, each a list of k finite numbers, as an (n_bins, k) array."""
-    rows = _list(value, where, MAX_BINS_PER_FEATURE)
+    rows = _list(value, where, _MAX_BINS_OF_ANY_FEATURE)
     for b, row in enumerate(rows):
         if type(row) is not list:
             raise _bad(f"{where}[{b}]", f"expected a list of {k} numbers (one per class), got {_describe(row)}")
@@ -501,6 +552,7 @@ def _build(doc):
         raise ValueError(f"missing keys {missing}")
     if type(doc["library_version"]) is not str or len(doc["library_version"]) > 64:
         raise _bad("library_version", f"expected a short string, got {_describe(doc['library_version'])}")
+    _text(doc["library_version"], "library_version")
     if version == 1:
         doc = _v1_as_v2(doc)
     kind = doc["kind"]
@@ -517,6 +569,7 @@ def _build(doc):
     for i, name in enumerate(_list(doc["custom_regularizers"], "custom_regularizers", 1024)):
         if type(name) is not str:
             raise _bad(f"custom_regularizers[{i}]", f"expected a string, got {_describe(name)}")
+        _text(name, f"custom_regularizers[{i}]")
     n = _integer(doc["n_features"], "n_features", 1, MAX_FEATURES)
     names = _feature_names(doc["feature_names"], n)
     if estimator is EmbeddingSumClassifier:
@@ -563,6 +616,9 @@ def _v1_as_v2(doc: dict) -> dict:
     if len(classes) != 2:
         raise _bad("classes", f"format_version 1 has exactly 2 classes, got {len(classes)}")
     n = _integer(doc["n_features"], "n_features", 1, MAX_FEATURES)
+    for key in ("cuts", "bin_scores", "bin_weights"):  # before lists of n entries are made for the others
+        if len(_list(doc[key], key, MAX_FEATURES)) != n:
+            raise _bad(key, f"has {len(doc[key])} entries for n_features={n}")
     defaults = EmbeddingSumClassifier().get_params()  # of the parameters version 1 did not have
     new_params = {name: defaults[name] for name in _PARAMS if name not in _PARAMS_V1}
     numeric = [None] * n
@@ -613,8 +669,8 @@ def _categorical_param(value) -> None:
                                         "the list holds all indices, all bools or all names")
         if family is int:
             _integer(v, f"{where}[{i}]", -MAX_FEATURES, MAX_FEATURES - 1)
-        elif family is str and len(v) > _MAX_STRING_LENGTH:
-            raise _bad(f"{where}[{i}]", f"a name of {len(v)} characters is longer than the bound {_MAX_STRING_LENGTH}")
+        elif family is str:
+            _text(v, f"{where}[{i}]")
 
 
 def _monotonic_param(value) -> None:
@@ -627,7 +683,8 @@ def _monotonic_param(value) -> None:
         for name, cst in value.items():
             if type(name) is not str:  # JSON keys are strings; a model being saved may hold others
                 raise _bad(where, f"its keys are feature names, got {_describe(name)}")
-            _constraint(cst, f"{where}[{name[:60]!r}]")
+            _text(name, f"{where} key")
+            _constraint(cst, f"{where}[{_short(name)}]")
         return
     if type(value) is not list:
         raise _bad(where, f"expected null, a list of -1/0/1 or an object from feature name to -1/0/1, "
@@ -650,10 +707,11 @@ def _feature_names(value, n: int):
     for j, name in enumerate(names):
         if type(name) is not str:
             raise _bad(f"feature_names[{j}]", f"expected a string, got {_describe(name)}")
+        _text(name, f"feature_names[{j}]")
     if len(set(names)) != n:
         seen = set()
         duplicate = next(name for name in names if name in seen or seen.add(name))
-        raise _bad("feature_names", f"the name {duplicate[:60]!r} appears twice; names must be unique")
+        raise _bad("feature_names", f"the name {_short(duplicate)} appears twice; names must be unique")
     return np.array(names, dtype=object)
 
 
@@ -679,41 +737,60 @@ def _classes(values, dtype_name) -> np.ndarray:
         classes = np.array(values, dtype=dtype_name)
     elif dtype_name in _FLOAT_DTYPES:
         require(lambda v: type(v) in (int, float), "a number")
-        with np.errstate(over="ignore"):
+        with np.errstate(over="ignore", under="ignore"):  # out of range: refused just below
             classes = np.array(values, dtype=np.float64).astype(dtype_name)
         for i in np.flatnonzero(~np.isfinite(classes)):
             raise _bad(f"classes[{i}]", f"expected a number within {dtype_name} range for classes_dtype "
                                         f"{dtype_name!r}, got {_describe(values[i])}")
-    elif width is not None and int(width.group(2)) <= _MAX_LABEL_WIDTH:
+    elif width is not None:
         n_chars = int(width.group(2))
         if width.group(1) == "U":
             require(lambda v: type(v) is str and len(v) <= n_chars, f"a string of at most {n_chars} characters")
-            classes = np.array(values, dtype=f"<U{n_chars}")
+            for i, v in enumerate(values):
+                _text(v, f"classes[{i}]")
         else:
             require(lambda v: type(v) is str and len(v) <= n_chars and all(ord(c) < 256 for c in v),
                     f"a latin-1 string of at most {n_chars} characters")
+        if not _label_width_fits(n_chars, values):  # before the array is made: its size is K * n
+            raise _bad("classes_dtype", f"{dtype_name!r} would make an array of {len(values)} x {n_chars} "
+                                        f"characters for labels of {sum(map(len, values))} characters in all; "
+                                        f"the width is at most what {_LABEL_CELLS_SLACK} + "
+                                        f"{_LABEL_CELLS_PER_CHARACTER} x that total allows")
+        if width.group(1) == "U":
+            classes = np.array(values, dtype=f"<U{n_chars}")
+        else:
             classes = np.array([v.encode("latin-1") for v in values], dtype=f"S{n_chars}")
     elif dtype_name == "object":
         def family(v):
             return str if type(v) is str else bool if type(v) is bool else float if type(v) in (int, float) else None
 
         first = family(values[0])
-        for v in values:
+        for i, v in enumerate(values):
             if family(v) is None or family(v) is not first:
                 raise _bad("classes", "object labels must be all strings, all bools or all numbers, got "
                                       f"{_describe(values[0])} and {_describe(v)}")
+            if first is str:
+                _text(v, f"classes[{i}]")
         classes = np.empty(len(values), dtype=object)
         classes[:] = values
     else:
         raise _bad("classes_dtype", f"unknown dtype {_describe(dtype_name)}; expected 'bool', "
                                     f"{', '.join(map(repr, _INT_DTYPES + _FLOAT_DTYPES))}, 'U<n>', "
-                                    f"'S<n>' (n <= {_MAX_LABEL_WIDTH}) or 'object'")
+                                    f"'S<n>' or 'object'")
     increasing = np.asarray(classes[1:] > classes[:-1], dtype=bool)
     if not increasing.all():  # fit sorts them; predict relies on the order
         i = int(np.flatnonzero(~increasing)[0]) + 1
-        raise _bad("classes", f"expected distinct labels in increasing order, got {values[i]!r:.40} at "
-                              f"position {i} after {values[i - 1]!r:.40}")
+        raise _bad("classes", f"expected distinct labels in increasing order, got {_short(values[i])} at "
+                              f"position {i} after {_short(values[i - 1])}")
     return classes
+
+
+def _label_width_fits(n_chars: int, labels) -> bool:
+    """Whether a "U<n_chars>" or "S<n_chars>" array of these labels (str) is small enough to
+    load: ``len(labels) * n_chars`` cells for the labels' total length written out."""
+    cells = len(labels) * n_chars
+    return cells <= _LABEL_CELLS_SLACK or cells <= _LABEL_CELLS_SLACK + _LABEL_CELLS_PER_CHARACTER * sum(
+        map(len, labels))
 
 
 _PER_FEATURE = ("is_categorical", "monotonic_cst", "cuts", "category_kinds", "categories", "rare_categories",
@@ -748,25 +825,28 @@ def _features(doc: dict, n: int, k: int) -> tuple:
                 if doc[key][j] is not None:
                     raise _bad(f"{key}[{j}]", f"feature {j} is numeric (is_categorical[{j}] is false): expected "
                                               f"null, got {_describe(doc[key][j])}")
-            c = _numbers(doc["cuts"][j], f"cuts[{j}]", MAX_BINS_PER_FEATURE - 2, neg_inf_first=True)
+            c = _numbers(doc["cuts"][j], f"cuts[{j}]", MAX_BINS - 1, neg_inf_first=True)
             if len(c) > 1 and not (c[1:] > c[:-1]).all():  # -inf, -inf: refused too
-                i = int(np.flatnonzero(~(np.diff(c) > 0))[0]) + 1
+                i = int(np.flatnonzero(~(c[1:] > c[:-1]))[0]) + 1
                 raise _bad(f"cuts[{j}]", f"not strictly increasing: {float(c[i])!r} at position {i} follows "
                                          f"{float(c[i - 1])!r}")
             kept = others = u = None
             n_bins = len(c) + 2
             parts = (len(c), "cuts", "the interval bins and the missing-value bin")
-        s = (_numbers(doc["bin_scores"][j], f"bin_scores[{j}]", MAX_BINS_PER_FEATURE) if k == 1
+        # Bounded by the bins the feature has (checked just below): at most _MAX_CATEGORIES + 2.
+        s = (_numbers(doc["bin_scores"][j], f"bin_scores[{j}]", _MAX_BINS_OF_ANY_FEATURE) if k == 1
              else _table(doc["bin_scores"][j], f"bin_scores[{j}]", k))
-        w = _numbers(doc["bin_weights"][j], f"bin_weights[{j}]", MAX_BINS_PER_FEATURE)
+        w = _numbers(doc["bin_weights"][j], f"bin_weights[{j}]", _MAX_BINS_OF_ANY_FEATURE)
         for key, values in (("bin_scores", s), ("bin_weights", w)):
             if len(values) != n_bins:
                 raise _bad(f"{key}[{j}]", f"has {len(values)} values; feature {j} has {parts[0]} {parts[1]}, "
                                           f"so {n_bins} bins ({parts[2]})")
         if (w < 0).any():
             raise _bad(f"bin_weights[{j}]", f"negative weight {float(w[w < 0][0])!r}; weights are fractions >= 0")
-        if abs(float(w.sum()) - 1.0) > _WEIGHT_SUM_TOLERANCE:
-            raise _bad(f"bin_weights[{j}]", f"sums to {float(np.sum(w))!r}; the fractions of a feature's bins sum to 1")
+        with np.errstate(over="ignore"):  # weights of 1e308: an infinite sum, refused here
+            total = float(w.sum())
+        if not abs(total - 1.0) <= _WEIGHT_SUM_TOLERANCE:
+            raise _bad(f"bin_weights[{j}]", f"sums to {total!r}; the fractions of a feature's bins sum to 1")
         if csts[j]:
             _check_monotone(s, csts[j], j)
         cuts.append(c)
@@ -791,13 +871,13 @@ def _categorical_feature(doc: dict, j: int, k: int, cst: int) -> tuple:
     if kind not in ("str", "number") or type(kind) is not str:
         raise _bad(f"category_kinds[{j}]", f"expected 'str' or 'number' for categorical feature {j}, "
                                            f"got {_describe(kind)}")
-    kept = _categories(doc["categories"][j], f"categories[{j}]", kind, MAX_BINS_PER_FEATURE - 2)
-    rare = _categories(doc["rare_categories"][j], f"rare_categories[{j}]", kind, _MAX_RARE_CATEGORIES)
+    kept = _categories(doc["categories"][j], f"categories[{j}]", kind, _MAX_CATEGORIES)
+    rare = _categories(doc["rare_categories"][j], f"rare_categories[{j}]", kind, _MAX_CATEGORIES)
     if len(kept) and len(rare):
         rare_set = set(rare.tolist())
         both = next((v for v in kept.tolist() if v in rare_set), None)
         if both is not None:
-            raise _bad(f"rare_categories[{j}]", f"{both!r:.60} is also in categories[{j}]; a category is "
+            raise _bad(f"rare_categories[{j}]", f"{_short(both)} is also in categories[{j}]; a category is "
                                                 "either kept or rare, not both")
     unseen = _outputs(doc["unseen_scores"][j], f"unseen_scores[{j}]", k)
     return None, kept, rare, unseen
@@ -812,13 +892,11 @@ def _categories(value, where: str, kind: str, max_len: int) -> np.ndarray:
                 raise _bad(f"{where}[{i}]", f"expected a string (category kind 'str'), got {_describe(v)}")
             if not v:
                 raise _bad(f"{where}[{i}]", "the empty string is a missing value, not a category")
-            if len(v) > _MAX_STRING_LENGTH:
-                raise _bad(f"{where}[{i}]", f"a category of {len(v)} characters is longer than the bound "
-                                            f"{_MAX_STRING_LENGTH}")
+            _text(v, f"{where}[{i}]")
         for i in range(1, len(values)):
             if not values[i - 1] < values[i]:
                 raise _bad(where, f"categories must be unique and in increasing order (as fit sorts them): "
-                                  f"{values[i]!r:.60} at position {i} follows {values[i - 1]!r:.60}")
+                                  f"{_short(values[i])} at position {i} follows {_short(values[i - 1])}")
         out = np.empty(len(values), dtype=object)
         out[:] = values
         return out
@@ -858,7 +936,7 @@ def _history(value):
         raise _bad("history", f"expected an object or null, got {_describe(value)}")
     if len(value) > _MAX_HISTORY_SERIES:
         raise _bad("history", f"has {len(value)} series, more than the bound {_MAX_HISTORY_SERIES}")
-    history = {name: _numbers(series, f"history[{name[:60]!r}]", _MAX_HISTORY_LENGTH)
+    history = {_text(name, "history key"): _numbers(series, f"history[{_short(name)}]", _MAX_HISTORY_LENGTH)
                for name, series in value.items()}
     if len({len(series) for series in history.values()}) > 1:
         raise _bad("history", "its series have different lengths")

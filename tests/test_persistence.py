@@ -32,7 +32,7 @@ from hypothesis import strategies as st
 
 import embedsum
 from embedsum import EmbeddingSumClassifier, EmbeddingSumRegressor, NotFittedError
-from embedsum.persistence import MAX_BINS_PER_FEATURE, MAX_FEATURES, from_json, load, save, to_json
+from embedsum.persistence import MAX_BINS, MAX_FEATURES, from_json, load, save, to_json
 from embedsum.regularizers import Regularizer
 
 pd = pytest.importorskip("pandas")
@@ -700,8 +700,8 @@ def _hostile_cases(doc):
         "weights not summing to 1": (_with(doc, ["bin_weights", 0], [0.0] * n_bins0), r"bin_weights\[0\]: sums to 0.0"),
         "too many features": (_text(doc, n_features=MAX_FEATURES + 1), rf"n_features: {MAX_FEATURES + 1} is out of bounds \(from 1 to {MAX_FEATURES}\)"),
         "zero features": (_text(doc, n_features=0, cuts=[], bin_scores=[], bin_weights=[]), r"n_features: 0 is out of bounds"),
-        "too many bins": (_with(doc, ["cuts", 0], [float(i) for i in range(MAX_BINS_PER_FEATURE)]),
-                          rf"cuts\[0\]: has {MAX_BINS_PER_FEATURE} entries, more than the bound {MAX_BINS_PER_FEATURE - 2}"),
+        "too many bins": (_with(doc, ["cuts", 0], [float(i) for i in range(MAX_BINS)]),
+                          rf"cuts\[0\]: has {MAX_BINS} entries, more than the bound {MAX_BINS - 1}"),
         "three classes for one output": (_text(doc, classes=[1, 2, 3]),
                                          r"intercept: expected a list of 3 numbers \(one per class\), got a number"),
         "one class": (_text(doc, classes=[1]), r"classes: a classifier has at least 2 classes, got 1"),
@@ -714,7 +714,11 @@ def _hostile_cases(doc):
         "bool class for int dtype": (_text(doc, classes=[False, True]), r"classes\[0\]: expected an integer .* got a bool"),
         "int class too large for its dtype": (_text(doc, classes=[0, 300], classes_dtype="uint8"), r"classes\[1\]: expected an integer in \[0, 255\]"),
         "unknown classes dtype": (_text(doc, classes_dtype="complex128"), r"classes_dtype: unknown dtype a string \('complex128'\)"),
-        "too wide string dtype": (_text(doc, classes=["a", "b"], classes_dtype="U999999"), r"classes_dtype: unknown dtype"),
+        "too wide string dtype": (_text(doc, classes=["a", "b"], classes_dtype="U999999"),
+                                  r"classes_dtype: 'U999999' would make an array of 2 x 999999 characters for labels of 2"),
+        "too wide bytes dtype": (_text(doc, classes=["a", "b"], classes_dtype="S99999999"),
+                                 r"classes_dtype: 'S99999999' would make an array of 2 x 99999999 characters"),
+        "unknown width dtype": (_text(doc, classes=["a", "b"], classes_dtype="U12345678901"), r"classes_dtype: unknown dtype"),
         "string longer than its dtype": (_text(doc, classes=["a", "bcd"], classes_dtype="U2"), r"classes\[1\]: expected a string of at most 2 characters"),
         "non-latin-1 bytes label": (_text(doc, classes=["a", "\u4e2d"], classes_dtype="S3"), r"classes\[1\]: expected a latin-1 string"),
         "mixed object labels": (_text(doc, classes=[1, "b"], classes_dtype="object"), r"object labels must be all strings, all bools or all numbers"),
@@ -807,8 +811,8 @@ def _new_field_cases(c, m, r):
                                         r"params.categorical_features\[0\]: expected an integer, a bool or a string, got a list"),
         "categorical_features huge index": (_with(c, ["params", "categorical_features"], [2**40]),
                                             rf"params.categorical_features\[0\]: {2**40} is out of bounds"),
-        "categorical_features long name": (_with(c, ["params", "categorical_features"], ["x" * (2**16 + 1)]),
-                                           r"params.categorical_features\[0\]: a name of 65537 characters is longer than the bound 65536"),
+        "categorical_features surrogate name": (_with(c, ["params", "categorical_features"], ["x\ud800"]),
+                                                r"params.categorical_features\[0\]: 'x\\ud800' holds the surrogate code point U\+D800 at position 1"),
         "monotonic_cst param a string": (_with(c, ["params", "monotonic_cst"], "increasing"),
                                          r"params.monotonic_cst: expected null, a list of -1/0/1 or an object from feature "
                                          r"name to -1/0/1, got a string"),
@@ -861,8 +865,8 @@ def _new_field_cases(c, m, r):
         "bool text category": (_with(c, ["rare_categories", 1, 0], True), r"rare_categories\[1\]\[0\]: expected a string .* got a bool"),
         "nested text category": (_with(c, ["categories", 1, 1], [kept[1]]), r"categories\[1\]\[1\]: expected a string .* got a list"),
         "empty-string category": (_with(c, ["categories", 1], [""] + kept), r"categories\[1\]\[0\]: the empty string is a missing value, not a category"),
-        "too long category": (_with(c, ["rare_categories", 1], ["x" * (2**16 + 1)]),
-                              r"rare_categories\[1\]\[0\]: a category of 65537 characters is longer than the bound 65536"),
+        "surrogate category": (_with(c, ["rare_categories", 1], ["\udfff"]),
+                               r"rare_categories\[1\]\[0\]: '\\udfff' holds the surrogate code point U\+DFFF at position 0"),
         "unsorted categories": (_with(c, ["categories", 1], kept[::-1]),
                                 rf"categories\[1\]: categories must be unique and in increasing order \(as fit sorts them\): "
                                 rf"'{kept[-2]}' at position 1 follows '{kept[-1]}'"),
@@ -883,8 +887,8 @@ def _new_field_cases(c, m, r):
         "two -inf": (_with(c, ["rare_categories", 2], ["-inf", "-inf"]), r"rare_categories\[2\]: .* -inf at position 1 follows -inf"),
         "float overflow in a category": (_with(c, ["rare_categories", 2, 0], "@").replace('"@"', "1e999"),
                                          r"the number 1e999 is out of the float64 range"),
-        "too many categories": (lambda: _with(c, ["categories", 1], [f"c{i:05d}" for i in range(MAX_BINS_PER_FEATURE - 1)]),
-                                rf"categories\[1\]: has {MAX_BINS_PER_FEATURE - 1} entries, more than the bound {MAX_BINS_PER_FEATURE - 2}"),
+        "too many categories": (lambda: _with(c, ["categories", 2], list(range(2**20 + 1))),
+                                r"categories\[2\]: has 1048577 entries, more than the bound 1048576"),
         "too many rare categories": (lambda: _with(c, ["rare_categories", 2], list(range(2**20 + 1))),
                                      r"rare_categories\[2\]: has 1048577 entries, more than the bound 1048576"),
         "kept and rare overlap": (_with(c, ["rare_categories", 1], sorted(rare + [kept[1]])),
