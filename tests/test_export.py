@@ -1273,8 +1273,18 @@ def test_c_header_with_text_categories_compiles_as_cpp_and_in_two_units(kind_cas
                   f"{name}.h"], tmp_path)
 
 
+def _has_surrogates(model) -> bool:
+    texts = [v for c in (*model.categories_, *model.rare_categories_) if c is not None for v in c.tolist()
+             if isinstance(v, str)]
+    return any(0xD800 <= ord(ch) <= 0xDFFF for text in texts for ch in text)
+
+
 def test_export_of_a_saved_and_loaded_model_is_the_same_source(kind_cases):
     for name, (model, _, _, _) in kind_cases.items():
+        if _has_surrogates(model):  # JSON cannot keep a lone surrogate: persistence refuses to save it
+            with pytest.raises(ValueError, match="surrogate"):
+                model.to_json()
+            continue
         loaded = embedsum.from_json(model.to_json())
         assert export.to_python(loaded) == export.to_python(model), name
         assert export.to_c(loaded, prefix=name) == export.to_c(model, prefix=name), name
