@@ -483,8 +483,9 @@ int main(void)
 
 
 def _c_compilers():
-    found = [name for name in ("gcc", "clang") if shutil.which(name)]
-    return found or ["gcc"]  # gcc is required (require_tool fails under CI, skips elsewhere)
+    """gcc (required: require_tool fails under CI without it), and clang when one is installed."""
+    clang = next((name for name in ["clang", *(f"clang-{v}" for v in range(30, 10, -1))] if shutil.which(name)), None)
+    return ["gcc"] + ([clang] if clang else [])
 
 
 @pytest.mark.parametrize("compiler", _c_compilers())
