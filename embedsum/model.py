@@ -24,9 +24,11 @@ from .scoring import (
     decision_values_of_codes,
     feature_codes,
     few_rows_mixed_decision,
+    multiclass_scores,
     scoring_tables,
 )
 from .validation import (
+    MAX_BINS,
     as_frame,
     check_array,
     check_feature_names,
@@ -59,15 +61,28 @@ def mirad_importances(bin_scores, bin_weights) -> np.ndarray:
     -------
     >>> mirad_importances([[1.0, -1.0, 0.0]], [[0.5, 0.5, 0.0]]).tolist()
     [1.0]
+    >>> mirad_importances([[1.7e308, -1.7e308]], [[0.9, 0.1]]).tolist()
+    [6.119999999999999e+307]
     """
     out = []
     for theta, v in zip(bin_scores, bin_weights):
         u = np.asarray(v, dtype=np.float64)
         u = u / u.sum()
         theta = np.asarray(theta, dtype=np.float64)
-        importance = u @ np.abs(theta - u @ theta)
-        # One class: a number (np.mean would add 8 us per feature to every model load).
-        out.append(float(importance) if theta.ndim == 1 else float(importance.mean()))
+        # Scores near the float64 limit: deviations computed on scores scaled by a power of
+        # two (exact), capped at the largest |score| they cannot exceed, then scaled back.
+        largest = np.max(np.abs(theta), axis=0)
+        scale = np.ldexp(1.0, np.frexp(largest)[1] - 1)
+        with np.errstate(under="ignore"):
+            t = theta / scale
+            deviation = u @ np.abs(t - u @ t)
+            importance = np.minimum(deviation, largest / scale) * scale
+            if theta.ndim == 1:
+                # One class: a number (np.mean would add 8 us per feature to every model load).
+                out.append(float(importance))
+            else:
+                shrink = np.ldexp(1.0, -int(np.ceil(np.log2(len(importance)))))
+                out.append(float(np.mean(importance * shrink) / shrink))
     return np.array(out)
 
 
@@ -129,6 +144,8 @@ class EmbeddingSumModel(ParamsMixin):
 
     def _check_params(self) -> None:
         _check_number("max_bins", self.max_bins, low=2, integer=True)
+        if self.max_bins > MAX_BINS:
+            raise ValueError(f"max_bins must be <= {MAX_BINS}, got {self.max_bins!r}")
         _check_number("step_loss_weight", self.step_loss_weight, low=0)
         _check_number("embedding_sum_loss_weight", self.embedding_sum_loss_weight, low=0)
         _check_number("l2", self.l2, low=0)
@@ -389,12 +406,8 @@ class EmbeddingSumModel(ParamsMixin):
         if isinstance(data, np.ndarray):
             if type(intercept) is float or np.ndim(intercept) == 0:  # np.ndim alone: 1.3 us
                 return decision_values(data, self.cuts_, self.bin_scores_, intercept)
-            # One pass of the fast paths per class: each class's sum keeps the contract.
-            return np.column_stack([
-                decision_values(data, self.cuts_, [np.ascontiguousarray(s[:, k]) for s in self.bin_scores_],
-                                float(intercept[k]))
-                for k in range(len(intercept))
-            ])
+            return multiclass_scores(self._codes(data), scoring_tables(self.bin_scores_, self.unseen_scores_),
+                                     intercept)
         return decision_values_of_codes(self._codes(data), scoring_tables(self.bin_scores_, self.unseen_scores_),
                                         intercept)
 

@@ -117,6 +117,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from .estimator import EmbeddingSumClassifier, mirad_importances
+from .validation import MAX_BINS
 
 if TYPE_CHECKING:  # the regressor module loads with the first regressor
     from .regressor import EmbeddingSumRegressor
@@ -139,9 +140,6 @@ FORMAT_VERSION = 2
 _READABLE_VERSIONS = (1, 2)
 MAX_BYTES = 64 * 2**20
 MAX_FEATURES = 2**20
-# The largest max_bins: a numeric feature then has at most MAX_BINS - 1 cuts, MAX_BINS
-# interval bins and the missing bin. (To be shared with fit's parameter check.)
-MAX_BINS = 2**16
 MAX_BINS_PER_FEATURE = MAX_BINS + 1
 _MAX_CLASSES = 2**16
 _MAX_CATEGORIES = 2**20  # kept, and rare, per categorical feature

@@ -51,6 +51,11 @@ def _is_sparse(X) -> bool:
     return hasattr(X, "toarray") and hasattr(X, "nnz")
 
 
+# The largest max_bins: a numeric feature then has at most MAX_BINS - 1 cuts, MAX_BINS
+# interval bins and the missing bin; the model file format stores no more.
+MAX_BINS = 2**16
+
+
 def check_array(X, *, name: str = "X") -> np.ndarray:
     """Return X as a 2-D float64 array with at least one row and one column.
 
