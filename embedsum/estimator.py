@@ -30,7 +30,8 @@ class EmbeddingSumClassifier(EmbeddingSumModel):
     Each numeric feature is cut into quantile bins (see :class:`~embedsum.digitizer.Digitizer`,
     plus one bin for missing values), each categorical feature into one bin per frequent
     category (see :mod:`embedsum.categories`); the model learns one score per bin by
-    minimising the published objective (mean log-loss + step loss + embedding-sum loss,
+    minimising the published objective (mean log-loss, weighted mean divided by sum(w)
+    with sample weights, + step loss + embedding-sum loss,
     plus an optional l2 term and any regularisers you add) with scipy's L-BFGS-B. With
     more than two classes it is a softmax model with one score per bin and class.
 
@@ -60,7 +61,8 @@ class EmbeddingSumClassifier(EmbeddingSumModel):
         boolean mask, column indices, or column names. Category bins have no order: the
         step loss does not apply to them.
     min_category_count : int, default=10
-        A category seen fewer times in training shares the "other" bin.
+        A category seen fewer times in training (rows counted with their sample weights)
+        shares the "other" bin.
     monotonic_cst : sequence of {-1, 0, 1} or dict, default=None
         Per feature (or by column name): +1 the score never decreases from one interval
         bin to the next, -1 it never increases, 0 no constraint. Enforced exactly;
@@ -88,7 +90,7 @@ class EmbeddingSumClassifier(EmbeddingSumModel):
         For a categorical feature, the score of a category never seen in training: the
         feature's training-weighted mean score (None for a numeric feature).
     bin_weights_ : list of ndarray
-        Training fraction of each bin.
+        Training fraction of each bin (of the sample weight, when given).
     feature_importances_ : ndarray
         MIRAD importance of each feature (see :func:`mirad_importances`).
     n_iter_ : int
@@ -134,7 +136,7 @@ class EmbeddingSumClassifier(EmbeddingSumModel):
         """
         self._check_params()
         names = feature_names_of(X)
-        bins = self._bins(X, names)
+        bins = self._bins(X, names, sample_weight)
         classes, target, sw = self._fit_input(len(bins.codes), y, sample_weight)
         self._fit_bins(bins, target, sw, names, self._n_outputs(classes))
         self.classes_ = classes
@@ -220,6 +222,10 @@ class EmbeddingSumClassifier(EmbeddingSumModel):
         if y.ndim == 2 and y.shape[1] == 1:
             y = y.ravel()
         correct = (self.predict(X) == y).astype(np.float64)
+        if sample_weight is not None:
+            # only ratios matter: weights of 1e300 must not overflow the sum
+            sample_weight = np.asarray(sample_weight, dtype=np.float64)
+            sample_weight = sample_weight / sample_weight.max()
         return float(np.average(correct, weights=sample_weight))
 
     def __sklearn_tags__(self):
