@@ -52,3 +52,13 @@ def require_matplotlib():
 def matplotlib():
     """The matplotlib module on the Agg backend (an error under CI when it is missing)."""
     return require_matplotlib()
+
+
+REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def python_env(**extra):
+    """The environment for a child Python that imports this tree's embedsum, installed or not."""
+    env = dict(os.environ, **extra)
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (REPO_ROOT, env.get("PYTHONPATH", "")) if p)
+    return env

@@ -3,6 +3,7 @@
 import subprocess
 import sys
 
+from conftest import python_env
 from embedsum.cli import main
 from embedsum.demo import run_demo, stratified_split
 
@@ -31,7 +32,8 @@ def test_stratified_split_keeps_class_ratio_and_covers_all_rows():
 
 def test_python_dash_m_demo_runs_in_a_fresh_process():
     out = subprocess.run(
-        [sys.executable, "-m", "embedsum", "demo", "--top", "3"], capture_output=True, text=True, timeout=120
+        [sys.executable, "-m", "embedsum", "demo", "--top", "3"], capture_output=True, text=True, timeout=120,
+        env=python_env(),
     )
     assert out.returncode == 0, out.stderr
     assert "test AUC" in out.stdout

@@ -7,6 +7,7 @@ import sys
 
 import numpy as np
 import pytest
+from conftest import python_env
 
 import embedsum
 from embedsum.datasets import load_breast_cancer
@@ -17,7 +18,7 @@ pytestmark = pytest.mark.filterwarnings("ignore:X does not have valid feature na
 
 def run(*args, cwd=None):
     return subprocess.run([sys.executable, "-m", "embedsum", *args], capture_output=True, text=True,
-                          timeout=300, cwd=cwd)
+                          timeout=300, cwd=cwd, env=python_env())
 
 
 @pytest.fixture(scope="module")
@@ -158,7 +159,7 @@ def _peak_rss_kib(args) -> int:
     import os
 
     process = subprocess.Popen([sys.executable, "-m", "embedsum", *args],
-                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=python_env())
     _, status, usage = os.wait4(process.pid, 0)
     process.returncode = os.waitstatus_to_exitcode(status)
     assert process.returncode == 0, process.stderr.read()

@@ -10,6 +10,7 @@ import warnings
 
 import numpy as np
 import pytest
+from conftest import python_env
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from numpy.testing import assert_allclose, assert_array_equal
@@ -278,7 +279,7 @@ def test_import_does_not_need_scipy_for_the_cv_module():
     import sys
 
     code = "import sys, embedsum; print('scipy' in sys.modules, embedsum.EmbeddingSumClassifierCV.__name__)"
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60,
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, env=python_env(),
                          cwd=os.path.dirname(os.path.dirname(embedsum.__file__)))
     assert out.stdout.split() == ["False", "EmbeddingSumClassifierCV"]
 
@@ -754,7 +755,7 @@ def test_regressor_cv_passes_sklearn_estimator_checks(estimator, check):
                 "from embedsum.cross_validation import EmbeddingSumRegressorCV\n"
                 f"check_array_api_input({type(estimator).__name__!r}, {estimator!r}, **{check.keywords!r})\n"
                 "print('array api check passed')\n")
-        env = dict(os.environ, SCIPY_ARRAY_API="1")
+        env = python_env(SCIPY_ARRAY_API="1")
         out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=300)
         assert out.returncode == 0, out.stderr[-3000:]
         assert "array api check passed" in out.stdout

@@ -18,6 +18,7 @@ import pandas as pd
 import polars as pl
 import pyarrow as pa
 import pytest
+from conftest import python_env
 from numpy.testing import assert_array_equal
 
 from embedsum import (
@@ -173,7 +174,8 @@ def test_embedsum_imports_no_frame_library_for_arrays():
         "embedsum.EmbeddingSumClassifier(max_bins=4, min_category_count=1).fit(Xo, [0, 1] * 20).predict(Xo)\n"
         "print(sorted(m for m in ('polars', 'pyarrow', 'pandas') if m in sys.modules))\n"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
+                         env=python_env())
     assert out.returncode == 0, out.stderr[-2000:]
     assert out.stdout.strip() == "[]"
 

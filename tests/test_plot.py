@@ -15,7 +15,7 @@ import textwrap
 
 import numpy as np
 import pytest
-from conftest import require_matplotlib
+from conftest import REPO_ROOT, require_matplotlib
 
 from embedsum import EmbeddingSumClassifier
 from embedsum.explain import contributions
@@ -364,6 +364,7 @@ def test_unfitted_model_is_refused():
 def _run(code):
     env = {k: v for k, v in os.environ.items() if not k.startswith("PYTHON")}
     env["PYTHONDONTWRITEBYTECODE"] = "1"
+    env["PYTHONPATH"] = REPO_ROOT
     return subprocess.run([sys.executable, "-c", textwrap.dedent(code)], capture_output=True, text=True,
                           timeout=300, env=env)
 

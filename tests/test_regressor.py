@@ -11,6 +11,7 @@ import warnings
 
 import numpy as np
 import pytest
+from conftest import python_env
 from numpy.testing import assert_allclose, assert_array_equal
 from sklearn.base import clone, is_regressor
 from sklearn.datasets import load_diabetes
@@ -240,7 +241,7 @@ def test_sklearn_estimator_checks(estimator, check):
             f"check_array_api_input({type(estimator).__name__!r}, {estimator!r}, **{check.keywords!r})\n"
             "print('array api check passed')\n"
         )
-        env = dict(os.environ, SCIPY_ARRAY_API="1")
+        env = python_env(SCIPY_ARRAY_API="1")
         out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=300)
         assert out.returncode == 0, out.stderr[-3000:]
         assert "array api check passed" in out.stdout

@@ -6,6 +6,7 @@ estimator checks and work inside clone, Pipeline, GridSearchCV and cross_val_sco
 
 import numpy as np
 import pytest
+from conftest import python_env
 from numpy.testing import assert_allclose, assert_array_equal
 from sklearn.base import clone, is_classifier
 from sklearn.datasets import load_breast_cancer
@@ -63,7 +64,7 @@ def _run_array_api_check_in_subprocess(estimator, keywords):
         f"check_array_api_input({type(estimator).__name__!r}, {estimator!r}, **{keywords!r})\n"
         "print('array api check passed')\n"
     )
-    env = dict(os.environ, SCIPY_ARRAY_API="1")
+    env = python_env(SCIPY_ARRAY_API="1")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=300)
     assert out.returncode == 0, out.stderr[-3000:]
     assert "array api check passed" in out.stdout
