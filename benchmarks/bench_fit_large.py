@@ -102,7 +102,7 @@ def child(kind: str, folder: str, n_rows: int) -> dict:
 
 
 def _threads() -> int:
-    from embedsum.threads import default_n_threads
+    from embedsum._threads import default_n_threads
 
     return default_n_threads()
 

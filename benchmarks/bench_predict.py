@@ -63,7 +63,7 @@ import numpy as np
 
 import embedsum
 from embedsum import EmbeddingSumClassifier
-from embedsum.scoring import decision_values_reference, sigmoid
+from embedsum.scoring._decision import decision_values_reference, sigmoid
 from mirad_data import make_mirad_like
 from timing import one_row_workload, per_call_us
 
@@ -113,8 +113,8 @@ def batch_section() -> bool:
     n, d = X.shape
     print(f"(a) batch: {n:,} rows x {d} features (MIRAD-like counts), model fitted on "
           f"{BATCH_FIT_ROWS:,} rows, {min(map(len, model.cuts_))}-{max(map(len, model.cuts_))} cuts per feature")
-    from embedsum.batch_scoring import ScoringTables
-    from embedsum.threads import default_n_threads
+    from embedsum.scoring._batch import ScoringTables
+    from embedsum._threads import default_n_threads
 
     tables = ScoringTables(model.cuts_, model.bin_scores_, model.intercept_)
     contenders = {

@@ -24,7 +24,7 @@ import numpy as np
 import torch
 
 from embedsum import L2, Digitizer, EmbeddingSumLoss, ParameterLayout, StepLoss
-from embedsum.objective import EmbeddingSumObjective
+from embedsum.training._objective import EmbeddingSumObjective
 
 __all__ = ["PublishedModel", "fit_published", "published_objective"]
 

@@ -13,8 +13,8 @@ from __future__ import annotations
 import numpy as np
 
 from embedsum import Digitizer, EmbeddingSumClassifier, ParameterLayout
-from embedsum.model import _SCALE_FLOOR
-from embedsum.solver import minimize_lbfgs
+from embedsum.estimators._base import _SCALE_FLOOR
+from embedsum.training._solver import minimize_lbfgs
 
 __all__ = ["StraightforwardObjective", "fit_straightforward"]
 

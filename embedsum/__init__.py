@@ -10,26 +10,26 @@ Example
 (2, 2)
 """
 
-from .digitizer import Digitizer
-from .estimator import EmbeddingSumClassifier
-from .exceptions import ConvergenceWarning, NotFittedError
+from ._exceptions import ConvergenceWarning, NotFittedError
+from .binning._digitizer import Digitizer
+from .estimators._classifier import EmbeddingSumClassifier
 # Imported with the package, not on first use: a security tool imports embedsum to load a
 # model, and the first load would otherwise pay for importing json and the loader (~2 ms).
-from .persistence import from_json, load
+from .persistence._reader import from_json, load
 
 __version__ = "0.1.0"
 
 # Fitting-only modules load on first use: a vendored copy without bytecode compiles each
 # module it imports, and scoring needs none of these.
 _LAZY = {
-    "EmbeddingSumClassifierCV": "cross_validation",
-    "EmbeddingSumRegressorCV": "cross_validation",
-    "EmbeddingSumRegressor": "regressor",
-    "ParameterLayout": "layout",
-    "Regularizer": "regularizers",
-    "StepLoss": "regularizers",
-    "EmbeddingSumLoss": "regularizers",
-    "L2": "regularizers",
+    "EmbeddingSumClassifierCV": "estimators._cv",
+    "EmbeddingSumRegressorCV": "estimators._cv",
+    "EmbeddingSumRegressor": "estimators._regressor",
+    "ParameterLayout": "training._layout",
+    "Regularizer": "training._regularizers",
+    "StepLoss": "training._regularizers",
+    "EmbeddingSumLoss": "training._regularizers",
+    "L2": "training._regularizers",
 }
 
 

@@ -37,7 +37,6 @@ from math import ldexp as _ldexp
 
 import numpy as np
 
-__all__: list[str] = []  # private: used by embedsum.scoring, embedsum.batch_scoring and the exporters
 
 X_MIN = -746.0  # exp(-746) < 2**-1076: rounds to 0.0
 INV_LN2 = float.fromhex("0x1.71547652b82fep+0")   # 1 / ln 2

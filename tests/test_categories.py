@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from numpy.testing import assert_array_equal
 
 from embedsum import EmbeddingSumClassifier, EmbeddingSumRegressor
-from embedsum.categories import (
+from embedsum.binning._categories import (
     auto_categorical,
     category_keys,
     encode_categories,

@@ -5,7 +5,7 @@ import sys
 
 from conftest import python_env
 from embedsum.cli import main
-from embedsum.demo import run_demo, stratified_split
+from embedsum.cli._demo import run_demo, stratified_split
 
 
 def test_demo_reports_quality_and_importances():

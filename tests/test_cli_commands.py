@@ -417,7 +417,7 @@ def test_auto_step_loss_weight_is_cross_validated_for_each_task(kinds, tmp_path,
     assert code == 0, err
     assert "chosen by 3-fold cross-validation; wrote" in out
     model = embedsum.load(tmp_path / "m.json")
-    from embedsum.cross_validation import EmbeddingSumClassifierCV, EmbeddingSumRegressorCV
+    from embedsum.estimators._cv import EmbeddingSumClassifierCV, EmbeddingSumRegressorCV
 
     cv = EmbeddingSumRegressorCV if kind == "regression" else EmbeddingSumClassifierCV
     direct = cv(cv=3, max_bins=16, categorical_features=[False, True, False]).fit(X, targets[kind])

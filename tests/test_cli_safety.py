@@ -21,10 +21,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import embedsum
-from embedsum import csvio
-from embedsum.cli import _NamedColumns, main
-from embedsum.describe import printable
-from embedsum.persistence import save
+from embedsum.cli import _csv as csvio
+from embedsum.cli._main import _NamedColumns, main
+from embedsum.inspection._describe import printable
+from embedsum.persistence._reader import save
 
 ROOT = Path(embedsum.__file__).resolve().parents[1]  # the tree under test, not an installed copy
 ENV = dict(os.environ, PYTHONPATH=str(ROOT), OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1")
@@ -127,7 +127,7 @@ def test_a_failed_predict_leaves_the_old_output_and_no_temporary_file(files, tmp
 
 
 def test_an_interrupted_predict_leaves_the_old_output_and_no_temporary_file(files, tmp_path, capsys, monkeypatch):
-    import embedsum.cli as cli_module
+    import embedsum.cli._main as cli_module
 
     blocks, named = [], cli_module._named
 
@@ -383,12 +383,12 @@ def test_a_text_target_keeps_its_strings(tmp_path, capsys):
                                    OSError(28, "No space left on device"), RuntimeError("unexpected\nsecond line"),
                                    KeyError("x")])
 def test_any_exception_is_one_line_with_status_1(files, capsys, monkeypatch, error):
-    import embedsum.persistence
+    import embedsum.persistence._reader
 
     def fail(*args, **kwargs):
         raise error
 
-    monkeypatch.setattr(embedsum.persistence, "load", fail)
+    monkeypatch.setattr(embedsum.persistence._reader, "load", fail)
     code, out, err = cli(capsys, "show", files / "model.json")
     assert code == 1 and one_line_error(err), err
     if isinstance(error, MemoryError):
@@ -555,7 +555,7 @@ def test_text_labels_that_start_a_formula_are_neutralised_by_default(tmp_path, c
 
 
 def test_numbers_are_never_neutralised(tmp_path, capsys):
-    from embedsum.cli import _prediction_writer
+    from embedsum.cli._main import _prediction_writer
 
     model, X = _model_with_labels(tmp_path, [-1, 1])
     code, out, err = cli(capsys, "predict", tmp_path / "m.json", tmp_path / "x.csv")

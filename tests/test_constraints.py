@@ -14,8 +14,8 @@ from hypothesis import strategies as st
 from numpy.testing import assert_allclose, assert_array_equal
 
 from embedsum import EmbeddingSumClassifier, EmbeddingSumRegressor
-from embedsum.constraints import MonotoneParameterization, resolve_monotonic_cst
-from embedsum.layout import ParameterLayout
+from embedsum.training._constraints import MonotoneParameterization, resolve_monotonic_cst
+from embedsum.training._layout import ParameterLayout
 
 # ----------------------------------------------------------------------------------------------
 # resolve_monotonic_cst

@@ -23,7 +23,7 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 import embedsum
 from embedsum import ConvergenceWarning, Digitizer, EmbeddingSumClassifier, EmbeddingSumClassifierCV, ParameterLayout
 from embedsum import EmbeddingSumRegressor, export
-from embedsum.cross_validation import (
+from embedsum.estimators._cv import (
     EmbeddingSumRegressorCV,
     held_out_log_loss,
     held_out_squared_error,
@@ -313,7 +313,7 @@ def test_plots_and_attributions_work(fitted, data, matplotlib):
 def test_blas_thread_limit_is_set_once_around_the_path_and_once_for_the_refit(data, monkeypatch):
     import contextlib
 
-    import embedsum.solver
+    import embedsum.training._solver
 
     entries = []
 
@@ -322,7 +322,7 @@ def test_blas_thread_limit_is_set_once_around_the_path_and_once_for_the_refit(da
         entries.append(1)
         yield
 
-    monkeypatch.setattr(embedsum.solver, "one_blas_thread", counting)
+    monkeypatch.setattr(embedsum.training._solver, "one_blas_thread", counting)
     model = EmbeddingSumClassifierCV(**SMALL).fit(*data)
     assert len(entries) == 2  # not once per solve: each costs ~1.5 ms with threadpoolctl
     assert model.cv_results_["n_iter"].size == 4 * 3
@@ -333,7 +333,7 @@ def test_blas_thread_limit_is_set_once_around_the_path_and_once_for_the_refit(da
 
 def test_every_scoring_path_gives_the_reference_bits(fitted):
     # The CV model scores through the same fast paths as the base class (design.md section 3).
-    from embedsum.scoring import decision_values_reference
+    from embedsum.scoring._decision import decision_values_reference
 
     rng = np.random.default_rng(5)
     X = rng.normal(size=(3000, fitted.n_features_in_)) * 2
@@ -752,7 +752,7 @@ def test_regressor_cv_passes_sklearn_estimator_checks(estimator, check):
         import sys
 
         code = ("from sklearn.utils.estimator_checks import check_array_api_input\n"
-                "from embedsum.cross_validation import EmbeddingSumRegressorCV\n"
+                "from embedsum import EmbeddingSumRegressorCV\n"
                 f"check_array_api_input({type(estimator).__name__!r}, {estimator!r}, **{check.keywords!r})\n"
                 "print('array api check passed')\n")
         env = python_env(SCIPY_ARRAY_API="1")

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from embedsum.csvio import (
+from embedsum.cli._csv import (
     MAX_AUTO_CLASSES,
     NA_TOKENS,
     detect_task,

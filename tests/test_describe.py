@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from embedsum import EmbeddingSumClassifier
-from embedsum.describe import bin_labels, describe, score_bar
+from embedsum.inspection._describe import bin_labels, describe, score_bar
 
 
 def test_bin_labels_cover_the_line_and_the_missing_bin():
@@ -63,7 +63,7 @@ def test_bars_point_by_sign_and_scale_with_the_score():
 import pytest  # noqa: E402
 from test_explain import KINDS, _round_trip, fit_kind, mixed_data  # noqa: E402
 
-from embedsum.describe import feature_bin_labels  # noqa: E402
+from embedsum.inspection._describe import feature_bin_labels  # noqa: E402
 from embedsum.explain import category_order  # noqa: E402
 
 

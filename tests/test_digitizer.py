@@ -1,7 +1,7 @@
 """The digitizer reproduces the published MIRAD binning (design.md section 2) exactly.
 
 ``reference_fit_cuts`` below is a deliberately slow, literal transcription of the
-published steps, written from design.md and not from embedsum/digitizer.py: Python
+published steps, written from design.md and not from embedsum/binning/_digitizer.py: Python
 lists, one ``np.quantile`` call per k, one ``np.mean(x <= c)`` per cut, and the
 narrow-bin merge loop with its tie rules spelled out. It runs on the non-NaN values
 of the column (embedsum gives NaN its own bin instead of the published behaviour,
@@ -18,7 +18,7 @@ from hypothesis.extra import numpy as hnp
 
 import embedsum
 from embedsum import Digitizer
-from embedsum.digitizer import bin_codes, code_dtype, fit_cuts
+from embedsum.binning._digitizer import bin_codes, code_dtype, fit_cuts
 
 
 # --------------------------------------------------------------------------------------

@@ -7,8 +7,8 @@ import pytest
 
 from embedsum import ConvergenceWarning, EmbeddingSumClassifier
 from embedsum.datasets import load_breast_cancer
-from embedsum.estimator import mirad_importances
-from embedsum.metrics import roc_auc
+from embedsum.estimators._classifier import mirad_importances
+from embedsum.inspection._metrics import roc_auc
 
 
 @pytest.fixture(scope="module")
@@ -185,9 +185,9 @@ def test_init_stores_arguments_only():
 def test_many_rows_start_from_a_subsample_and_reach_the_same_optimum(monkeypatch):
     # Scaled down: from 3,000 rows, _solve first solves on every 6th row (~500 rows).
     from embedsum import Digitizer
-    from embedsum import model as estimator  # where the subsample thresholds live
-    from embedsum.layout import ParameterLayout
-    from embedsum.objective import EmbeddingSumObjective
+    from embedsum.estimators import _base as estimator  # where the subsample thresholds live
+    from embedsum.training._layout import ParameterLayout
+    from embedsum.training._objective import EmbeddingSumObjective
 
     rng = np.random.default_rng(4)
     X = rng.poisson(rng.gamma(0.7, 4.0, size=(3000, 3))).astype(float)

@@ -8,8 +8,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from embedsum import EmbeddingSumClassifier
-from embedsum.baselines import baseline_points
-from embedsum.digitizer import bin_codes
+from embedsum.inspection._baselines import baseline_points
+from embedsum.binning._digitizer import bin_codes
 from embedsum.explain import attributions, contributions, shape_functions, significance
 
 
@@ -456,7 +456,7 @@ def _round_trip(model):
 
 @pytest.mark.parametrize("kind", ["numeric binary", *KINDS])
 def test_explanations_of_a_model_loaded_from_json(kind_models, kind):
-    from embedsum.describe import describe
+    from embedsum.inspection._describe import describe
 
     X, models = kind_models
     if kind == "numeric binary":

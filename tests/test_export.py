@@ -39,8 +39,9 @@ from hypothesis import strategies as st
 
 import embedsum
 from embedsum import EmbeddingSumClassifier, EmbeddingSumRegressor, NotFittedError
-from embedsum import export, export_c
-from embedsum.scoring import sigmoid, softmax
+from embedsum import export
+from embedsum.export import _c as export_c
+from embedsum.scoring._decision import sigmoid, softmax
 
 N_ROWS = 10_000
 WEIRD_NAME = 'bytes */ written "quoted"\nnext line /* ??/ C:\\temp\\'

@@ -26,7 +26,7 @@ from embedsum import (
     EmbeddingSumClassifierCV,
     EmbeddingSumRegressor,
 )
-from embedsum.validation import as_frame, check_array, feature_names_of
+from embedsum._validation import as_frame, check_array, feature_names_of
 
 N = 240
 

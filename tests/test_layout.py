@@ -1,7 +1,7 @@
 """ParameterLayout: where each feature's bins and the intercept live in the flat vector.
 
 The expected values here are written from the "Conventions" docstring of
-embedsum/layout.py (feature j owns coef[offsets[j]:offsets[j+1]]: its interval bins in
+embedsum/training/_layout.py (feature j owns coef[offsets[j]:offsets[j+1]]: its interval bins in
 order, then one missing-value bin; the intercept is coef[-1]), not read back from the
 implementation.
 """
@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from embedsum.layout import ParameterLayout
+from embedsum.training._layout import ParameterLayout
 
 n_bins_lists = st.lists(st.integers(2, 12), min_size=1, max_size=8)
 finite = st.floats(-1e6, 1e6, allow_nan=False, allow_infinity=False)
@@ -143,3 +143,4 @@ def test_non_integer_n_bins_raise_value_error(n_bins):
     # A bin count must be a whole number; silently truncating 2.5 to 2 hides a caller's bug.
     with pytest.raises(ValueError):
         ParameterLayout(n_bins)
+

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from embedsum.metrics import log_loss, roc_auc
+from embedsum.inspection._metrics import log_loss, roc_auc
 
 sklearn_metrics = pytest.importorskip("sklearn.metrics")
 

@@ -13,7 +13,7 @@ import pytest
 from numpy.testing import assert_allclose, assert_array_equal
 
 from embedsum import EmbeddingSumClassifier
-from embedsum.scoring import FEW_ROWS, MANY_ROWS
+from embedsum.scoring._decision import FEW_ROWS, MANY_ROWS
 
 LABELS = np.array(["bot", "human", "scanner", "worm"])
 

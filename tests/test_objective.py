@@ -13,9 +13,9 @@ from scipy.optimize import approx_fprime
 from scipy.special import expit
 
 import embedsum
-from embedsum.layout import ParameterLayout
-from embedsum.objective import EmbeddingSumObjective, log_loss_terms
-from embedsum.regularizers import L2, EmbeddingSumLoss, StepLoss
+from embedsum.training._layout import ParameterLayout
+from embedsum.training._objective import EmbeddingSumObjective, log_loss_terms
+from embedsum.training._regularizers import L2, EmbeddingSumLoss, StepLoss
 
 FD_STEP = 1e-7
 

@@ -24,10 +24,10 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 import embedsum
-from embedsum.digitizer import bin_codes
-from embedsum.layout import ParameterLayout
-from embedsum.objective import EmbeddingSumObjective
-from embedsum.regularizers import L2, EmbeddingSumLoss, StepLoss
+from embedsum.binning._digitizer import bin_codes
+from embedsum.training._layout import ParameterLayout
+from embedsum.training._objective import EmbeddingSumObjective
+from embedsum.training._regularizers import L2, EmbeddingSumLoss, StepLoss
 
 # --------------------------------------------------------------------------------------
 # The published objective in torch (float64).

@@ -28,9 +28,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from embedsum.layout import ParameterLayout
-from embedsum.objective import EmbeddingSumObjective
-from embedsum.regularizers import L2, EmbeddingSumLoss, StepLoss
+from embedsum.training._layout import ParameterLayout
+from embedsum.training._objective import EmbeddingSumObjective
+from embedsum.training._regularizers import L2, EmbeddingSumLoss, StepLoss
 
 # --------------------------------------------------------------------------------------
 # The reference objective in torch (float64).

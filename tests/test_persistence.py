@@ -32,8 +32,8 @@ from hypothesis import strategies as st
 
 import embedsum
 from embedsum import EmbeddingSumClassifier, EmbeddingSumRegressor, NotFittedError
-from embedsum.persistence import MAX_BINS, MAX_FEATURES, from_json, load, save, to_json
-from embedsum.regularizers import Regularizer
+from embedsum.persistence._reader import MAX_BINS, MAX_FEATURES, from_json, load, save, to_json
+from embedsum.training._regularizers import Regularizer
 
 pd = pytest.importorskip("pandas")
 
@@ -1394,7 +1394,7 @@ def test_no_module_imports_pickle(path):
 
 
 def test_persistence_does_not_import_scipy():
-    tree = ast.parse((PACKAGE_DIR / "persistence.py").read_text(encoding="utf-8"))
+    tree = ast.parse((PACKAGE_DIR / "persistence/_reader.py").read_text(encoding="utf-8"))
     assert "scipy" not in set(_imported_modules(tree))
 
 

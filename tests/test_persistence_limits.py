@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 
 import embedsum
 from embedsum import EmbeddingSumClassifier, EmbeddingSumRegressor
-from embedsum.persistence import MAX_BINS, MAX_FEATURES, from_json
+from embedsum.persistence._reader import MAX_BINS, MAX_FEATURES, from_json
 
 REJECTED = r"embedsum model document rejected: "
 
@@ -136,7 +136,7 @@ def test_loading_an_ordinary_document_allocates_in_proportion_to_it(kind):
 
 
 def test_running_out_of_memory_is_a_value_error(doc, tmp_path, monkeypatch):
-    import embedsum.persistence as persistence
+    import embedsum.persistence._reader as persistence
 
     def exhausted(*args, **kwargs):
         raise MemoryError

@@ -22,8 +22,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from embedsum import _portable_exp as pe
-from embedsum import scoring
-from embedsum.scoring import sigmoid, softmax
+from embedsum.scoring import _decision as scoring
+from embedsum.scoring._decision import sigmoid, softmax
 
 SMALLEST_SUBNORMAL = 5e-324
 

@@ -19,12 +19,12 @@ from hypothesis import strategies as st
 
 import embedsum
 from embedsum import EmbeddingSumClassifier
-from embedsum.baselines import baseline_points, robust_standardise
+from embedsum.inspection._baselines import baseline_points, robust_standardise
 from embedsum.explain import attributions
 
 PACKAGE_DIR = Path(embedsum.__file__).resolve().parent
 # Modules of explanations and pictures: they run in user threads, next to user code.
-QUIET_MODULES = ["baselines.py", "explain.py", "plot.py"]
+QUIET_MODULES = ["inspection/_baselines.py", "inspection/_explain.py", "inspection/_plot.py"]
 FILTER_CALLS = {"catch_warnings", "simplefilter", "filterwarnings", "resetwarnings"}
 
 

@@ -157,7 +157,7 @@ def test_bad_y(y, message):
 
 
 def test_column_vector_y_warns_and_fits_as_1d():
-    from embedsum.validation import DataConversionWarning
+    from embedsum._validation import DataConversionWarning
 
     with pytest.warns(DataConversionWarning, match="column-vector y"):
         column = EmbeddingSumRegressor(max_bins=4).fit(_X_BAD, _Y_GOOD[:, None])

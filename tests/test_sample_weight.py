@@ -21,12 +21,12 @@ from embedsum import (
     EmbeddingSumRegressor,
     EmbeddingSumRegressorCV,
 )
-from embedsum.categories import fit_categories
-from embedsum.cross_validation import shuffled_folds, stratified_folds
-from embedsum.digitizer import Digitizer, fit_cuts
-from embedsum.layout import ParameterLayout
-from embedsum.objective import EmbeddingSumObjective
-from embedsum.validation import sample_weight_counts
+from embedsum.binning._categories import fit_categories
+from embedsum.estimators._cv import shuffled_folds, stratified_folds
+from embedsum.binning._digitizer import Digitizer, fit_cuts
+from embedsum.training._layout import ParameterLayout
+from embedsum.training._objective import EmbeddingSumObjective
+from embedsum._validation import sample_weight_counts
 
 # ----------------------------------------------------------------------------------------------
 # Strategies
@@ -452,7 +452,7 @@ def test_cross_validation_with_extreme_weights_is_finite_and_scale_free():
 
 
 def test_scores_of_extreme_weights_are_the_scores_of_unit_weights():
-    from embedsum.metrics import log_loss
+    from embedsum.inspection._metrics import log_loss
 
     X, y, _ = _table(seed=9)
     classifier = EmbeddingSumClassifier(max_bins=6).fit(X, y)

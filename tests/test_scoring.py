@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from embedsum import EmbeddingSumClassifier
-from embedsum.scoring import decision_values, sigmoid
+from embedsum.scoring._decision import decision_values, sigmoid
 
 SPECIAL_Z = [1000.0, -1000.0, 1e308, -1e308, math.inf, -math.inf, 0.0, -0.0]
 EXPECTED_SIGMOID = [1.0, 0.0, 1.0, 0.0, 1.0, 0.0, 0.5, 0.5]
@@ -210,13 +210,13 @@ def test_classifier_one_row_equals_batch_with_order_sensitive_scores(fitted_mode
 # Fast paths (embedsum.batch_scoring and the few-rows loop) against the plain loop
 # --------------------------------------------------------------------------------------
 
-from embedsum.batch_scoring import (  # noqa: E402
+from embedsum.scoring._batch import (  # noqa: E402
     MAX_COUNTED_CUTS,
     ScoringTables,
     probability_buffers,
     write_probabilities,
 )
-from embedsum.scoring import (  # noqa: E402
+from embedsum.scoring._decision import (  # noqa: E402
     FEW_ROWS,
     MANY_ROWS,
     class_probabilities,
@@ -614,7 +614,7 @@ def _synthetic_multiclass(n_classes, n_features, n_cuts=3, seed=0):
 
 def _reference_multiclass(model, X):
     """Per class, the plain loop; then the softmax of embedsum.scoring in Python floats."""
-    from embedsum.scoring import _softmax_lists
+    from embedsum.scoring._decision import _softmax_lists
 
     z = np.column_stack([
         decision_values_reference(X, model.cuts_, [np.ascontiguousarray(s[:, k]) for s in model.bin_scores_],
@@ -626,7 +626,7 @@ def _reference_multiclass(model, X):
 
 @pytest.mark.parametrize("n_classes, chunk_values", [(3, 2**16), (5, 7), (40, 64), (300, 1000)])
 def test_multiclass_probabilities_equal_the_reference_on_every_path(n_classes, chunk_values, monkeypatch):
-    import embedsum.scoring as scoring
+    import embedsum.scoring._decision as scoring
 
     monkeypatch.setattr(scoring, "_CHUNK_VALUES", chunk_values)  # chunks of a few rows: every boundary
     model = _synthetic_multiclass(n_classes, 4)

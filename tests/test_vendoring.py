@@ -67,7 +67,7 @@ def test_vendored_copy_imports_loads_data_fits_predicts_and_runs_demo(vendored):
         import numpy as np
         import {VENDORED_NAME} as es
         from {VENDORED_NAME}.datasets import load_breast_cancer
-        from {VENDORED_NAME}.demo import run_demo
+        from {VENDORED_NAME}.cli._demo import run_demo
 
         X, y, names = load_breast_cancer()
         model = es.EmbeddingSumClassifier().fit(X, y)
@@ -96,7 +96,7 @@ def test_vendored_copy_imports_loads_data_fits_predicts_and_runs_demo(vendored):
         assert file is not None and Path(file).resolve().is_relative_to(root), (name, file)
     # the vendored copy never reached for the installed package
     assert out["embedsum_modules"] == []
-    assert out["model_module"] == f"{VENDORED_NAME}.estimator"
+    assert out["model_module"] == f"{VENDORED_NAME}.estimators._classifier"
     assert out["shape"] == [569, 30] and out["n_names"] == 30
     assert out["classes"] == ["benign", "malignant"]
     assert out["accuracy"] > 0.95
@@ -336,7 +336,7 @@ def test_scanner_detects_what_it_should(source, expected):
 
 def test_sources_found():
     names = {p.name for p in SOURCES}
-    assert {"__init__.py", "estimator.py", "validation.py", "solver.py"} <= names
+    assert {"__init__.py", "_classifier.py", "_validation.py", "_solver.py"} <= names
     assert any(p.parent.name == "datasets" for p in SOURCES)
 
 

@@ -1,0 +1,154 @@
+"""Export a fitted model as standalone source code: a pure-Python module or a C99 header.
+
+Every model kind is covered: binary and multiclass classifiers, regressors, numeric and
+categorical features, monotone constraints (which change nothing at scoring time).
+Both outputs keep the scoring contract of :mod:`embedsum.scoring._decision` (design.md section 3):
+each decision value is ``intercept + score_0[b_0] + score_1[b_1] + ...`` added in
+float64, left to right, in feature order (per class for a multiclass model), where
+``b_j`` is the number of cuts of numeric feature ``j`` strictly below the value (NaN:
+the missing bin, the last one) or the bin of a category (kept category ``i`` -> ``i``,
+rare -> "other", missing -> the missing bin; a category never seen in training scores
+``unseen_scores_[j]``). So the exported code gives decision values equal **bit for
+bit** to ``decision_function`` (``predict`` for a regressor). Numbers are written so that
+they read back exactly; nothing is rounded through decimal.
+
+Probabilities are bit for bit ``predict_proba`` too, on every CPU: both outputs compute
+the same stable sigmoid as :func:`embedsum.scoring._decision.sigmoid` and the same softmax as
+:func:`embedsum.scoring._decision.softmax` (the largest value subtracted, the exponentials summed
+left to right), with embedsum's portable exp (:mod:`embedsum._portable_exp`), never the
+platform's ``exp``: the same float64 operations in the same order, its constants written
+exactly (``repr`` in Python, hexadecimal in C). The C header keeps the compiler from
+fusing them into FMAs, and calls no libm function.
+
+This module reads and checks the fitted model once, into plain Python tables; the
+generators that write the source from them are :mod:`embedsum.export._python` and
+:mod:`embedsum.export._c`, loaded on first use.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from .._validation import check_is_fitted
+
+
+_NUMERIC, _NUMBER, _TEXT = "numeric", "number", "text"  # a feature's kind: cuts, number or string categories
+
+
+class _Feature:
+    """One feature of a checked model: its kind, cuts or categories, and its scores.
+
+    ``scores`` are the bins in model order (floats, or K-tuples with K outputs); a
+    categorical feature also has ``kept`` and ``rare`` (tuples of str or float) and
+    ``unseen`` (a float or a K-tuple).
+    """
+
+    def __init__(self, kind, scores, cuts=(), kept=(), rare=(), unseen=None):
+        self.kind, self.scores, self.cuts = kind, scores, cuts
+        self.kept, self.rare, self.unseen = kept, rare, unseen
+
+    @property
+    def missing_bin(self) -> int:
+        return len(self.cuts) + 1 if self.kind == _NUMERIC else len(self.kept) + 1
+
+
+def _floats(values, shape, what: str):
+    """values as nested tuples of Python floats of the given shape; no NaN."""
+    a = np.asarray(values, dtype=np.float64)
+    if a.shape != shape:
+        raise ValueError(f"{what} has shape {a.shape}, expected {shape}; refit the model.")
+    if np.isnan(a).any():
+        raise ValueError(f"{what} holds NaN; refit the model.")
+    return float(a) if a.ndim == 0 else tuple(a.tolist()) if a.ndim == 1 else tuple(map(tuple, a.tolist()))
+
+
+def _category_values(values, kind: str, j: int, what: str) -> tuple:
+    values = np.asarray(values).ravel().tolist()
+    if kind == _NUMBER:
+        values = [float(v) for v in values]
+        if any(math.isnan(v) for v in values):
+            raise ValueError(f"the {what} of feature {j} hold NaN, which is a missing value; refit the model.")
+    elif not all(isinstance(v, str) for v in values):
+        raise ValueError(f"the {what} of feature {j} must all be strings (or all numbers); refit the model.")
+    return tuple(values)
+
+
+class _Tables:
+    """The numbers of a fitted model, checked, as plain Python floats and tuples."""
+
+    def __init__(self, model):
+        check_is_fitted(model, "bin_scores_")
+        d = int(model.n_features_in_)
+        self.n_features = d
+        self.is_classifier = getattr(model, "classes_", None) is not None
+        intercept = np.asarray(model.intercept_, dtype=np.float64)
+        self.n_outputs = 1 if intercept.ndim == 0 else len(intercept)
+        if self.is_classifier:
+            classes = [c.item() if isinstance(c, np.generic) else c for c in np.asarray(model.classes_, dtype=object)]
+            expected = 1 if len(classes) == 2 else len(classes)
+            if len(classes) < 2 or self.n_outputs != expected or intercept.ndim != (expected > 1):
+                raise ValueError(
+                    f"the model has {len(classes)} classes and an intercept of shape {intercept.shape}; "
+                    "refit it before exporting."
+                )
+            self.classes = tuple(classes)
+        elif intercept.ndim != 0:
+            raise ValueError(f"a regressor needs one intercept; this one has shape {intercept.shape}.")
+        self.intercept = _floats(intercept, intercept.shape, "the model's intercept_")
+        k_shape = () if self.n_outputs == 1 else (self.n_outputs,)
+
+        cuts, scores = list(model.cuts_), list(model.bin_scores_)
+        is_categorical = np.asarray(model.is_categorical_, dtype=bool)
+        categories = list(model.categories_)
+        rare = list(model.rare_categories_)
+        unseen = list(model.unseen_scores_)
+        if not all(len(a) == d for a in (cuts, scores, is_categorical, categories, rare, unseen)):
+            raise ValueError(
+                f"the model's per-feature lists (cuts_, bin_scores_, categories_, ...) do not all have "
+                f"{d} entries; refit it before exporting."
+            )
+        self.features = []
+        for j in range(d):
+            s = np.asarray(scores[j], dtype=np.float64)
+            if self.n_outputs == 1:
+                s = s.ravel()
+            if not is_categorical[j]:
+                c = np.asarray(cuts[j], dtype=np.float64).ravel()
+                if np.isnan(c).any() or np.any(np.diff(c) <= 0):
+                    raise ValueError(f"the cuts of feature {j} are not strictly increasing numbers; refit the model.")
+                if len(s) != len(c) + 2 or np.isnan(s).any():
+                    raise ValueError(
+                        f"feature {j} needs {len(c) + 2} bin scores (its interval bins and the missing bin), "
+                        f"none of them NaN; the model has {len(s)}."
+                    )
+                table = _floats(s, (len(c) + 2,) + k_shape, f"the bin scores of feature {j}")
+                self.features.append(_Feature(_NUMERIC, table, cuts=tuple(c.tolist())))
+                continue
+            if categories[j] is None or rare[j] is None or unseen[j] is None:
+                raise ValueError(f"categorical feature {j} lacks its categories or unseen score; refit the model.")
+            # The kind rule of embedsum.binning._categories.encode_categories: float64 categories are numbers.
+            kind = _NUMBER if np.asarray(categories[j]).dtype.kind == "f" else _TEXT
+            kept = _category_values(categories[j], kind, j, "categories")
+            rare_j = _category_values(rare[j], kind, j, "rare categories")
+            if len(set(kept + rare_j)) != len(kept) + len(rare_j):  # (0.0 == -0.0: a duplicate too)
+                raise ValueError(f"feature {j} lists a category twice; refit the model.")
+            table = _floats(s, (len(kept) + 2,) + k_shape, f"the bin scores of feature {j}")
+            self.features.append(_Feature(kind, table, kept=kept, rare=rare_j,
+                                          unseen=_floats(unseen[j], k_shape, f"the unseen score of feature {j}")))
+        self.kinds = {f.kind for f in self.features}
+        names = getattr(model, "feature_names_in_", None)
+        self.names = tuple(str(n) for n in names) if names is not None else tuple(f"x{j}" for j in range(d))
+        if len(self.names) != d:
+            raise ValueError(f"the model has {len(self.names)} feature names for {d} features.")
+
+    @property
+    def categorical(self) -> bool:
+        return self.kinds != {_NUMERIC} and bool(self.kinds)
+
+    @property
+    def kind(self) -> str:
+        if not self.is_classifier:
+            return "regression"
+        return "binary" if self.n_outputs == 1 else "multiclass"

@@ -1,0 +1,271 @@
+"""A plain-text description of a fitted model: its features by importance and their shape functions.
+
+Each feature's shape function is drawn as a small unicode bar chart, one line per bin, so
+that a whole model can be read in an 80-column terminal.
+
+Kinds of model: a binary classifier's scores are log-odds of ``classes_[1]``; a
+regressor's are in target units (the text speaks of the prediction); a multiclass
+classifier has one score per class in each bin, shown as a compact table (one column per
+class, in ``classes_`` order, as many classes side by side as fit in 80 columns, the rest
+in further blocks) instead of bars; when a class label is wider than a column (7
+characters), the columns are numbered ``[0]``, ``[1]``, ... and a "columns:" line names them.
+
+A categorical feature lists its categories by name, ordered by score, highest first (for
+a multiclass model grouped by the class each category favours most: see
+:func:`embedsum.explain.category_order`), then the "other" bin with how many rare
+categories share it (and the first of them), the missing bin, and the score of a
+category never seen in training ("unseen", which has no training rows and so no share).
+"""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+
+from ._explain import _category_text, _is_categorical, _kind, _label, feature_names, shape_functions
+
+
+WIDTH = 80
+_HALF = 12  # cells on each side of the centre mark
+_LABEL = 28  # widest label bin_labels makes with 2-digit exponents: "(-1.23457e-05, -1.23457e-05]"
+_TABLE_LABEL = 22  # multiclass: the narrowest label, which leaves room for five class columns
+_COLUMN = 8  # multiclass: one class score, right-aligned ("+99.999" and a space)
+_INDENT = "     "
+_SHARE = 7  # " 100.0%"
+# Eighths of a cell, growing rightwards from the centre (unicode has all eight left-aligned blocks).
+_GROW_RIGHT = ["", "▏", "▎", "▍", "▌", "▋", "▊", "▉"]
+# Growing leftwards needs right-aligned blocks, and unicode has only 1/8 and 1/2: round to those.
+_GROW_LEFT = ["", "▕", "▕", "▐", "▐", "▐", "█", "█"]
+_UNSEEN = "unseen (not in training)"
+# What a terminal may act on rather than show: C0 controls (ESC, BEL, CR, LF, ...), DEL, C1
+# controls (U+009B is a one-character CSI), line and paragraph separators, bidirectional overrides.
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def _escape(match) -> str:
+    code = ord(match.group())
+    return f"\\x{code:02x}" if code < 0x80 else f"\\u{code:04x}"
+
+
+def printable(text) -> str:
+    """``str(text)`` with every control character written as an escape: safe to print to a terminal.
+
+    Names and labels come from CSV headers and model files, which anyone may write: an
+    escape sequence in a feature name must not recolour, move or clear the terminal, nor
+    a line feed split one line of output in two. C0 controls and DEL become ``\\xNN``;
+    C1 controls, line separators and bidirectional overrides become ``\\uNNNN``.
+    Everything else, backslashes included, is kept as is.
+
+    Example
+    -------
+    >>> print(printable("\\x1b[2Jname\\x07\\nnext \\x9b1m"))
+    \\x1b[2Jname\\x07\\x0anext \\u009b1m
+    >>> printable("débit │ ok")
+    'débit │ ok'
+    """
+    return _CONTROL.sub(_escape, str(text))
+
+
+def bin_labels(cuts) -> list[str]:
+    """Readable interval of each bin of one numeric feature, then ``"missing"``.
+
+    Example
+    -------
+    >>> bin_labels([1.0, 2.5])
+    ['(-inf, 1]', '(1, 2.5]', '(2.5, inf)', 'missing']
+    """
+    edges = [-np.inf, *[float(c) for c in cuts], np.inf]
+    labels = [f"({lo:g}, {hi:g}]" for lo, hi in zip(edges[:-2], edges[1:-1])]
+    labels.append(f"({edges[-2]:g}, inf)")
+    return labels + ["missing"]
+
+
+def _other_label(rare) -> str:
+    rare = [] if rare is None else [printable(_category_text(v)) for v in rare]
+    if not rare:
+        return "other (no rare category)"
+    return f"other ({len(rare)} rare: {', '.join(rare)})"
+
+
+def feature_bin_labels(model, j: int) -> list[str]:
+    """A label for each bin of feature j, in the order of ``model.bin_scores_[j]``.
+
+    Numeric feature: :func:`bin_labels` of its cuts. Categorical feature: each kept
+    category by name, then ``"other (N rare: ...)"`` and ``"missing"``.
+
+    Example
+    -------
+    >>> import numpy as np
+    >>> from embedsum import EmbeddingSumClassifier
+    >>> X = np.array([["tcp"] * 30 + ["udp"] * 20 + ["icmp"]], dtype=object).T
+    >>> feature_bin_labels(EmbeddingSumClassifier().fit(X, X[:, 0] == "udp"), 0)
+    ['tcp', 'udp', 'other (1 rare: icmp)', 'missing']
+    """
+    if not _is_categorical(model, j):
+        return bin_labels(model.cuts_[j])
+    rare = getattr(model, "rare_categories_", None)
+    return ([printable(_category_text(v)) for v in model.categories_[j]]
+            + [_other_label(None if rare is None else rare[j]), "missing"])
+
+
+def score_bar(score: float, scale: float, half: int = _HALF) -> str:
+    """A bar of ``2 * half + 1`` cells: ``|score| / scale`` of a half, left of "│" if negative.
+
+    A score that is not zero always shows at least one eighth of a cell.
+
+    Example
+    -------
+    >>> score_bar(1.0, 2.0, half=4)
+    '    │██  '
+    >>> score_bar(-0.5, 2.0, half=4)
+    '   █│    '
+    """
+    eighths = int(round(abs(score) / scale * half * 8)) if scale > 0 else 0
+    eighths = min(max(eighths, 1 if score != 0 else 0), half * 8)
+    full, rest = divmod(eighths, 8)
+    if score >= 0:
+        return " " * half + "│" + ("█" * full + _GROW_RIGHT[rest]).ljust(half)
+    return (_GROW_LEFT[rest] + "█" * full).rjust(half) + "│" + " " * half
+
+
+def _fit(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def _score_text(score: float) -> str:
+    # Four decimals read best; past 1000 (rare for log-odds) switch to 3 significant digits
+    # so the column never grows beyond 9 characters.
+    return f"{score:+.4f}" if abs(score) < 1000 else f"{score:+.2e}"
+
+
+def _class_score_text(score: float) -> str:
+    # At most 7 characters, so that a class column is 8 wide.
+    return f"{score:+.3f}" if abs(score) < 99.9995 else f"{score:+.0e}"
+
+
+def _share(weight) -> str:
+    return "" if weight is None else f"{100 * weight:5.1f}%"
+
+
+def _rows(model, record, j) -> list[tuple[str, object, float | None]]:
+    """``(label, score or class scores, training share or None)`` of each bin, in display order."""
+    if not record.is_categorical:
+        labels = bin_labels(model.cuts_[j])
+        scores = [*record.scores, record.missing_score]
+        weights = [*record.weights, record.missing_weight]
+        return list(zip(labels, scores, weights))
+    rows = [(printable(_category_text(v)), s, w) for v, s, w in zip(record.categories, record.scores, record.weights)]
+    rows.append((_other_label(record.rare_categories), record.other_score, record.other_weight))
+    rows.append(("missing", record.missing_score, record.missing_weight))
+    rows.append((_UNSEEN, record.unseen_score, None))
+    return rows
+
+
+def _header(model, kind: str, scale: float) -> list[str]:
+    name, d = type(model).__name__, model.n_features_in_
+    if kind == "regression":
+        return [
+            f"{name}: {d} features, predicts a number; scores are in target units",
+            f"intercept {model.intercept_:+.6g}; prediction = intercept + one bin score per feature",
+            f"bars: left of │ lowers the prediction, right raises it; a full side = {scale:.4g}",
+            "features by importance (MIRAD):",
+        ]
+    classes = [_label(c) for c in model.classes_]
+    if kind == "binary":
+        return [
+            f"{name}: {d} features, classes {classes} (positive: {classes[1]!r})",
+            f"intercept {model.intercept_:+.6g}; decision = intercept + one bin score per feature",
+            f"bars: left of │ lowers the decision, right raises it; a full side = {scale:.4g}",
+            "features by importance (MIRAD):",
+        ]
+    lines = [
+        f"{name}: {d} features, {len(classes)} classes {classes} (softmax)",
+        "decision of each class = its intercept + one bin score per feature (logits)",
+    ]
+    if _column_names(model) != [printable(c) for c in classes]:  # numbered columns: say which is which
+        items = [f"[{k}] {printable(c)}" for k, c in enumerate(classes)]
+        line = "columns:"
+        for item in items:
+            if len(line) + 2 + len(item) > WIDTH and line != "columns:":
+                lines.append(line)
+                line = " " * (len("columns:") - 1)
+            line += "  " + item
+        lines.append(line)
+    lines += _table(model, [("intercept", np.asarray(model.intercept_), None)])
+    lines.append("features by importance (MIRAD, mean over classes); per bin: each class's")
+    lines.append("score, then the share of training rows:")
+    return lines
+
+
+def _column_names(model) -> list[str]:
+    """Class labels as column headers; ``[k]`` for every class when one label is too wide."""
+    names = [printable(_label(c)) for c in model.classes_]
+    if max(len(n) for n in names) < _COLUMN:
+        return names
+    return [f"[{k}]" for k in range(len(names))]
+
+
+def _table(model, rows) -> list[str]:
+    """Multiclass rows as blocks of class columns that fit in the width, each under a header."""
+    names = _column_names(model)
+    per_block = max(1, (WIDTH - len(_INDENT) - _TABLE_LABEL - _SHARE) // _COLUMN)
+    lines = []
+    # With few classes the labels get the room the columns leave, up to the bars' width.
+    width = min(_LABEL, WIDTH - len(_INDENT) - _SHARE - _COLUMN * min(per_block, len(names)))
+    for start in range(0, len(names), per_block):
+        block = range(start, min(start + per_block, len(names)))
+        lines.append(_INDENT + " " * width + "".join(f"{names[k]:>{_COLUMN}s}" for k in block))
+        for label, scores, weight in rows:
+            cells = "".join(f"{_class_score_text(float(scores[k])):>{_COLUMN}s}" for k in block)
+            lines.append(f"{_INDENT}{_fit(label, width):<{width}s}{cells} {_share(weight)}".rstrip())
+    return lines
+
+
+def describe(model, top: int | None = None) -> str:
+    """The model as text: its kind, intercept(s), then each feature's shape function by importance.
+
+    One line per feature (``  1. name  importance 0.1234``), then one line per bin: the
+    interval or the category, a bar proportional to the score (left of "│" lowers the
+    decision, right raises it; the same scale for every feature shown), the score and the
+    share of training rows; the missing-value bin last (for a categorical feature, after
+    the "other" bin, and followed by the unseen score). A multiclass model shows each bin's
+    class scores side by side instead of a bar (see the module docstring). No line is wider
+    than 80 characters, and names and labels have their control characters escaped
+    (:func:`printable`). ``top`` (None: every feature) shows only the most important ones.
+
+    Example
+    -------
+    >>> import numpy as np
+    >>> from embedsum import EmbeddingSumClassifier
+    >>> X = np.random.default_rng(0).normal(size=(200, 1))
+    >>> text = describe(EmbeddingSumClassifier(max_bins=2).fit(X, X[:, 0] > 0))
+    >>> print(text.splitlines()[0])
+    EmbeddingSumClassifier: 1 features, classes [False, True] (positive: True)
+    >>> max(len(line) for line in text.splitlines()) <= 80
+    True
+    """
+    if top is not None and (isinstance(top, bool) or not isinstance(top, (int, np.integer)) or top < 0):
+        raise ValueError(f"top must be None or an integer >= 0, got {top!r}")
+    kind = _kind(model)
+    names = feature_names(model)
+    records = shape_functions(model)
+    order = np.argsort(-np.asarray(model.feature_importances_), kind="stable")
+    shown = order[:top] if top is not None else order
+    rows = {int(j): _rows(model, records[j], j) for j in shown}
+    scale = max((abs(float(s)) for j in rows for _, s, _ in rows[j] if np.ndim(s) == 0), default=0.0)
+    lines = _header(model, kind, scale)
+    for rank, j in enumerate(shown, start=1):
+        suffix = f"  importance {model.feature_importances_[j]:.4f}"
+        if records[j].is_categorical:
+            suffix += "  (categories by score)"
+        prefix = f"{rank:3d}. "
+        lines.append(prefix + _fit(printable(names[j]), WIDTH - len(prefix) - len(suffix)) + suffix)
+        if kind == "multiclass":
+            lines += _table(model, rows[int(j)])
+            continue
+        for label, score, weight in rows[int(j)]:
+            lines.append(f"{_INDENT}{_fit(label, _LABEL):<{_LABEL}s} {score_bar(score, scale)} "
+                         f"{_score_text(score):>9s} {_share(weight)}".rstrip())
+    # Labels were escaped where they are laid out; this pass covers the rest (class lists).
+    return "\n".join(_fit(printable(line), WIDTH) for line in lines)

@@ -1,0 +1,196 @@
+"""Writing a model: the versioned JSON document of a fitted model, and its text.
+
+The format is documented, and read back, in :mod:`embedsum.persistence`, whose ``to_json``
+and ``save`` import this module on first use: ``import embedsum`` and ``embedsum.load``
+never import it, so a tool that only loads models does not compile the writer (a vendored
+copy without bytecode compiles every module it imports).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import numbers
+
+import numpy as np
+
+from ..estimators._classifier import EmbeddingSumClassifier
+from ._reader import (FORMAT_NAME, FORMAT_VERSION, _DOCUMENT, _INFINITIES, _KEYS, _NUMBER_PARAMS, _PARAMS,
+                          _label_width_fits, _model_from_document)
+from .._validation import check_is_fitted
+
+
+
+def model_to_json(model) -> str:
+    """The text of :func:`embedsum.persistence.to_json`: the model's document, checked with the
+    loader's own rules, one key per line in the order of the format.
+
+    Example
+    -------
+    >>> import numpy as np
+    >>> X = np.random.default_rng(0).normal(size=(100, 2))
+    >>> text = model_to_json(EmbeddingSumClassifier(max_bins=4).fit(X, X[:, 0] > 0))
+    >>> text.splitlines()[:3]
+    ['{', '"format": "embedsum",', '"format_version": 2,']
+    """
+    doc = _document(model)
+    try:  # what is written must load: check it with the loader's own rules
+        _model_from_document(doc, _DOCUMENT)
+    except ValueError as err:
+        raise ValueError(f"cannot save this model, it would not load back: {err}") from None
+    lines = [f"{json.dumps(key)}: {_dumps(doc[key])}" for key in _KEYS]
+    return "{\n" + ",\n".join(lines) + "\n}\n"
+
+
+def _dumps(value) -> str:
+    # ensure_ascii: the file is plain ASCII whatever the feature names; allow_nan=False:
+    # a non-finite number that slipped past the checks fails here rather than being written.
+    return json.dumps(value, ensure_ascii=True, allow_nan=False, separators=(",", ":"))
+
+
+def _document(model) -> dict:
+    from ..estimators._regressor import EmbeddingSumRegressor
+
+    if not isinstance(model, (EmbeddingSumClassifier, EmbeddingSumRegressor)):
+        raise TypeError(f"expected an EmbeddingSumClassifier or an EmbeddingSumRegressor, got {type(model).__name__}")
+    check_is_fitted(model, "bin_scores_")
+    from .. import __version__  # here: the package imports persistence, which imports this module on first save
+
+    # A cross-validated model (EmbeddingSumClassifierCV, EmbeddingSumRegressorCV) is an ordinary
+    # fitted model with chosen weights: it saves as one, so that load gives the plain estimator.
+    params = model._saved_params() if hasattr(model, "_saved_params") else model.get_params()
+    if tuple(sorted(params)) != _PARAMS:  # a new hyperparameter needs a new format_version
+        raise ValueError(f"format_version {FORMAT_VERSION} stores the parameters {list(_PARAMS)}, "
+                         f"the model has {sorted(params)}")
+    custom = list(params["regularizers"] or ())
+    json_params = {name: _param_to_json(name, params[name]) for name in _NUMBER_PARAMS}
+    json_params["regularizers"] = None if params["regularizers"] is None or custom else []
+    json_params["categorical_features"] = _plain(params["categorical_features"])
+    json_params["monotonic_cst"] = _plain(params["monotonic_cst"])
+    is_classifier = isinstance(model, EmbeddingSumClassifier)
+    classes, classes_dtype = _classes_to_json(np.asarray(model.classes_)) if is_classifier else (None, None)
+    d = _int_or_value(model.n_features_in_)
+    names = getattr(model, "feature_names_in_", None)
+    history = getattr(model, "history_", None)
+    is_categorical = [bool(v) for v in model.is_categorical_]
+    monotonic = [_int_or_value(v) for v in np.asarray(model.monotonic_cst_).tolist()]
+    categories, rare, unseen = model.categories_, model.rare_categories_, model.unseen_scores_
+    kinds = [None if c is None else "number" if np.asarray(c).dtype.kind == "f" else "str" for c in categories]
+    return {
+        "format": FORMAT_NAME,
+        "format_version": FORMAT_VERSION,
+        "library_version": __version__,
+        "kind": "classifier" if is_classifier else "regressor",
+        "params": dict(sorted(json_params.items())),
+        "custom_regularizers": [str(getattr(reg, "name", type(reg).__name__)) for reg in custom],
+        "n_features": d,
+        "feature_names": None if names is None else [str(n) if isinstance(n, str) else n for n in names],
+        "classes": classes,
+        "classes_dtype": classes_dtype,
+        "intercept": _floats(model.intercept_),
+        "is_categorical": is_categorical,
+        "monotonic_cst": monotonic,
+        "cuts": [None if c is None else _cuts_to_json(c) for c in model.cuts_],
+        "category_kinds": kinds,
+        "categories": [_categories_to_json(c, kind) for c, kind in zip(categories, kinds)],
+        "rare_categories": [_categories_to_json(c, kind) for c, kind in zip(rare, kinds)],
+        "bin_scores": [np.asarray(s, dtype=np.float64).tolist() for s in model.bin_scores_],
+        "unseen_scores": [None if u is None else _floats(u) for u in unseen],
+        "bin_weights": [np.asarray(w, dtype=np.float64).tolist() for w in model.bin_weights_],
+        "n_iter": _int_or_value(model.n_iter_),
+        "history": None if history is None else {
+            str(k): np.asarray(v, dtype=np.float64).ravel().tolist() for k, v in history.items()
+        },
+    }
+
+
+def _int_or_value(value):
+    # numpy integers become Python ints; anything else is left for the checks to name.
+    return int(value) if isinstance(value, numbers.Integral) and not isinstance(value, (bool, np.bool_)) else value
+
+
+def _float_or_value(value):
+    return float(value) if isinstance(value, numbers.Real) and not isinstance(value, (bool, np.bool_)) else value
+
+
+def _floats(value):
+    """A number, or an array of them, as JSON values (a float, or a list of floats)."""
+    if isinstance(value, np.ndarray):
+        return (value.astype(np.float64) if value.dtype.kind in "iuf" else value).tolist()
+    return _float_or_value(value)
+
+
+def _plain(value):
+    """numpy scalars and arrays, tuples and dicts as the JSON values they hold; others unchanged
+    (the checks of the loader name what the format cannot store)."""
+    if isinstance(value, np.ndarray):
+        value = value.tolist()
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {_plain(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    if isinstance(value, np.generic):
+        return value.item()
+    return value
+
+
+def _param_to_json(name: str, value):
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
+        raise ValueError(f"cannot save hyperparameter {name}={value!r}: the format stores numbers only")
+    return _int_or_value(value) if isinstance(value, numbers.Integral) else float(value)
+
+
+def _cuts_to_json(cuts) -> list:
+    values = np.asarray(cuts, dtype=np.float64).tolist()
+    if values and values[0] == -math.inf:
+        values[0] = "-inf"  # the one non-finite cut the format allows (see the module doc)
+    return values
+
+
+def _categories_to_json(categories, kind):
+    if categories is None:
+        return None
+    values = np.asarray(categories).tolist()
+    if kind == "number":  # ±inf are categories a column of numbers can hold: written as text
+        return [("-inf" if v < 0 else "inf") if type(v) is float and v in _INFINITIES else v for v in values]
+    return values
+
+
+def _classes_to_json(classes: np.ndarray) -> tuple[list, str]:
+    kind, dtype = classes.dtype.kind, classes.dtype
+    if kind == "b":
+        return [bool(v) for v in classes], "bool"
+    if kind in "iu":
+        return [int(v) for v in classes], dtype.name
+    if kind == "f":
+        return [float(v) for v in classes], dtype.name
+    if kind == "U":
+        labels = [str(v) for v in classes]
+        return labels, f"U{_width(dtype.itemsize // 4, labels)}"
+    if kind == "S":
+        labels = [bytes(v).decode("latin-1") for v in classes]
+        return labels, f"S{_width(dtype.itemsize, labels)}"
+    if kind == "O":
+        return [_object_label(v) for v in classes], "object"
+    raise ValueError(f"cannot save class labels of dtype {dtype}: use numbers, strings or bools")
+
+
+def _width(width: int, labels: list) -> int:
+    """The dtype width to write: the array's own, unless the loader would refuse it as far
+    wider than the labels; then the longest label's (the same labels, less padding)."""
+    return width if _label_width_fits(width, labels) else max(1, *map(len, labels))
+
+
+def _object_label(value):
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    if isinstance(value, str):
+        return str(value)
+    if isinstance(value, numbers.Integral):
+        return int(value)
+    if isinstance(value, numbers.Real):
+        return float(value)
+    raise ValueError(f"cannot save the class label {value!r} of type {type(value).__name__}: "
+                     "labels must be numbers, strings or bools")

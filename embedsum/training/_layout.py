@@ -1,0 +1,136 @@
+"""The flat parameter vector and the one helper that slices it.
+
+Conventions
+-----------
+A fitted model over ``d`` features with ``K`` outputs per bin (``K = 1`` for binary
+classification and regression, ``K = n_classes`` for multiclass softmax) is one flat
+float64 vector ``coef``:
+
+- feature ``j`` has ``n_bins[j]`` bins: for a numeric feature its interval bins in
+  increasing order of value (``len(cuts[j]) + 1`` of them); for a categorical feature
+  one bin per kept category, then the "other" bin (rare categories); in both cases
+  the bin for missing values comes last;
+- feature ``j`` owns the bin rows ``offsets[j]:offsets[j + 1]`` with ``offsets[0] == 0``;
+  there are ``n_bin_rows == offsets[d]`` bin rows in all;
+- ``coef[:n_bin_rows * K].reshape(n_bin_rows, K)`` is the table of bin values (row =
+  bin, column = output, i.e. class), and the last ``K`` entries ``coef[-K:]`` are the
+  intercepts;
+- ``n_params == (n_bin_rows + 1) * K``.
+
+With ``K = 1`` this reads: bin scores in feature order, then the intercept last.
+Vectors that describe bins (the training weight of each bin, a gradient) use the
+same layout; their intercept slots are 0 where they have no meaning.
+
+The decision value of output ``k`` for a row whose feature ``j`` falls in bin ``b[j]`` is
+``coef[-K + k] + table[offsets[0] + b[0], k] + ... + table[offsets[d-1] + b[d-1], k]``.
+Step-loss neighbours are consecutive interval bins of ordered (numeric) features only;
+missing bins and categorical bins have no neighbours.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+
+class ParameterLayout:
+    """Where each feature's bins live in the flat parameter vector.
+
+    Parameters
+    ----------
+    n_bins : sequence of int
+        Number of bins of each feature, the missing-value bin included (>= 2).
+    bin_weights : sequence of arrays, optional
+        Training fraction of each bin, per feature, in bin order; kept per bin row as
+        ``bin_weights`` (one more slot, 0, for the intercept row) and, divided by each
+        feature's total, as ``normalized_weights``.
+    n_outputs : int, default=1
+        Values per bin (the number of classes of a multiclass model, else 1).
+    ordered : sequence of bool, optional
+        Whether each feature's interval bins are ordered (numeric, default) or
+        categories (no step-loss neighbours).
+
+    Example
+    -------
+    >>> import numpy as np
+    >>> layout = ParameterLayout([3, 2])
+    >>> layout.n_params
+    6
+    >>> scores, intercept = layout.split(np.arange(6.0))
+    >>> [s.tolist() for s in scores], intercept
+    ([[0.0, 1.0, 2.0], [3.0, 4.0]], 5.0)
+    >>> scores, intercepts = ParameterLayout([2], n_outputs=3).split(np.arange(9.0))
+    >>> scores[0].tolist(), intercepts.tolist()
+    ([[0.0, 1.0, 2.0], [3.0, 4.0, 5.0]], [6.0, 7.0, 8.0])
+    """
+
+    def __init__(self, n_bins, bin_weights=None, n_outputs: int = 1, ordered=None):
+        raw = np.asarray(n_bins)
+        if raw.dtype.kind not in "iu" and not (raw.dtype.kind == "f" and np.all(raw == np.round(raw))):
+            raise ValueError(f"n_bins must be whole numbers, got {raw.tolist()!r}")
+        self.n_bins = raw.astype(np.intp)
+        if self.n_bins.ndim != 1 or np.any(self.n_bins < 2):
+            raise ValueError("every feature needs at least one interval bin and the missing bin")
+        if isinstance(n_outputs, bool) or int(n_outputs) != n_outputs or n_outputs < 1:
+            raise ValueError(f"n_outputs must be a positive integer, got {n_outputs!r}")
+        self.n_outputs = K = int(n_outputs)
+        self.n_features = len(self.n_bins)
+        self.ordered = (np.ones(self.n_features, dtype=bool) if ordered is None
+                        else np.asarray(ordered, dtype=bool).reshape(self.n_features))
+        self.offsets = np.concatenate([[0], np.cumsum(self.n_bins)]).astype(np.intp)
+        self.n_bin_rows = int(self.offsets[-1])
+        self.n_params = (self.n_bin_rows + 1) * K
+        self.intercept_index = self.n_params - 1  # the intercept when K == 1
+        # feature_of[r]: the feature that owns bin row r (the intercept row gets -1).
+        self.feature_of = np.append(np.repeat(np.arange(self.n_features), self.n_bins), -1)
+        # Neighbouring interval bins of ordered features (missing and category bins have none).
+        is_left = np.append(np.repeat(self.ordered, self.n_bins), False)
+        is_left[self.offsets[1:] - 1] = False  # each feature's missing bin
+        is_left[self.offsets[1:] - 2] = False  # each feature's last interval bin
+        # Bin rows: for K == 1 these are also indices into coef.
+        self.step_left = np.flatnonzero(is_left)
+        self.step_right = self.step_left + 1
+        if bin_weights is None:
+            self.bin_weights = self.normalized_weights = None
+        else:
+            # Per bin row plus the intercept row (0), whatever K.
+            parts = [np.asarray(w, dtype=np.float64).ravel() for w in bin_weights]
+            if len(parts) != self.n_features or any(len(p) != k for p, k in zip(parts, self.n_bins)):
+                raise ValueError("bin_weights must hold one weight per bin of each feature")
+            self.bin_weights = np.concatenate(parts + [np.zeros(1)])
+            totals = np.add.reduceat(self.bin_weights[:-1], self.offsets[:-1])
+            self.normalized_weights = self.bin_weights / np.append(totals[self.feature_of[:-1]], 1.0)
+
+    def table(self, coef: np.ndarray) -> np.ndarray:
+        """The bin values as a (n_bin_rows, K) view of ``coef`` (or of a gradient)."""
+        return coef[:self.n_bin_rows * self.n_outputs].reshape(self.n_bin_rows, self.n_outputs)
+
+    def intercepts(self, coef: np.ndarray) -> np.ndarray:
+        """The K intercepts, a view of the last K entries."""
+        return coef[self.n_bin_rows * self.n_outputs:]
+
+    def split(self, coef):
+        """Return ``(per-feature views of coef, intercept)``.
+
+        With one output each feature's view is 1-D and the intercept a float; with K
+        outputs the views are (n_bins_j, K) and the intercepts an array of K.
+        """
+        coef = np.asarray(coef)
+        table = self.table(coef)
+        if self.n_outputs == 1:
+            table = table[:, 0]
+        scores = [table[self.offsets[j]:self.offsets[j + 1]] for j in range(self.n_features)]
+        intercepts = self.intercepts(coef)
+        return scores, (float(intercepts[0]) if self.n_outputs == 1 else intercepts.copy())
+
+    def join(self, scores, intercept=0.0) -> np.ndarray:
+        """Inverse of :meth:`split`: a flat vector from per-feature arrays and the intercept(s)."""
+        if len(scores) != self.n_features:
+            raise ValueError(f"expected {self.n_features} feature arrays, got {len(scores)}")
+        K = self.n_outputs
+        parts = [np.asarray(s, dtype=np.float64).reshape(-1) for s in scores]
+        for j, part in enumerate(parts):
+            if len(part) != self.n_bins[j] * K:
+                raise ValueError(f"feature {j} has {self.n_bins[j]} bins of {K} values, got {len(part)} values")
+        intercept = np.broadcast_to(np.asarray(intercept, dtype=np.float64), (K,))
+        return np.concatenate(parts + [intercept])
