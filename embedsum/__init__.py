@@ -8,6 +8,12 @@ Example
 >>> model = embedsum.EmbeddingSumClassifier().fit(X, X[:, 0] > 0)
 >>> model.predict_proba(X[:2]).shape
 (2, 2)
+
+Layout: the names below and the public modules ``datasets``, ``explain``, ``export``,
+``plot`` (and ``cli`` for the command) are the API. Everything else is private: the
+foundation modules at the top (``_*.py``, which import only each other) and the folders
+``binning``, ``scoring``, ``training``, ``persistence``, ``inspection``, ``estimators``,
+each of whose docstrings says what it may import (tests/test_layout.py checks it).
 """
 
 from ._exceptions import ConvergenceWarning, NotFittedError
@@ -16,6 +22,7 @@ from .estimators._classifier import EmbeddingSumClassifier
 # Imported with the package, not on first use: a security tool imports embedsum to load a
 # model, and the first load would otherwise pay for importing json and the loader (~2 ms).
 from .persistence._reader import from_json, load
+from .estimators import _kinds  # noqa: F401  (tells the loader which class each saved kind is)
 
 __version__ = "0.1.0"
 

@@ -24,7 +24,7 @@ import embedsum
 from embedsum.cli import _csv as csvio
 from embedsum.cli._main import _NamedColumns, main
 from embedsum.inspection._describe import printable
-from embedsum.persistence._reader import save
+from embedsum.persistence._writer import save
 
 ROOT = Path(embedsum.__file__).resolve().parents[1]  # the tree under test, not an installed copy
 ENV = dict(os.environ, PYTHONPATH=str(ROOT), OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1")

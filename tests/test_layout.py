@@ -144,3 +144,191 @@ def test_non_integer_n_bins_raise_value_error(n_bins):
     with pytest.raises(ValueError):
         ParameterLayout(n_bins)
 
+
+# ----------------------------------------------------------------------------------------------
+# The package's layout: which folder may import which, and no import cycle
+# ----------------------------------------------------------------------------------------------
+# The expected directions are written here, once; each folder's ``__init__`` docstring states
+# its own row ("May import: ..."), and a test below checks that the two agree. "foundation" is
+# the private modules at the top (embedsum/_*.py); "root" is the public face (embedsum/__init__.py,
+# explain.py, plot.py, __main__.py), which may import anything and which nothing imports.
+
+import ast  # noqa: E402
+import re  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+import embedsum  # noqa: E402
+
+PACKAGE_DIR = Path(embedsum.__file__).resolve().parent
+ALLOWED = {
+    "foundation": {"foundation"},
+    "binning": {"foundation"},
+    "scoring": {"foundation", "binning"},
+    "training": {"foundation"},
+    "persistence": {"foundation"},
+    "inspection": {"foundation", "binning", "scoring"},
+    "export": {"foundation"},
+    "datasets": set(),
+    "estimators": {"foundation", "binning", "scoring", "training", "persistence", "inspection"},
+    "cli": {"foundation", "binning", "scoring", "estimators", "persistence", "inspection", "export", "datasets"},
+}
+# The numpy-only runtime and the binning never reach for anything that fits, saves or shows.
+NEVER = {
+    "scoring": {"training", "estimators", "persistence", "export", "cli", "inspection"},
+    "binning": {"training", "estimators", "persistence", "export", "cli", "inspection"},
+}
+
+
+def _module_name(path: Path, root: Path = PACKAGE_DIR) -> str:
+    parts = list(path.relative_to(root).with_suffix("").parts)
+    if parts[-1] == "__init__":
+        parts.pop()
+    return ".".join(["embedsum", *parts])
+
+
+def _group(module: str) -> str:
+    parts = module.split(".")[1:]
+    if len(parts) >= 2 or (parts and (PACKAGE_DIR / parts[0]).is_dir()):
+        return parts[0]
+    if parts and parts[0].startswith("_") and parts[0] != "__main__":
+        return "foundation"
+    return "root"
+
+
+def _import_edges(source: str, module: str, is_package: bool, modules: set) -> list:
+    """``(line, imported module)`` for every import of an embedsum module in ``source``: at
+    module level, inside functions and classes, under ``if``/``try``, relative or absolute."""
+    package = module if is_package else module.rpartition(".")[0]
+    edges = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Import):
+            targets = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = package.split(".")[: len(package.split(".")) - (node.level - 1)]
+                target = ".".join(base + ([node.module] if node.module else []))
+            else:
+                target = node.module or ""
+            # "from . import x" imports module x when there is one, else a name of the package.
+            targets = [f"{target}.{a.name}" if f"{target}.{a.name}" in modules else target for a in node.names]
+        else:
+            continue
+        for target in targets:
+            # "import embedsum.a.b" imports the deepest module named.
+            while target and target not in modules and "." in target:
+                target = target.rpartition(".")[0]
+            if target in modules:
+                edges.append((node.lineno, target))
+    return edges
+
+
+def _graph(root: Path = PACKAGE_DIR) -> dict:
+    paths = sorted(root.rglob("*.py"))
+    modules = {_module_name(p, root): p for p in paths}
+    return {
+        name: sorted({t for _, t in _import_edges(p.read_text(encoding="utf-8"), name, p.name == "__init__.py",
+                                                    set(modules))} - {name})
+        for name, p in modules.items()
+    }
+
+
+def _cycle(graph: dict):
+    """One import cycle as a list of modules (first == last), or None."""
+    state, stack = {}, []
+
+    def visit(node):
+        state[node] = "open"
+        stack.append(node)
+        for nxt in graph.get(node, ()):
+            if state.get(nxt) == "open":
+                return stack[stack.index(nxt):] + [nxt]
+            if nxt not in state:
+                found = visit(nxt)
+                if found:
+                    return found
+        stack.pop()
+        state[node] = "done"
+        return None
+
+    for node in sorted(graph):
+        if node not in state:
+            found = visit(node)
+            if found:
+                return found
+    return None
+
+
+def test_the_graph_sees_imports_everywhere():
+    source = (
+        "from . import _b\n"
+        "from ._c import x\n"
+        "import embedsum.scoring._d\n"
+        "def f():\n    from .._e import y\n"
+        "class K:\n    def g(self):\n        if True:\n            from .. import export\n"
+    )
+    modules = {"embedsum", "embedsum.pkg", "embedsum.pkg._b", "embedsum.pkg._c", "embedsum.scoring",
+               "embedsum.scoring._d", "embedsum._e", "embedsum.export", "embedsum.pkg._a"}
+    edges = sorted(t for _, t in _import_edges(source, "embedsum.pkg._a", False, modules))
+    assert edges == ["embedsum._e", "embedsum.export", "embedsum.pkg._b", "embedsum.pkg._c", "embedsum.scoring._d"]
+
+
+def test_cycle_finder_finds_a_cycle_through_a_function_level_import():
+    assert _cycle({"a": ["b"], "b": ["c"], "c": ["a"], "d": ["a"]}) == ["a", "b", "c", "a"]
+    assert _cycle({"a": ["b", "c"], "b": ["c"], "c": []}) is None
+
+
+def test_graph_covers_every_module():
+    graph = _graph()
+    assert len(graph) == len(list(PACKAGE_DIR.rglob("*.py")))
+    assert "embedsum.binning._digitizer" in graph["embedsum"]
+    # a function-level import is an edge: fitting loads the solver on first use
+    assert "embedsum.training._solver" in graph["embedsum.estimators._base"]
+
+
+def test_no_import_cycle():
+    cycle = _cycle(_graph())
+    assert cycle is None, "import cycle: " + " -> ".join(cycle)
+
+
+def test_folders_import_only_what_the_table_allows():
+    bad = []
+    for module, targets in _graph().items():
+        group = _group(module)
+        if group == "root":
+            continue
+        assert group in ALLOWED, f"{module}: folder {group!r} is not in the table"
+        for target in targets:
+            if _group(target) != group and _group(target) not in ALLOWED[group]:
+                bad.append(f"{module} -> {target} ({group} may import {sorted(ALLOWED[group])})")
+    assert bad == []
+
+
+def test_scoring_and_binning_never_import_training_or_above():
+    for module, targets in _graph().items():
+        group = _group(module)
+        for target in targets:
+            assert _group(target) not in NEVER.get(group, ()), f"{module} imports {target}"
+
+
+def test_every_folder_states_its_row_of_the_table():
+    folders = sorted(p.parent.name for p in PACKAGE_DIR.glob("*/__init__.py"))
+    assert folders == sorted(set(ALLOWED) - {"foundation"})
+    for folder in folders:
+        doc = ast.get_docstring(ast.parse((PACKAGE_DIR / folder / "__init__.py").read_text(encoding="utf-8"))) or ""
+        found = re.search(r"^May import: (.*)\.$", doc, flags=re.M)
+        assert found, f"{folder}/__init__.py does not say what it may import"
+        stated = set() if found.group(1) == "nothing" else {s.strip() for s in found.group(1).split(",")}
+        assert stated == ALLOWED[folder], folder
+
+
+def test_modules_inside_folders_are_private():
+    for path in PACKAGE_DIR.glob("*/*.py"):
+        assert path.name == "__init__.py" or path.name.startswith("_"), path
+
+
+def test_the_version_the_build_reads_is_the_one_documents_carry():
+    # embedsum/__init__.py writes it out for the build (setup.cfg reads it there, statically);
+    # the writer takes it from embedsum/_version.py, so that it never imports the package.
+    from embedsum._version import __version__
+
+    assert embedsum.__version__ == __version__

@@ -32,7 +32,8 @@ from hypothesis import strategies as st
 
 import embedsum
 from embedsum import EmbeddingSumClassifier, EmbeddingSumRegressor, NotFittedError
-from embedsum.persistence._reader import MAX_BINS, MAX_FEATURES, from_json, load, save, to_json
+from embedsum.persistence._reader import MAX_BINS, MAX_FEATURES, from_json, load
+from embedsum.persistence._writer import save, to_json
 from embedsum.training._regularizers import Regularizer
 
 pd = pytest.importorskip("pandas")

@@ -269,7 +269,7 @@ def _say(out, line: str) -> None:
 
 def _fit(args, out) -> None:
     from ._csv import read_training_csv
-    from ..persistence._reader import to_json
+    from ..persistence._writer import to_json
 
     if args.output == "-":
         raise _UsageError("fit -o - is not supported: progress lines go to standard output; name a file")

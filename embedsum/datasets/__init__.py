@@ -1,4 +1,9 @@
-"""Data sets bundled with embedsum (read with the standard library and numpy only)."""
+"""Data sets bundled with embedsum (read with the standard library and numpy only).
+
+Public.
+
+May import: nothing.
+"""
 
 from __future__ import annotations
 

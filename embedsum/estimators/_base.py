@@ -339,6 +339,10 @@ class EmbeddingSumModel(ParamsMixin):
         self.intercept_ = float(intercept) if np.ndim(intercept) == 0 else np.array(intercept, dtype=np.float64)
         self.unseen_scores_ = [None if c is None else _neutral_score(s, w)
                                for c, s, w in zip(self.categories_, self.bin_scores_, self.bin_weights_)]
+        self._set_feature_importances()
+
+    def _set_feature_importances(self) -> None:
+        # From the scores and weights, by fit and by load alike: a loaded model has the same bits.
         self.feature_importances_ = mirad_importances(self.bin_scores_, self.bin_weights_)
 
     # --- scoring -------------------------------------------------------------------
@@ -483,7 +487,7 @@ class EmbeddingSumModel(ParamsMixin):
     def to_json(self) -> str:
         """This fitted model as a JSON document; :func:`embedsum.from_json` reads it back.
 
-        See :mod:`embedsum.persistence` for the format.
+        See :mod:`embedsum.persistence._reader` for the format.
 
         Example
         -------
@@ -493,7 +497,7 @@ class EmbeddingSumModel(ParamsMixin):
         >>> EmbeddingSumClassifier(max_bins=4).fit(X, X[:, 0] > 0).to_json().splitlines()[1]
         '"format": "embedsum",'
         """
-        from ..persistence._reader import to_json  # lazily: persistence imports this module
+        from ..persistence._writer import to_json  # on first use: loading never needs the writer
 
         return to_json(self)
 
@@ -511,7 +515,7 @@ class EmbeddingSumModel(ParamsMixin):
         ...     embedsum.load(os.path.join(folder, "model.json")).predict([[1.0, 0.0]]).tolist()
         [True]
         """
-        from ..persistence._reader import save
+        from ..persistence._writer import save
 
         save(self, path)
 

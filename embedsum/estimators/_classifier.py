@@ -108,6 +108,7 @@ class EmbeddingSumClassifier(EmbeddingSumModel):
     """
 
     _estimator_type = "classifier"
+    _persistence_kind = "classifier"  # the "kind" of its saved documents
 
     def __init__(self, max_bins=20, step_loss_weight=0.01, embedding_sum_loss_weight=0.01, l2=0.0,
                  regularizers=None, max_iter=1000, tol=1e-6, verbose=0, categorical_features="auto",

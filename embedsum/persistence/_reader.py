@@ -112,15 +112,11 @@ import math
 import numbers
 import os
 import re
-from typing import TYPE_CHECKING
+from typing import Any, Callable
 
 import numpy as np
 
-from ..estimators._classifier import EmbeddingSumClassifier, mirad_importances
 from .._validation import MAX_BINS
-
-if TYPE_CHECKING:  # the regressor module loads with the first regressor
-    from ..estimators._regressor import EmbeddingSumRegressor
 
 
 FORMAT_NAME = "embedsum"
@@ -149,7 +145,7 @@ _KEYS = ("format", "format_version", "library_version", "kind", "params", "custo
          "n_features", "feature_names", "classes", "classes_dtype", "intercept", "is_categorical",
          "monotonic_cst", "cuts", "category_kinds", "categories", "rare_categories", "bin_scores",
          "unseen_scores", "bin_weights", "n_iter", "history")
-# Version 1: binary numeric classifiers, before the three parameters of issue 5.
+# Version 1: binary numeric classifiers, before categorical_features, min_category_count and monotonic_cst.
 _KIND_V1 = "EmbeddingSumClassifier"
 _PARAMS_V1 = ("embedding_sum_loss_weight", "l2", "max_bins", "max_iter", "regularizers",
               "step_loss_weight", "tol", "verbose")
@@ -168,49 +164,26 @@ _INFINITIES = (math.inf, -math.inf)
 _NUMBER_TYPES = frozenset((float, int))  # bool is a subclass of int, yet not its type: refused
 _INFINITE_CATEGORIES = {"-inf": -math.inf, "inf": math.inf}
 
+# The estimator class of each kind, registered by the estimators (embedsum.estimators._kinds):
+# persistence never imports them. Each value returns the class, so that a class can load on
+# first use (the regressor's module loads with the first regressor document).
+_CLASSES: dict[str, Callable[[], type]] = {}
+_Model = Any  # an instance of a registered class: EmbeddingSumClassifier or EmbeddingSumRegressor
 
-# ----------------------------------------------------------------------------------------------
-# Writing: in embedsum.persistence._writer, imported on first use (loading never needs it)
-# ----------------------------------------------------------------------------------------------
 
+def register_kind(kind: str, get_class: Callable[[], type]) -> None:
+    """Make documents of ``kind`` load as ``get_class()``: called by the estimators.
 
-def to_json(model) -> str:
-    """The fitted model as a JSON document (format "embedsum", version 2; see the module doc).
-
-    The same model always gives the same text. Raises NotFittedError before ``fit``, and
-    ValueError when a number is not finite or the model is beyond the format's bounds.
-
-    Example
-    -------
-    >>> import json, numpy as np
-    >>> X = np.random.default_rng(0).normal(size=(100, 2))
-    >>> model = EmbeddingSumClassifier(max_bins=4).fit(X, X[:, 0] > 0)
-    >>> doc = json.loads(to_json(model))
-    >>> doc["format"], doc["format_version"], doc["kind"], doc["classes"], doc["classes_dtype"]
-    ('embedsum', 2, 'classifier', [False, True], 'bool')
+    A registered class is built from its saved ``params``, given its fitted attributes and
+    then ``_set_feature_importances()``; its ``_persistence_kind`` is ``kind``.
     """
-    from ._writer import model_to_json  # on first use: loading never needs the writer
+    if kind not in _KINDS:
+        raise ValueError(f"unknown model kind {kind!r}; the format has {list(_KINDS)}")
+    _CLASSES[kind] = get_class
 
-    return model_to_json(model)
 
-
-def save(model, path) -> None:
-    """Write the fitted model to ``path`` as JSON (see :func:`to_json`); nothing is written on error.
-
-    Example
-    -------
-    >>> import os, tempfile, numpy as np
-    >>> X = np.random.default_rng(0).normal(size=(100, 2))
-    >>> model = EmbeddingSumClassifier(max_bins=4).fit(X, X[:, 0] > 0)
-    >>> with tempfile.TemporaryDirectory() as folder:
-    ...     save(model, os.path.join(folder, "model.json"))
-    ...     loaded = load(os.path.join(folder, "model.json"))
-    >>> bool((loaded.decision_function(X) == model.decision_function(X)).all())
-    True
-    """
-    data = to_json(model).encode("ascii")  # before opening: a bad model leaves no file behind
-    with open(path, "wb") as handle:
-        handle.write(data)
+def _estimator_class(kind: str) -> type:
+    return _CLASSES[kind]()
 
 
 # ----------------------------------------------------------------------------------------------
@@ -218,7 +191,7 @@ def save(model, path) -> None:
 # ----------------------------------------------------------------------------------------------
 
 
-def from_json(text: str | bytes, *, max_bytes: int = MAX_BYTES) -> EmbeddingSumClassifier | EmbeddingSumRegressor:
+def from_json(text: str | bytes, *, max_bytes: int = MAX_BYTES) -> _Model:
     """Read a model from a JSON document written by :func:`to_json`; refuse anything else.
 
     Every damaged, hostile or unknown document raises ValueError with a message that says
@@ -227,6 +200,7 @@ def from_json(text: str | bytes, *, max_bytes: int = MAX_BYTES) -> EmbeddingSumC
     Example
     -------
     >>> import numpy as np
+    >>> from embedsum import EmbeddingSumClassifier
     >>> X = np.random.default_rng(0).normal(size=(100, 2))
     >>> model = EmbeddingSumClassifier(max_bins=4).fit(X, np.where(X[:, 0] > 0, "attack", "benign"))
     >>> loaded = from_json(model.to_json())
@@ -254,7 +228,7 @@ def from_json(text: str | bytes, *, max_bytes: int = MAX_BYTES) -> EmbeddingSumC
     return _within_memory(_model_from_text, text, _DOCUMENT)
 
 
-def load(path, *, max_bytes: int = MAX_BYTES) -> EmbeddingSumClassifier | EmbeddingSumRegressor:
+def load(path, *, max_bytes: int = MAX_BYTES) -> _Model:
     """Read a model saved by :func:`save`. The file size is checked before reading, and at
     most ``max_bytes + 1`` bytes are ever read. A bad file raises ValueError naming the file.
 
@@ -311,7 +285,7 @@ def _size_error(source: str, size, max_bytes: int) -> ValueError:
                       "pass a larger max_bytes if you trust this file")
 
 
-def _model_from_bytes(data: bytes, source: str) -> EmbeddingSumClassifier | EmbeddingSumRegressor:
+def _model_from_bytes(data: bytes, source: str) -> _Model:
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as err:
@@ -320,7 +294,7 @@ def _model_from_bytes(data: bytes, source: str) -> EmbeddingSumClassifier | Embe
     return _model_from_text(text, source)
 
 
-def _model_from_text(text: str, source: str) -> EmbeddingSumClassifier | EmbeddingSumRegressor:
+def _model_from_text(text: str, source: str) -> _Model:
     if not text.strip():
         raise ValueError(f"{source} rejected: it is empty")
     try:
@@ -544,12 +518,7 @@ def _build(doc):
     kind = doc["kind"]
     if type(kind) is not str or kind not in _KINDS:
         raise _bad("kind", f"unknown model kind {_describe(kind)}; expected 'classifier' or 'regressor'")
-    if kind == "classifier":
-        estimator = EmbeddingSumClassifier
-    else:
-        from ..estimators._regressor import EmbeddingSumRegressor  # loaded with the first regressor
-
-        estimator = EmbeddingSumRegressor
+    estimator = _estimator_class(kind)
 
     model = estimator(**_params(doc["params"], estimator))
     for i, name in enumerate(_list(doc["custom_regularizers"], "custom_regularizers", 1024)):
@@ -558,7 +527,7 @@ def _build(doc):
         _text(name, f"custom_regularizers[{i}]")
     n = _integer(doc["n_features"], "n_features", 1, MAX_FEATURES)
     names = _feature_names(doc["feature_names"], n)
-    if estimator is EmbeddingSumClassifier:
+    if kind == "classifier":
         classes = _classes(doc["classes"], doc["classes_dtype"])
         k = 1 if len(classes) == 2 else len(classes)
     else:
@@ -579,7 +548,7 @@ def _build(doc):
     (model.is_categorical_, model.monotonic_cst_, model.cuts_, model.categories_, model.rare_categories_,
      model.bin_scores_, model.unseen_scores_, model.bin_weights_) = features
     model.intercept_ = intercept
-    model.feature_importances_ = mirad_importances(model.bin_scores_, model.bin_weights_)
+    model._set_feature_importances()  # with the code fit uses: the same bits
     model.n_iter_ = n_iter
     if history is not None:
         model.history_ = history
@@ -605,7 +574,7 @@ def _v1_as_v2(doc: dict) -> dict:
     for key in ("cuts", "bin_scores", "bin_weights"):  # before lists of n entries are made for the others
         if len(_list(doc[key], key, MAX_FEATURES)) != n:
             raise _bad(key, f"has {len(doc[key])} entries for n_features={n}")
-    defaults = EmbeddingSumClassifier().get_params()  # of the parameters version 1 did not have
+    defaults = _estimator_class("classifier")().get_params()  # of the parameters version 1 did not have
     new_params = {name: defaults[name] for name in _PARAMS if name not in _PARAMS_V1}
     numeric = [None] * n
     return dict(doc, kind="classifier", params=dict(params, **new_params), is_categorical=[False] * n,

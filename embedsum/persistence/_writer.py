@@ -1,9 +1,9 @@
 """Writing a model: the versioned JSON document of a fitted model, and its text.
 
-The format is documented, and read back, in :mod:`embedsum.persistence`, whose ``to_json``
-and ``save`` import this module on first use: ``import embedsum`` and ``embedsum.load``
-never import it, so a tool that only loads models does not compile the writer (a vendored
-copy without bytecode compiles every module it imports).
+The format is documented, and read back, in :mod:`embedsum.persistence._reader`. A model's
+``to_json`` and ``save`` import this module on first use: ``import embedsum`` and
+``embedsum.load`` never import it, so a tool that only loads models does not compile the
+writer (a vendored copy without bytecode compiles every module it imports).
 """
 
 from __future__ import annotations
@@ -14,24 +14,28 @@ import numbers
 
 import numpy as np
 
-from ..estimators._classifier import EmbeddingSumClassifier
-from ._reader import (FORMAT_NAME, FORMAT_VERSION, _DOCUMENT, _INFINITIES, _KEYS, _NUMBER_PARAMS, _PARAMS,
-                          _label_width_fits, _model_from_document)
 from .._validation import check_is_fitted
+from .._version import __version__
+from ._reader import (_DOCUMENT, _INFINITIES, _KEYS, _KINDS, _NUMBER_PARAMS, _PARAMS, FORMAT_NAME, FORMAT_VERSION,
+                      _estimator_class, _label_width_fits, _model_from_document)
 
 
 
-def model_to_json(model) -> str:
-    """The text of :func:`embedsum.persistence.to_json`: the model's document, checked with the
-    loader's own rules, one key per line in the order of the format.
+def to_json(model) -> str:
+    """The fitted model as a JSON document (format "embedsum", version 2; see the module doc).
+
+    The same model always gives the same text. Raises NotFittedError before ``fit``, and
+    ValueError when a number is not finite or the model is beyond the format's bounds.
 
     Example
     -------
-    >>> import numpy as np
+    >>> import json, numpy as np
+    >>> from embedsum import EmbeddingSumClassifier
     >>> X = np.random.default_rng(0).normal(size=(100, 2))
-    >>> text = model_to_json(EmbeddingSumClassifier(max_bins=4).fit(X, X[:, 0] > 0))
-    >>> text.splitlines()[:3]
-    ['{', '"format": "embedsum",', '"format_version": 2,']
+    >>> model = EmbeddingSumClassifier(max_bins=4).fit(X, X[:, 0] > 0)
+    >>> doc = json.loads(to_json(model))
+    >>> doc["format"], doc["format_version"], doc["kind"], doc["classes"], doc["classes_dtype"]
+    ('embedsum', 2, 'classifier', [False, True], 'bool')
     """
     doc = _document(model)
     try:  # what is written must load: check it with the loader's own rules
@@ -42,6 +46,28 @@ def model_to_json(model) -> str:
     return "{\n" + ",\n".join(lines) + "\n}\n"
 
 
+
+
+def save(model, path) -> None:
+    """Write the fitted model to ``path`` as JSON (see :func:`to_json`); nothing is written on error.
+
+    Example
+    -------
+    >>> import os, tempfile, numpy as np
+    >>> from embedsum import EmbeddingSumClassifier, load
+    >>> X = np.random.default_rng(0).normal(size=(100, 2))
+    >>> model = EmbeddingSumClassifier(max_bins=4).fit(X, X[:, 0] > 0)
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     save(model, os.path.join(folder, "model.json"))
+    ...     loaded = load(os.path.join(folder, "model.json"))
+    >>> bool((loaded.decision_function(X) == model.decision_function(X)).all())
+    True
+    """
+    data = to_json(model).encode("ascii")  # before opening: a bad model leaves no file behind
+    with open(path, "wb") as handle:
+        handle.write(data)
+
+
 def _dumps(value) -> str:
     # ensure_ascii: the file is plain ASCII whatever the feature names; allow_nan=False:
     # a non-finite number that slipped past the checks fails here rather than being written.
@@ -49,12 +75,10 @@ def _dumps(value) -> str:
 
 
 def _document(model) -> dict:
-    from ..estimators._regressor import EmbeddingSumRegressor
-
-    if not isinstance(model, (EmbeddingSumClassifier, EmbeddingSumRegressor)):
+    kind = getattr(model, "_persistence_kind", None)  # set by the estimator classes
+    if kind not in _KINDS or not isinstance(model, _estimator_class(kind)):
         raise TypeError(f"expected an EmbeddingSumClassifier or an EmbeddingSumRegressor, got {type(model).__name__}")
     check_is_fitted(model, "bin_scores_")
-    from .. import __version__  # here: the package imports persistence, which imports this module on first save
 
     # A cross-validated model (EmbeddingSumClassifierCV, EmbeddingSumRegressorCV) is an ordinary
     # fitted model with chosen weights: it saves as one, so that load gives the plain estimator.
@@ -67,7 +91,7 @@ def _document(model) -> dict:
     json_params["regularizers"] = None if params["regularizers"] is None or custom else []
     json_params["categorical_features"] = _plain(params["categorical_features"])
     json_params["monotonic_cst"] = _plain(params["monotonic_cst"])
-    is_classifier = isinstance(model, EmbeddingSumClassifier)
+    is_classifier = kind == "classifier"
     classes, classes_dtype = _classes_to_json(np.asarray(model.classes_)) if is_classifier else (None, None)
     d = _int_or_value(model.n_features_in_)
     names = getattr(model, "feature_names_in_", None)
@@ -80,7 +104,7 @@ def _document(model) -> dict:
         "format": FORMAT_NAME,
         "format_version": FORMAT_VERSION,
         "library_version": __version__,
-        "kind": "classifier" if is_classifier else "regressor",
+        "kind": kind,
         "params": dict(sorted(json_params.items())),
         "custom_regularizers": [str(getattr(reg, "name", type(reg).__name__)) for reg in custom],
         "n_features": d,
