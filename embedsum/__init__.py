@@ -18,11 +18,11 @@ each of whose docstrings says what it may import (tests/test_layout.py checks it
 
 from ._exceptions import ConvergenceWarning, NotFittedError
 from .binning._digitizer import Digitizer
+from .estimators import _kinds  # noqa: F401  (tells the loader which class each saved kind is)
 from .estimators._classifier import EmbeddingSumClassifier
 # Imported with the package, not on first use: a security tool imports embedsum to load a
 # model, and the first load would otherwise pay for importing json and the loader (~2 ms).
 from .persistence._reader import from_json, load
-from .estimators import _kinds  # noqa: F401  (tells the loader which class each saved kind is)
 
 __version__ = "0.1.0"
 
@@ -40,16 +40,23 @@ _LAZY = {
 }
 
 
+# The public modules, also loaded on first use (``embedsum.explain`` after ``import embedsum``).
+_SUBMODULES = ("cli", "datasets", "explain", "export", "plot")
+
+
 def __getattr__(name: str):
-    if name in _LAZY:
+    if name in _LAZY or name in _SUBMODULES:
         from importlib import import_module
 
+        if name in _SUBMODULES:
+            return import_module(f".{name}", __name__)
         return getattr(import_module(f".{_LAZY[name]}", __name__), name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def __dir__() -> list:
-    return sorted(set(globals()) | set(_LAZY))
+    return sorted(set(globals()) | set(_LAZY) | set(_SUBMODULES))
+
 
 __all__ = [
     "Digitizer",
@@ -67,4 +74,5 @@ __all__ = [
     "load",
     "from_json",
     "__version__",
+    *_SUBMODULES,
 ]

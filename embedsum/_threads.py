@@ -11,7 +11,6 @@ from __future__ import annotations
 import os
 
 
-
 def default_n_threads() -> int:
     """The number of cores this process may run on (at least 1).
 

@@ -16,7 +16,6 @@ import numpy as np
 from ._exceptions import NotFittedError
 
 
-
 class DataConversionWarning(UserWarning):
     """A column vector y was passed where a 1-D array was expected.
 

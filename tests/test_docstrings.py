@@ -23,11 +23,24 @@ def test_docstring_examples_run(module):
 
 
 def _public_names():
-    for module in MODULES:
-        for name in getattr(module, "__all__", []):
-            obj = getattr(module, name)
-            if inspect.isclass(obj) or inspect.isfunction(obj):
-                yield f"{module.__name__}.{name}", obj
+    """The public API, listed once: ``embedsum.__all__``, whose modules list their own ``__all__``."""
+    for name in embedsum.__all__:
+        obj = getattr(embedsum, name)
+        if inspect.ismodule(obj):
+            for inner in obj.__all__:
+                yield f"{obj.__name__}.{inner}", getattr(obj, inner)
+        elif inspect.isclass(obj) or inspect.isfunction(obj):
+            yield f"embedsum.{name}", obj
+
+
+def test_the_public_api_is_what_the_readme_shows():
+    names = dict(_public_names())
+    for shown in ("embedsum.load", "embedsum.from_json", "embedsum.EmbeddingSumClassifier", "embedsum.Digitizer",
+                  "embedsum.explain.attributions", "embedsum.plot.bar_plot", "embedsum.export.to_python",
+                  "embedsum.export.to_c", "embedsum.datasets.load_breast_cancer", "embedsum.ParameterLayout"):
+        assert shown in names
+    # no private module, and no name of one, is public
+    assert not [q for q in names if any(part.startswith("_") for part in q.split("."))]
 
 
 @pytest.mark.parametrize("qualname,obj", list(_public_names()), ids=lambda v: v if isinstance(v, str) else "")

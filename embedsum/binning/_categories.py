@@ -23,7 +23,6 @@ import numpy as np
 from .._validation import _is_temporal_value, _temporal_error, as_frame, check_sample_weight, sample_weight_counts
 
 
-
 def _is_missing(v) -> bool:
     if v is None:
         return True

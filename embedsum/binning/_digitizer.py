@@ -38,7 +38,6 @@ from .._threads import default_n_threads
 from .._validation import check_array, check_is_fitted, check_n_features, check_sample_weight, sample_weight_counts
 
 
-
 def _interval_weights(sorted_x: np.ndarray, cuts: np.ndarray, cumulative=None) -> np.ndarray:
     """Fraction of the values (or, with ``cumulative`` counts of the sorted values, of their
     total count) in each interval bin."""

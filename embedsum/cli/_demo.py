@@ -6,11 +6,10 @@ import time
 
 import numpy as np
 
-from ..estimators._cv import EmbeddingSumClassifierCV
 from ..datasets import load_breast_cancer
 from ..estimators._classifier import EmbeddingSumClassifier
+from ..estimators._cv import EmbeddingSumClassifierCV
 from ..inspection._metrics import log_loss, roc_auc
-
 
 
 def stratified_split(y, test_size: float = 0.3, seed: int = 0):

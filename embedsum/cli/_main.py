@@ -30,7 +30,6 @@ from contextlib import contextmanager, suppress
 from ._csv import MAX_AUTO_CLASSES, MAX_FIELD_BYTES, MAX_LINE_BYTES
 
 
-
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``embedsum`` command.
 
@@ -268,8 +267,8 @@ def _say(out, line: str) -> None:
 
 
 def _fit(args, out) -> None:
-    from ._csv import read_training_csv
     from ..persistence._writer import to_json
+    from ._csv import read_training_csv
 
     if args.output == "-":
         raise _UsageError("fit -o - is not supported: progress lines go to standard output; name a file")
@@ -421,8 +420,8 @@ def _prediction_writer(model, neutralize: bool = True):
 
 
 def _predict(args, out) -> None:
-    from ._csv import iter_feature_chunks
     from ..persistence._reader import load
+    from ._csv import iter_feature_chunks
 
     _refuse_overwriting_inputs(args.output, [args.model, args.data])
     model = load(args.model)
@@ -443,8 +442,8 @@ def _value_and_bin(model, row, j: int) -> str:
     value = row[0, j]
     categories = model.categories_[j]
     if categories is None:
-        from ..inspection._describe import bin_labels
         from ..binning._digitizer import bin_codes
+        from ..inspection._describe import bin_labels
 
         code = int(bin_codes(np.array([value], dtype=np.float64), model.cuts_[j])[0])
         shown = "missing" if np.isnan(value) else f"{value:g}"
@@ -462,11 +461,11 @@ def _value_and_bin(model, row, j: int) -> str:
 def _explain(args, out) -> None:
     import numpy as np
 
-    from ._csv import iter_feature_chunks
     from ..inspection._describe import printable
     from ..inspection._explain import feature_names
     from ..persistence._reader import load
     from ..scoring._decision import sigmoid, softmax
+    from ._csv import iter_feature_chunks
 
     model = load(args.model)
     names = getattr(model, "feature_names_in_", None)

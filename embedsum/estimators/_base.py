@@ -15,9 +15,9 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ._params import ParamsMixin
-from ..binning._digitizer import Digitizer, code_dtype
 from .._exceptions import ConvergenceWarning
+from ..binning._digitizer import Digitizer, code_dtype
+from ._params import ParamsMixin
 from ..scoring._decision import (
     FEW_ROWS,
     decision_values,

@@ -16,7 +16,6 @@ from ..scoring._decision import (
 from .._validation import check_classification_target, check_is_fitted, check_sample_weight, feature_names_of
 
 
-
 def _weight_in_both_classes(y01: np.ndarray, sw: np.ndarray) -> bool:
     """Whether rows of class 1 and rows of class 0 both carry positive sample weight."""
     positive_weight = float(np.sum(sw * y01))
@@ -237,7 +236,6 @@ class EmbeddingSumClassifier(EmbeddingSumModel):
             classifier_tags=ClassifierTags(multi_class=True),
             input_tags=InputTags(allow_nan=True, categorical=True),
         )
-
 
 
 def _multiclass(model) -> bool:

@@ -34,13 +34,13 @@ import warnings
 
 import numpy as np
 
-from ._classifier import EmbeddingSumClassifier
 from .._exceptions import ConvergenceWarning
-from ..training._layout import ParameterLayout
-from ._base import _check_number
-from ..training._objective import EmbeddingSumObjective, log_loss_terms, softmax_loss_terms
-from ._regressor import EmbeddingSumRegressor
 from .._validation import check_regression_target, check_sample_weight, feature_names_of, sample_weight_counts
+from ..training._layout import ParameterLayout
+from ..training._objective import EmbeddingSumObjective, log_loss_terms, softmax_loss_terms
+from ._base import _check_number
+from ._classifier import EmbeddingSumClassifier
+from ._regressor import EmbeddingSumRegressor
 
 
 # The default grid of step-loss weights is (GRID_HIGH .. GRID_LOW) / n_rows: the data term

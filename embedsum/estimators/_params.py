@@ -9,7 +9,6 @@ from __future__ import annotations
 import inspect
 
 
-
 class ParamsMixin:
     """``get_params`` / ``set_params`` / ``repr`` from the ``__init__`` signature.
 

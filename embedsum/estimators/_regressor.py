@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._base import EmbeddingSumModel
 from .._validation import check_regression_target, check_sample_weight, feature_names_of
-
+from ._base import EmbeddingSumModel
 
 
 class EmbeddingSumRegressor(EmbeddingSumModel):

@@ -27,8 +27,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..scoring._decision import scoring_tables
 from .._validation import check_is_fitted
+from ..scoring._decision import scoring_tables
 
 
 _AGNOSTIC = ("zero", "expected")

@@ -5,7 +5,6 @@ from __future__ import annotations
 import numpy as np
 
 
-
 def log_loss(y_true, proba, sample_weight=None) -> float:
     """Mean negative log-likelihood of binary labels y_true (0/1) under P(y=1) = proba.
 

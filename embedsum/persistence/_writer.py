@@ -20,7 +20,6 @@ from ._reader import (_DOCUMENT, _INFINITIES, _KEYS, _KINDS, _NUMBER_PARAMS, _PA
                       _estimator_class, _label_width_fits, _model_from_document)
 
 
-
 def to_json(model) -> str:
     """The fitted model as a JSON document (format "embedsum", version 2; see the module doc).
 
@@ -44,8 +43,6 @@ def to_json(model) -> str:
         raise ValueError(f"cannot save this model, it would not load back: {err}") from None
     lines = [f"{json.dumps(key)}: {_dumps(doc[key])}" for key in _KEYS]
     return "{\n" + ",\n".join(lines) + "\n}\n"
-
-
 
 
 def save(model, path) -> None:

@@ -13,7 +13,6 @@ from __future__ import annotations
 import numpy as np
 
 
-
 def resolve_monotonic_cst(monotonic_cst, n_features: int, names, is_categorical) -> np.ndarray:
     """The -1/0/+1 constraint of each feature from a sequence or a {name: cst} dict.
 

@@ -32,7 +32,6 @@ from __future__ import annotations
 import numpy as np
 
 
-
 class ParameterLayout:
     """Where each feature's bins live in the flat parameter vector.
 

@@ -21,8 +21,8 @@ import weakref
 
 import numpy as np
 
-from ._layout import ParameterLayout
 from .._threads import default_n_threads
+from ._layout import ParameterLayout
 
 
 LOSSES = ("log", "softmax", "squared")

@@ -15,7 +15,6 @@ from __future__ import annotations
 import numpy as np
 
 
-
 class Regularizer:
     """Base class: a weighted penalty on the bin scores.
 

@@ -12,7 +12,6 @@ from dataclasses import dataclass, field
 import numpy as np
 
 
-
 @dataclass
 class SolverResult:
     """What the solver found: the parameters, how it ended and the history of each loss term.
