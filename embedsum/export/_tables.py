@@ -22,7 +22,7 @@ fusing them into FMAs, and calls no libm function.
 
 This module reads and checks the fitted model once, into plain Python tables; the
 generators that write the source from them are :mod:`embedsum.export._python` and
-:mod:`embedsum.export._c`, loaded on first use.
+:mod:`embedsum.export._c` (with ``to_python`` and ``to_c``), which import this module.
 """
 
 from __future__ import annotations

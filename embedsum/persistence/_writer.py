@@ -21,7 +21,7 @@ from ._reader import (_DOCUMENT, _INFINITIES, _KEYS, _KINDS, _NUMBER_PARAMS, _PA
 
 
 def to_json(model) -> str:
-    """The fitted model as a JSON document (format "embedsum", version 2; see the module doc).
+    """The fitted model as a JSON document (format "embedsum", version 2; see :mod:`embedsum.persistence._reader`).
 
     The same model always gives the same text. Raises NotFittedError before ``fit``, and
     ValueError when a number is not finite or the model is beyond the format's bounds.
