@@ -24,7 +24,6 @@ from ..scoring._decision import (
     decision_values_of_codes,
     feature_codes,
     few_rows_mixed_decision,
-    multiclass_scores,
     scoring_tables,
 )
 from .._validation import (
@@ -406,11 +405,9 @@ class EmbeddingSumModel(ParamsMixin):
     def _decision_of(self, data) -> np.ndarray:
         """:meth:`_decision` of what :meth:`_validated` returned."""
         intercept = self.intercept_
-        if isinstance(data, np.ndarray):
-            if type(intercept) is float or np.ndim(intercept) == 0:  # np.ndim alone: 1.3 us
-                return decision_values(data, self.cuts_, self.bin_scores_, intercept)
-            return multiclass_scores(self._codes(data), scoring_tables(self.bin_scores_, self.unseen_scores_),
-                                     intercept)
+        # One output (binary, regression); K outputs are scored by the classifier in row chunks.
+        if isinstance(data, np.ndarray) and (type(intercept) is float or np.ndim(intercept) == 0):
+            return decision_values(data, self.cuts_, self.bin_scores_, intercept)  # np.ndim alone: 1.3 us
         return decision_values_of_codes(self._codes(data), scoring_tables(self.bin_scores_, self.unseen_scores_),
                                         intercept)
 
