@@ -15,6 +15,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from numpy.testing import assert_array_equal
 
+import pandas as pd
 from embedsum import EmbeddingSumClassifier, EmbeddingSumRegressor
 from embedsum.categories import (
     auto_categorical,
@@ -24,21 +25,18 @@ from embedsum.categories import (
     resolve_categorical_features,
 )
 
-pd = pytest.importorskip("pandas")
+from _oracles import left_to_right, reference_code
 
 
 def _reference_decision(model, row_scores):
     """intercept + s_0 + s_1 + ... in float64, left to right (the bit-exact contract)."""
-    z = np.float64(model.intercept_)
-    for s in row_scores:
-        z = z + np.float64(s)
-    return z
+    return left_to_right(model.intercept_, row_scores)
 
 
 def _numeric_code(model, j, v):
-    """Bin of value v of numeric feature j: searchsorted(side="left"); NaN -> the missing bin."""
-    cuts = model.cuts_[j]
-    return len(cuts) + 1 if v != v else int(np.searchsorted(cuts, v, side="left"))
+    """Bin of value v of numeric feature j: cuts[k-1] < v <= cuts[k]; NaN -> the missing bin."""
+    assert model.cuts_[j] is not None
+    return reference_code(model, j, v)
 
 
 def _churn_frame(n=400, seed=0):

@@ -20,6 +20,8 @@ import embedsum
 from embedsum import Digitizer
 from embedsum.digitizer import bin_codes, code_dtype, fit_cuts
 
+from _oracles import bits, probe_values, reference_bin
+
 
 # --------------------------------------------------------------------------------------
 # The reference: design.md section 2, step by step.
@@ -72,11 +74,7 @@ def reference_fit_cuts(column, max_bins, *, smallest_on_tie="first", neighbour_o
     return cuts, weights
 
 
-def reference_bin(v, cuts):
-    """Step 2 for one value: bin k holds cuts[k-1] < v <= cuts[k]; NaN gets the extra last bin."""
-    if math.isnan(v):
-        return len(cuts) + 1
-    return sum(1 for c in cuts if c < v)
+# Step 2 for one value is _oracles.reference_bin: bin k holds cuts[k-1] < v <= cuts[k]; NaN the extra last bin.
 
 
 # --------------------------------------------------------------------------------------
@@ -127,15 +125,7 @@ max_bins_st = st.integers(2, 40)
 
 def probes(column, cuts):
     """Values worth binning: the column, every cut and its neighbours, ±inf, ±0.0, NaN."""
-    extra = [np.nan, np.inf, -np.inf, 0.0, -0.0, 5e-324, -5e-324]
-    with np.errstate(over="ignore"):  # nextafter(max float, inf) is inf, and says so
-        for c in cuts:
-            extra += [c, np.nextafter(c, np.inf), np.nextafter(c, -np.inf)]
-    return np.concatenate([np.asarray(column, dtype=np.float64), np.array(extra, dtype=np.float64)])
-
-
-def bits(a):
-    return np.ascontiguousarray(np.asarray(a, dtype=np.float64)).view(np.uint64)
+    return np.concatenate([np.asarray(column, dtype=np.float64), np.array(probe_values(cuts), dtype=np.float64)])
 
 
 # --------------------------------------------------------------------------------------

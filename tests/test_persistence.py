@@ -35,7 +35,9 @@ from embedsum import EmbeddingSumClassifier, EmbeddingSumRegressor, NotFittedErr
 from embedsum.persistence import MAX_BINS, MAX_FEATURES, from_json, load, save, to_json
 from embedsum.regularizers import Regularizer
 
-pd = pytest.importorskip("pandas")
+from _oracles import bits, linear_data
+
+import pandas as pd  # noqa: E402 (a test dependency)
 
 PACKAGE_DIR = Path(embedsum.__file__).resolve().parent
 REJECTED = r"embedsum model document rejected: "
@@ -43,12 +45,9 @@ REJECTED = r"embedsum model document rejected: "
 
 def _data(seed=0, n=240, d=3):
     """Rows with missing values in column 1 and a column 2 made mostly of -inf (a -inf cut)."""
-    rng = np.random.default_rng(seed)
-    X = rng.normal(size=(n, d))
-    X[::6, 1] = np.nan
+    X, positive = linear_data(seed, n, d, coef={0: 1.0, 1: 0.5}, noise=0.3, holes={1: 6})
     X[: int(0.6 * n), 2] = -np.inf
-    signal = X[:, 0] + 0.5 * np.nan_to_num(X[:, 1]) + 0.3 * rng.normal(size=n)
-    return X, signal > 0
+    return X, positive
 
 
 X_FIT, POSITIVE = _data()
@@ -144,23 +143,19 @@ def _rows(n_features, seed=1):
     return X
 
 
-def _bits(values):
-    return np.ascontiguousarray(np.asarray(values, dtype=np.float64)).view(np.uint64)
-
-
 def _assert_same_value(got, want):
     """None, a float, or an array: same type, dtype, shape and bits (or equal objects)."""
     if want is None:
         assert got is None
     elif isinstance(want, float):
-        assert type(got) is float and _bits(got) == _bits(want)
+        assert type(got) is float and bits(got) == bits(want)
     else:
         assert isinstance(got, np.ndarray) and got.dtype == want.dtype and got.shape == want.shape
         if want.dtype == object:
             assert got.tolist() == want.tolist()
             assert [type(v) for v in got.tolist()] == [type(v) for v in want.tolist()]
         else:
-            assert np.array_equal(_bits(got), _bits(want))
+            assert np.array_equal(bits(got), bits(want))
 
 
 def assert_same_model(loaded, original, X=None):
@@ -191,22 +186,22 @@ def assert_same_model(loaded, original, X=None):
         for a, b in zip(got, want):
             _assert_same_value(a, b)
     assert loaded.feature_importances_.dtype == original.feature_importances_.dtype
-    assert np.array_equal(_bits(loaded.feature_importances_), _bits(original.feature_importances_))
+    assert np.array_equal(bits(loaded.feature_importances_), bits(original.feature_importances_))
     assert type(loaded.n_iter_) is int and loaded.n_iter_ == original.n_iter_
     assert list(loaded.history_) == list(original.history_)
     for key, values in original.history_.items():
         assert loaded.history_[key].dtype == values.dtype
-        assert np.array_equal(_bits(loaded.history_[key]), _bits(values))
+        assert np.array_equal(bits(loaded.history_[key]), bits(values))
     if X is None:
         X = _rows(original.n_features_in_)
         X[3] = np.concatenate([c[:1] for c in original.cuts_])  # exactly on cut points
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)  # numpy X for a model fitted on a DataFrame
         if is_regressor:
-            assert np.array_equal(_bits(loaded.predict(X)), _bits(original.predict(X)))
+            assert np.array_equal(bits(loaded.predict(X)), bits(original.predict(X)))
             return
-        assert np.array_equal(_bits(loaded.decision_function(X)), _bits(original.decision_function(X)))
-        assert np.array_equal(_bits(loaded.predict_proba(X)), _bits(original.predict_proba(X)))
+        assert np.array_equal(bits(loaded.decision_function(X)), bits(original.decision_function(X)))
+        assert np.array_equal(bits(loaded.predict_proba(X)), bits(original.predict_proba(X)))
         got, want = loaded.predict(X), original.predict(X)
     assert got.dtype == want.dtype and got.tolist() == want.tolist()
 
@@ -291,7 +286,7 @@ def test_round_trip_of_every_model_kind(name):
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", UserWarning)  # no column names
             score = "predict" if isinstance(original, EmbeddingSumRegressor) else "decision_function"
-            assert np.array_equal(_bits(getattr(loaded, score)(rows)), _bits(getattr(original, score)(X)))
+            assert np.array_equal(bits(getattr(loaded, score)(rows)), bits(getattr(original, score)(X)))
 
 
 def test_round_trip_exercises_what_it_claims():
@@ -303,16 +298,16 @@ def test_round_trip_exercises_what_it_claims():
     loaded = from_json(model.to_json())
     scores = loaded.row_scores(_predict_frame())
     m = len(loaded.categories_[1])
-    assert np.array_equal(_bits(scores[0, 1]), _bits(loaded.unseen_scores_[1]))  # "quic": never seen
-    assert np.array_equal(_bits(scores[1, 1]), _bits(loaded.bin_scores_[1][m + 1]))  # None: missing
-    assert np.array_equal(_bits(scores[2, 1]), _bits(loaded.bin_scores_[1][m]))  # "sctp": rare
-    assert np.array_equal(_bits(scores[3, 1]), _bits(loaded.bin_scores_[1][m + 1]))  # "": missing
-    assert np.array_equal(_bits(scores[0, 2]), _bits(loaded.unseen_scores_[2]))  # port 9999: never seen
+    assert np.array_equal(bits(scores[0, 1]), bits(loaded.unseen_scores_[1]))  # "quic": never seen
+    assert np.array_equal(bits(scores[1, 1]), bits(loaded.bin_scores_[1][m + 1]))  # None: missing
+    assert np.array_equal(bits(scores[2, 1]), bits(loaded.bin_scores_[1][m]))  # "sctp": rare
+    assert np.array_equal(bits(scores[3, 1]), bits(loaded.bin_scores_[1][m + 1]))  # "": missing
+    assert np.array_equal(bits(scores[0, 2]), bits(loaded.unseen_scores_[2]))  # port 9999: never seen
     # the decision contract: the intercept, then each feature's score, added left to right
     expected = loaded.intercept_.copy() + scores[:, 0]
     expected = expected + scores[:, 1]
     expected = expected + scores[:, 2]
-    assert np.array_equal(_bits(loaded.decision_function(_predict_frame())), _bits(expected))
+    assert np.array_equal(bits(loaded.decision_function(_predict_frame())), bits(expected))
     everything_rare = MODELS["every category rare"]()[0]
     assert len(everything_rare.categories_[1]) == 0 and everything_rare.categories_[1].dtype == object
     assert len(everything_rare.categories_[2]) == 0 and everything_rare.categories_[2].dtype == np.float64
@@ -333,8 +328,8 @@ def test_loaded_categorical_model_refits_to_the_same_model():
     model = _categorical_model("multiclass", monotonic_cst=None, l2=0.01)
     loaded = from_json(model.to_json())
     refit = loaded.fit(FRAME, MULTI_LABELS)  # categorical_features (names), min_category_count restored
-    assert np.array_equal(_bits(refit.decision_function(_predict_frame())),
-                          _bits(model.decision_function(_predict_frame())))
+    assert np.array_equal(bits(refit.decision_function(_predict_frame())),
+                          bits(model.decision_function(_predict_frame())))
 
 
 def test_tuple_and_array_parameters_come_back_as_lists():
@@ -347,8 +342,8 @@ def test_tuple_and_array_parameters_come_back_as_lists():
     assert loaded.categorical_features == [False, True, True] and loaded.monotonic_cst == [-1, 0, 0]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)
-        assert np.array_equal(_bits(loaded.decision_function(_predict_frame())),
-                              _bits(model.decision_function(_predict_frame())))
+        assert np.array_equal(bits(loaded.decision_function(_predict_frame())),
+                              bits(model.decision_function(_predict_frame())))
 
 
 def test_cross_validated_models_save_as_the_plain_estimator_of_their_kind():
@@ -364,8 +359,8 @@ def test_cross_validated_models_save_as_the_plain_estimator_of_their_kind():
         assert loaded.get_params() == cross_validated._saved_params()
         assert loaded.step_loss_weight == cross_validated.step_loss_weight_
         score = "predict" if plain is EmbeddingSumRegressor else "decision_function"
-        assert np.array_equal(_bits(getattr(loaded, score)(_predict_frame())),
-                              _bits(getattr(cross_validated, score)(_predict_frame())))
+        assert np.array_equal(bits(getattr(loaded, score)(_predict_frame())),
+                              bits(getattr(cross_validated, score)(_predict_frame())))
 
 
 def test_unsaveable_new_parameters_and_categories_are_refused(tmp_path):
@@ -432,7 +427,7 @@ def _small_problems(draw):
 
 @settings(max_examples=25)
 @given(problem=_small_problems())
-def test_any_model_round_trips_to_the_same_bits(problem):
+def test_any_model_round_trips_to_the_samebits(problem):
     frame, y, task, categorical, min_count = problem
     estimator = EmbeddingSumRegressor if task == "regression" else EmbeddingSumClassifier
     with warnings.catch_warnings():

@@ -25,11 +25,9 @@ from embedsum import _portable_exp as pe
 from embedsum import scoring
 from embedsum.scoring import sigmoid, softmax
 
+from _oracles import bits
+
 SMALLEST_SUBNORMAL = 5e-324
-
-
-def bits(a) -> np.ndarray:
-    return np.ascontiguousarray(np.asarray(a, dtype=np.float64)).view(np.uint64)
 
 
 def numpy_exp(values) -> np.ndarray:

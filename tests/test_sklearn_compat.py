@@ -20,6 +20,8 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 import embedsum
 from embedsum import EmbeddingSumClassifier, EmbeddingSumClassifierCV, StepLoss
 
+from _oracles import linear_data
+
 # ----------------------------------------------------------------------------------------------
 # scikit-learn's own estimator checks
 # ----------------------------------------------------------------------------------------------
@@ -101,10 +103,8 @@ def cancer_split(cancer):
 
 
 def _small_data(seed=0, n=120):
-    rng = np.random.default_rng(seed)
-    X = rng.normal(size=(n, 3))
-    y = (X[:, 0] + 0.3 * rng.normal(size=n) > 0).astype(int)
-    return X, y
+    X, y = linear_data(seed, n, 3, noise=0.3)
+    return X, y.astype(int)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -291,7 +291,7 @@ def test_labels_other_than_zero_one():
 
 
 def _frame(X, columns):
-    pd = pytest.importorskip("pandas")
+    import pandas as pd  # a test dependency (the test extra)
     return pd.DataFrame(X, columns=columns)
 
 
