@@ -79,7 +79,7 @@ def test_multiclass_with_a_constraint_is_a_value_error():
 
 
 def test_estimator_dict_by_column_name():
-    pd = pytest.importorskip("pandas")
+    import pandas as pd  # a test dependency (the test extra)
     rng = np.random.default_rng(1)
     X = pd.DataFrame({"a": rng.normal(size=200), "b": rng.normal(size=200)})
     y = np.sin(3 * X["b"].to_numpy()) + X["a"].to_numpy()

@@ -42,13 +42,11 @@ from embedsum import EmbeddingSumClassifier, EmbeddingSumRegressor, NotFittedErr
 from embedsum import export, export_c
 from embedsum.scoring import sigmoid, softmax
 
+from _oracles import bits, synthetic_multiclass
+
 N_ROWS = 10_000
 WEIRD_NAME = 'bytes */ written "quoted"\nnext line /* ??/ C:\\temp\\'
 C_FLAGS = ["-std=c99", "-Wall", "-Wextra", "-Wpedantic", "-Werror"]
-
-
-def bits(a) -> np.ndarray:
-    return np.ascontiguousarray(np.asarray(a, dtype=np.float64)).view(np.uint64)
 
 
 def _in_ci() -> bool:
@@ -56,7 +54,7 @@ def _in_ci() -> bool:
 
 
 def require_tool(name: str) -> str:
-    """Path of a compiler; under CI=true a missing one fails the test, elsewhere it skips."""
+    """Path of a compiler or binary tool; under CI=true a missing one fails the test, elsewhere it skips."""
     path = shutil.which(name)
     if path is None:
         if _in_ci():
@@ -456,13 +454,12 @@ def test_c_header_in_two_translation_units_has_no_writable_globals(cases, tmp_pa
     texts = [*model.feature_names_in_, None, *model.classes_, None]
     hexes = ["NULL" if t is None else t.encode("utf-8").hex() for t in texts]
     assert _run(tmp_path / "two_units").split() == ["0", "0", "1", *hexes]
-    nm = shutil.which("nm")
-    if nm is not None:
-        for unit in ("a", "b"):
-            symbols = subprocess.run([nm, f"{unit}.o"], cwd=tmp_path, capture_output=True, text=True, check=True).stdout
-            # nm types of writable data: B/b bss, D/d data, C common, G/g and S/s small data
-            writable = [entry for entry in symbols.splitlines() if re.match(r"\S*\s+[BbDdCGgSs]\s", entry)]
-            assert writable == [], writable
+    nm = require_tool("nm")  # each unit's symbols: the tables are read-only data
+    for unit in ("a", "b"):
+        symbols = subprocess.run([nm, f"{unit}.o"], cwd=tmp_path, capture_output=True, text=True, check=True).stdout
+        # nm types of writable data: B/b bss, D/d data, C common, G/g and S/s small data
+        writable = [entry for entry in symbols.splitlines() if re.match(r"\S*\s+[BbDdCGgSs]\s", entry)]
+        assert writable == [], writable
 
 
 EXP_DRIVER = r"""
@@ -512,24 +509,6 @@ def test_c_exp_is_never_contracted_into_fmas(cases, tmp_path, compiler):
                              check=True).stdout
         got = np.frombuffer(out, dtype="<f8").reshape(-1, 2)
         np.testing.assert_array_equal(bits(got), bits(expected), err_msg=f"{compiler} {flags}")
-
-
-def _synthetic_multiclass(n_classes: int, n_features: int, n_cuts: int = 2, seed: int = 0):
-    """A multiclass model made from random numbers (no fit): any number of classes and features, fast."""
-    rng = np.random.default_rng(seed)
-    model = EmbeddingSumClassifier()
-    model.classes_ = np.arange(n_classes)
-    model.n_features_in_ = n_features
-    model.cuts_ = [np.sort(rng.normal(size=n_cuts)) for _ in range(n_features)]
-    model.bin_scores_ = [rng.normal(size=(n_cuts + 2, n_classes)) for _ in range(n_features)]
-    model.intercept_ = rng.normal(size=n_classes)
-    model.is_categorical_ = np.zeros(n_features, dtype=bool)
-    model.categories_ = [None] * n_features
-    model.rare_categories_ = [None] * n_features
-    model.unseen_scores_ = [None] * n_features
-    model.monotonic_cst_ = np.zeros(n_features, dtype=np.int8)
-    model.bin_weights_ = [np.full(n_cuts + 2, 1.0 / (n_cuts + 2)) for _ in range(n_features)]
-    return model
 
 
 STACK_DRIVER = r"""
@@ -588,7 +567,7 @@ def test_generated_c_runs_in_a_64_kib_thread_stack(tmp_path, n_classes, n_featur
     # (10,000 unrolled features take gcc minutes to optimise: that one is built at -O0, where
     # nothing is inlined and every call level keeps its own frame.)
     gcc = require_tool("gcc")
-    model = _synthetic_multiclass(n_classes, n_features)
+    model = synthetic_multiclass(n_classes, n_features)
     header = export.to_c(model, prefix="m")
     (tmp_path / "model.h").write_text(header, encoding="utf-8")
     (tmp_path / "stack.c").write_text(STACK_DRIVER)
@@ -615,7 +594,7 @@ def test_generated_c_stack_frames_are_small_whatever_the_model(kind_cases, tmp_p
     static frame, and all frames together stay under the 2 KiB the header states."""
     gcc = require_tool("gcc")
     models = {name: model for name, (model, _, _, _) in kind_cases.items()}
-    models["many_classes"] = _synthetic_multiclass(10_000, 3)
+    models["many_classes"] = synthetic_multiclass(10_000, 3)
     for name, model in models.items():
         (tmp_path / f"{name}.h").write_text(export.to_c(model, prefix=name), encoding="utf-8")
         # Every static inline function is referenced, so the compiler emits it with its frame.
@@ -641,9 +620,7 @@ def test_c_header_refuses_fast_math_and_compiles_as_cpp(cases, tmp_path):
         fast = subprocess.run([gcc, *C_FLAGS, *flags, "-x", "c", "-fsyntax-only", str(header)],
                               capture_output=True, text=True)
         assert fast.returncode != 0 and "without -ffast-math" in fast.stderr, flags
-    gxx = shutil.which("g++")
-    if gxx is None:
-        pytest.skip("g++ not found: the C++ check is a bonus")
+    gxx = require_tool("g++")
     _compile([gxx, "-x", "c++", "-std=c++17", "-Wall", "-Wextra", "-Wpedantic", "-Werror", "-fsyntax-only",
               str(header)], tmp_path)
 
@@ -1265,9 +1242,7 @@ def test_c_header_with_text_categories_compiles_as_cpp_and_in_two_units(kind_cas
     got = np.array([[float.fromhex(h) if "nan" not in h else math.nan for h in line.split()[1:]] for line in lines])
     np.testing.assert_array_equal(bits(got)[~np.isnan(got)], bits(expected)[~np.isnan(got)])
     np.testing.assert_array_equal(np.isnan(got), np.isnan(expected))
-    gxx = shutil.which("g++")
-    if gxx is None:
-        pytest.skip("g++ not found: the C++ check is a bonus")
+    gxx = require_tool("g++")
     for name, (model, _, _, _) in kind_cases.items():
         (tmp_path / f"{name}.h").write_text(export.to_c(model, prefix=name), encoding="utf-8")
         _compile([gxx, "-x", "c++", "-std=c++17", "-Wall", "-Wextra", "-Wpedantic", "-Werror", "-fsyntax-only",

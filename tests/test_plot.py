@@ -212,7 +212,7 @@ def test_feature_by_name_or_index_and_bad_features(model):
 
 
 def test_feature_names_come_from_the_model(data):
-    pd = pytest.importorskip("pandas")
+    import pandas as pd  # a test dependency (the test extra)
     X, y = data
     frame = pd.DataFrame(X, columns=["bytes", "renames", "entropy", "procs"])
     model = EmbeddingSumClassifier(max_bins=6).fit(frame, y)
