@@ -133,7 +133,7 @@ def probes(column, cuts):
 # --------------------------------------------------------------------------------------
 
 
-@settings(max_examples=300)
+@settings(max_examples=120)
 @given(column=columns(), max_bins=max_bins_st)
 def test_fit_cuts_equals_the_published_steps(column, max_bins):
     cuts, weights = fit_cuts(column, max_bins)
@@ -182,7 +182,7 @@ def block_columns(draw):
     return values[np.array(order)]
 
 
-@settings(max_examples=500)
+@settings(max_examples=200)
 @given(column=block_columns(), max_bins=st.integers(2, 24))
 def test_fit_cuts_tie_rules_on_block_columns(column, max_bins):
     cuts, weights = fit_cuts(column, max_bins)
@@ -191,7 +191,7 @@ def test_fit_cuts_tie_rules_on_block_columns(column, max_bins):
     assert weights.tolist() == ref_weights
 
 
-@settings(max_examples=200)
+@settings(max_examples=100)
 @given(column=columns(), max_bins=max_bins_st)
 def test_fit_cuts_guarantees_of_the_published_algorithm(column, max_bins):
     cuts, weights = fit_cuts(column, max_bins)

@@ -81,7 +81,7 @@ def test_full_objective_gradient_equals_finite_differences(p):
 
 @pytest.mark.parametrize("reg_class", [StepLoss, EmbeddingSumLoss, L2])
 @given(p=problems(), weight=st.floats(1e-3, 10.0))
-@settings(max_examples=60)
+@settings(max_examples=30)
 def test_each_regularizer_gradient_equals_finite_differences(reg_class, p, weight):
     reg = reg_class(weight)
     layout = p["layout"]
@@ -248,7 +248,7 @@ def test_user_regularizer_reaches_the_fitted_model():
 @pytest.mark.parametrize("reg_class", [StepLoss, EmbeddingSumLoss, L2])
 @given(p=problems(max_param=1e3), weight=st.one_of(st.just(0.0), st.floats(1e-3, 1e3)),
        intercept=st.floats(-1e6, 1e6))
-@settings(max_examples=60)
+@settings(max_examples=30)
 def test_builtin_regularizers_never_touch_the_intercept(reg_class, p, weight, intercept):
     reg = reg_class(weight)
     coef = p["coef"].copy()
@@ -281,7 +281,7 @@ def test_intercept_gradient_is_the_classification_gradient_only(p):
 
 @given(problems(max_features=7, max_rows=60, max_param=30.0, max_weight=1e3),
        st.sampled_from([2, 3, 4, 9, 64, 512, 2**14, 2**16, 2**20, None]))
-@settings(max_examples=150)
+@settings(max_examples=60)
 def test_feature_grouping_does_not_change_loss_or_gradient(p, max_cells):
     regs = builtin_regularizers(p["weights"])
     one_by_one = EmbeddingSumObjective(p["codes"], p["y"], p["w"], p["layout"], regs, max_cells=1)

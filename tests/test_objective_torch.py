@@ -176,7 +176,7 @@ def torch_of(torch, p):
 
 
 @given(problems())
-@settings(max_examples=200)
+@settings(max_examples=80)
 def test_value_and_gradient_equal_torch_autograd_of_the_published_objective(torch, p):
     objective = embedsum_objective(p["codes"], p["y"], p["w"], p["n_bins"], p["v"],
                                    p["step_w"], p["es_w"], p["l2_w"])
@@ -190,7 +190,7 @@ def test_value_and_gradient_equal_torch_autograd_of_the_published_objective(torc
 
 
 @given(problems())
-@settings(max_examples=150)
+@settings(max_examples=60)
 def test_components_equal_torch_terms(torch, p):
     objective = embedsum_objective(p["codes"], p["y"], p["w"], p["n_bins"], p["v"],
                                    p["step_w"], p["es_w"], p["l2_w"])
@@ -205,7 +205,7 @@ def test_components_equal_torch_terms(torch, p):
 
 
 @given(problems(), st.sampled_from([1, 4, 64, 2**14]))
-@settings(max_examples=150)
+@settings(max_examples=60)
 def test_every_feature_grouping_equals_torch(torch, p, max_cells):
     objective = embedsum_objective(p["codes"], p["y"], p["w"], p["n_bins"], p["v"],
                                    p["step_w"], p["es_w"], p["l2_w"], max_cells=max_cells)
@@ -219,7 +219,7 @@ def test_every_feature_grouping_equals_torch(torch, p, max_cells):
 
 
 @given(problems(), st.sampled_from([1, 2, 5, 32]), st.sampled_from([1, 2]), st.sampled_from([1, 64, 2**14]))
-@settings(max_examples=100)
+@settings(max_examples=40)
 def test_chunked_and_threaded_evaluation_equals_torch(torch, p, chunk_rows, n_threads, max_cells):
     # The path of many rows (chunks of rows in blocks, on threads), forced on small problems.
     objective = embedsum_objective(p["codes"], p["y"], p["w"], p["n_bins"], p["v"], p["step_w"], p["es_w"],

@@ -230,7 +230,7 @@ def tolerances(p):
 
 
 @given(new_loss_problem)
-@settings(max_examples=100)
+@settings(max_examples=50)
 def test_value_and_gradient_equal_torch_autograd(torch, p):
     objective = make_objective(p)
     coef = flat_of(p["tables"], p["intercept"])

@@ -113,7 +113,7 @@ def rows_for(draw, cuts, max_rows=20):
     return np.array(columns, dtype=np.float64).T.copy()
 
 
-@settings(max_examples=300)
+@settings(max_examples=100)
 @given(data=st.data())
 def test_decision_values_equal_the_left_to_right_python_sum_bit_for_bit(data):
     cuts, scores, intercept = data.draw(models())
@@ -331,7 +331,7 @@ def test_probabilities_are_the_stable_sigmoid_bit_for_bit():
             assert_same_bits(class_probabilities(rows, cuts, scores, -0.0), old_proba(z_rows))
 
 
-@settings(max_examples=150)
+@settings(max_examples=60)
 @given(data=st.data())
 def test_fast_paths_equal_reference_on_drawn_models(data):
     cuts, scores, intercept = data.draw(models())
