@@ -159,3 +159,38 @@ def synthetic_multiclass(n_classes, n_features, n_cuts=2, seed=0, magnitudes=Non
     model.monotonic_cst_ = np.zeros(n_features, dtype=np.int8)
     model.bin_weights_ = [np.full(n_cuts + 2, 1.0 / (n_cuts + 2)) for _ in range(n_features)]
     return model
+
+
+# ----------------------------------------------------------------------------------------------
+# Hypothesis strategies for training data
+# ----------------------------------------------------------------------------------------------
+
+
+def training_data(min_rows=20, max_rows=120, min_features=1, max_features=6, nan=True, target="binary"):
+    """A strategy of (X, y): float64 rows with ties, magnitudes from 1e-3 to 1e6 and NaN; a target drawn too.
+
+    ``target``: "binary" (bool, at least two rows of each class) or "regression" (finite floats).
+    """
+    from hypothesis import strategies as st
+    from hypothesis.extra import numpy as hnp
+
+    value = st.one_of(
+        st.floats(-1e6, 1e6, allow_nan=False, allow_subnormal=False),
+        st.integers(-3, 3).map(float),  # ties
+        st.sampled_from([0.0, -0.0, 1e-3, -1e-3]),
+        *([st.just(math.nan)] if nan else []),
+    )
+
+    @st.composite
+    def draw_data(draw):
+        n = draw(st.integers(min_rows, max_rows), label="n_rows")
+        d = draw(st.integers(min_features, max_features), label="n_features")
+        X = draw(hnp.arrays(np.float64, (n, d), elements=value), label="X")
+        if target == "binary":
+            y = draw(hnp.arrays(np.bool_, n), label="y")
+            y[:4] = [False, True, False, True]  # two rows of each class: any cv=2 can fit
+        else:
+            y = draw(hnp.arrays(np.float64, n, elements=st.floats(-1e3, 1e3, allow_nan=False)), label="y")
+        return X, y
+
+    return draw_data()

@@ -31,7 +31,7 @@ from embedsum.cross_validation import (
     stratified_folds,
 )
 
-from _oracles import linear_data
+from _oracles import linear_data, training_data
 
 SMALL = dict(step_loss_weights=4, cv=3, max_bins=8)
 
@@ -522,23 +522,17 @@ def test_chosen_model_is_monotone_where_constrained(kind, average_folds):
     assert np.any(np.diff(free.bin_scores_[0][:-1]) < 0) or np.any(np.diff(free.bin_scores_[1][:-1]) > 0)
 
 
-@given(seed=st.integers(0, 2**16), signs=st.lists(st.sampled_from([-1, 0, 1]), min_size=2, max_size=2),
-       regression=st.booleans())
+@given(binary=training_data(30, 90, 2, 2), continuous=training_data(30, 90, 2, 2, target="regression"),
+       signs=st.lists(st.sampled_from([-1, 0, 1]), min_size=2, max_size=2), regression=st.booleans())
 @settings(max_examples=12)
-def test_monotone_constraints_hold_for_any_data_and_cv_choice(seed, signs, regression):
-    rng = np.random.default_rng(seed)
-    n = int(rng.integers(30, 90))
-    X = rng.normal(size=(n, 2)) * rng.uniform(0.1, 10)
-    X[rng.random(X.shape) < 0.1] = np.nan
-    noise = rng.normal(size=n) * 3
+def test_monotone_constraints_hold_for_any_data_and_cv_choice(binary, continuous, signs, regression):
     if regression:
         model = EmbeddingSumRegressorCV(step_loss_weights=3, cv=2, max_bins=6, monotonic_cst=signs)
-        model.fit(X, noise)
+        model.fit(*continuous)
     else:
-        y = (noise > 0).astype(int)
-        y[:2] = [0, 1]
+        X, y = binary
         model = EmbeddingSumClassifierCV(step_loss_weights=3, cv=2, max_bins=6, monotonic_cst=signs)
-        model.fit(X, y)
+        model.fit(X, y.astype(int))
     for sign, scores in zip(signs, model.bin_scores_):
         steps = np.diff(scores[:-1])  # the missing bin is not ordered
         assert np.all(sign * steps >= 0) if sign else True

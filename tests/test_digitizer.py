@@ -433,15 +433,14 @@ def test_wrong_number_of_columns_says_how_many_were_expected(n_columns):
     .map(np.sort)
     .filter(lambda c: not np.any(c == 0) or np.count_nonzero(c == 0) == 1),
     n_rows=st.sampled_from([1, 511, 512, 2000]),
-    seed=st.integers(0, 2**32 - 1),
+    data=st.data(),
 )
-def test_bin_codes_every_path_equals_searchsorted(cuts, n_rows, seed):
+def test_bin_codes_every_path_equals_searchsorted(cuts, n_rows, data):
     """The counting path (many rows, few cuts) and the binary search agree everywhere."""
-    rng = np.random.default_rng(seed)
-    specials = np.array([np.nan, np.inf, -np.inf, 0.0, -0.0, 1e308, -1e308])
-    near = np.concatenate([cuts, np.nextafter(cuts, np.inf), np.nextafter(cuts, -np.inf)]) if len(cuts) else specials
-    pool = np.concatenate([specials, near, rng.normal(scale=1e3, size=50)])
-    column = rng.choice(pool, size=n_rows)
+    specials = [np.nan, np.inf, -np.inf, 0.0, -0.0, 1e308, -1e308]
+    value = st.sampled_from(probe_values(cuts) + specials) | st.floats(-1e4, 1e4)
+    # fill: most rows one drawn value, the others drawn one by one (a long column stays cheap to draw)
+    column = data.draw(hnp.arrays(np.float64, n_rows, elements=value, fill=value), label="column")
     expected = np.searchsorted(cuts, column, side="left")
     expected[np.isnan(column)] = len(cuts) + 1
     assert np.array_equal(bin_codes(column, cuts), expected)
