@@ -10,7 +10,7 @@ import warnings
 
 import numpy as np
 import pytest
-from conftest import python_env
+from conftest import python_env, run_array_api_check
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from numpy.testing import assert_allclose, assert_array_equal
@@ -728,19 +728,7 @@ def _expected_failed_checks(estimator):
                          xfail_strict=True)
 def test_regressor_cv_passes_sklearn_estimator_checks(estimator, check):
     if getattr(check, "func", check).__name__ == "check_array_api_input":
-        # Skipped by scikit-learn unless SCIPY_ARRAY_API=1 is set before scipy is imported:
-        # run it in a fresh process that sets it.
-        import subprocess
-        import sys
-
-        code = ("from sklearn.utils.estimator_checks import check_array_api_input\n"
-                "from embedsum.cross_validation import EmbeddingSumRegressorCV\n"
-                f"check_array_api_input({type(estimator).__name__!r}, {estimator!r}, **{check.keywords!r})\n"
-                "print('array api check passed')\n")
-        env = python_env(SCIPY_ARRAY_API="1")
-        out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=300)
-        assert out.returncode == 0, out.stderr[-3000:]
-        assert "array api check passed" in out.stdout
+        run_array_api_check(estimator, check.keywords)  # in a child with SCIPY_ARRAY_API=1, rather than skipped
         return
     check(estimator)
 
