@@ -751,9 +751,15 @@ def _hostile_cases(doc):
 HOSTILE = list(_hostile_cases(json.loads(to_json(_fit("int64")))))
 
 
+@pytest.fixture(scope="module")
+def hostile(doc):
+    """The hostile cases made from the module's document, once for every case."""
+    return _hostile_cases(doc)
+
+
 @pytest.mark.parametrize("case", HOSTILE)
-def test_hostile_document_raises_value_error_naming_the_problem(doc, case):
-    text, pattern = _hostile_cases(doc)[case]
+def test_hostile_document_raises_value_error_naming_the_problem(hostile, case):
+    text, pattern = hostile[case]
     with pytest.raises(ValueError, match=REJECTED + r"(.|\n)*" + pattern):
         from_json(text)
 
