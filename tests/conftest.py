@@ -103,5 +103,6 @@ def run_array_api_check(estimator, keywords):
 
 def pytest_sessionfinish(session, exitstatus):
     if _array_api_worker is not None:
-        _array_api_worker.stdin.close()
+        _array_api_worker.stdin.close()  # the worker's loop ends at end of input
         _array_api_worker.wait(timeout=60)
+        _array_api_worker.stdout.close()

@@ -229,7 +229,7 @@ def _check_constrained_fit(estimator_class, X, y, weights, cst, params):
             assert_array_equal(a, b)
 
 
-@settings(max_examples=60)
+@settings(max_examples=30)
 @given(problem=_problems("classifier"))
 def test_classifier_constraints_are_exact_and_cost_something(problem):
     _check_constrained_fit(EmbeddingSumClassifier, *problem)
@@ -246,7 +246,7 @@ _SMALL_LOSS = (
 )
 
 
-@settings(max_examples=60)
+@settings(max_examples=30)
 @given(problem=_problems("regressor"))
 @example(problem=_SMALL_LOSS)
 def test_regressor_constraints_are_exact_and_cost_something(problem):

@@ -191,7 +191,7 @@ def test_fit_cuts_tie_rules_on_block_columns(column, max_bins):
     assert weights.tolist() == ref_weights
 
 
-@settings(max_examples=100)
+@settings(max_examples=60)
 @given(column=columns(), max_bins=max_bins_st)
 def test_fit_cuts_guarantees_of_the_published_algorithm(column, max_bins):
     cuts, weights = fit_cuts(column, max_bins)
@@ -242,7 +242,7 @@ def test_digitizer_fit_adds_the_missing_bin_to_the_published_weights(X, max_bins
         assert digitizer.n_bins_[j] == len(ref_cuts) + 2
 
 
-@settings(max_examples=100)
+@settings(max_examples=50)
 @given(X=matrices(), max_bins=max_bins_st, data=st.data())
 def test_transform_codes_are_published_bins_and_nan_gets_the_last_bin(X, max_bins, data):
     digitizer = Digitizer(max_bins=max_bins).fit(X)
@@ -453,7 +453,7 @@ def test_bin_codes_every_path_equals_searchsorted(cuts, n_rows, data):
 # --------------------------------------------------------------------------------------
 
 
-@settings(max_examples=100)
+@settings(max_examples=50)
 @given(X=matrices(), max_bins=max_bins_st)
 def test_fit_transform_fits_the_same_state_and_gives_the_published_bins(X, max_bins):
     fused = Digitizer(max_bins=max_bins)

@@ -15,7 +15,7 @@ from embedsum.explain import attributions, contributions, shape_functions, signi
 from _oracles import left_to_right, linear_data, training_data
 
 
-@settings(max_examples=25)
+@settings(max_examples=15)
 @given(data=training_data(max_rows=300, max_features=6))
 def test_intercept_plus_contributions_is_the_decision_bit_for_bit(data):
     X, y = data

@@ -84,7 +84,7 @@ def labelled_scores(draw):
     return np.array(y), np.array(score, dtype=np.float64)
 
 
-@settings(max_examples=100)
+@settings(max_examples=60)
 @given(yz=labelled_scores())
 def test_roc_auc_agrees_with_sklearn(yz):
     y, score = yz

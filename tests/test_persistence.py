@@ -1318,14 +1318,14 @@ BASE_TEXTS = [json.dumps(doc) for doc in BASE_DOCS]
 BASE_BYTES = [to_json(from_json(text)).encode() for text in BASE_TEXTS]
 
 
-@settings(max_examples=1000)
+@settings(max_examples=600)
 @given(data=st.data())
 def test_structural_mutations_load_or_raise_value_error(data):
     text = BASE_TEXTS[data.draw(st.integers(0, len(BASE_TEXTS) - 1), label="base")]
     _load_or_value_error(_mutate_structure(data, text))
 
 
-@settings(max_examples=1000)
+@settings(max_examples=600)
 @given(data=st.data())
 def test_byte_mutations_load_or_raise_value_error(data):
     raw = BASE_BYTES[data.draw(st.integers(0, len(BASE_BYTES) - 1), label="base")]

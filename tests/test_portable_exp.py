@@ -122,7 +122,7 @@ def test_numpy_equals_python_bit_for_bit(values):
     assert bits(x).tolist() == bits(expected).tolist()
 
 
-@settings(max_examples=200)
+@settings(max_examples=100)
 @given(values=st.lists(nonpositive, min_size=1, max_size=10))
 def test_generated_python_exp_equals_the_library_bit_for_bit(values):
     namespace = {"_ldexp": math.ldexp}

@@ -96,7 +96,7 @@ def test_weighted_cuts_and_bin_weights_are_those_of_the_repeated_rows(data, max_
 
 @given(weighted_column(), st.integers(2, 12),
        st.one_of(st.floats(1e-300, 1e300), st.sampled_from([1e-300, 3.7, 1e300, 2.0**-1000])))
-@settings(max_examples=200)
+@settings(max_examples=100)
 def test_scaling_every_weight_changes_no_cut(data, max_bins, scale):
     column, weights = data
     # Weights that are not integers too: halves and tenths of the drawn ones.

@@ -113,7 +113,7 @@ def rows_for(draw, cuts, max_rows=20):
     return np.array(columns, dtype=np.float64).T.copy()
 
 
-@settings(max_examples=100)
+@settings(max_examples=60)
 @given(data=st.data())
 def test_decision_values_equal_the_left_to_right_python_sum_bit_for_bit(data):
     cuts, scores, intercept = data.draw(models())
