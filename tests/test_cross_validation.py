@@ -715,7 +715,7 @@ def test_multiclass_cv_saves_as_an_ordinary_classifier(iris):
 
 # scikit-learn's estimator checks for the regressor (the classifier's are in test_sklearn_compat.py).
 # Small grid and few folds: the checks fit many times on tiny data.
-_REGRESSOR_CV_FOR_CHECKS = EmbeddingSumRegressorCV(step_loss_weights=2, cv=3, max_bins=8)
+_REGRESSOR_CV_FOR_CHECKS = EmbeddingSumRegressorCV(step_loss_weights=2, cv=2, max_bins=8)
 
 
 def _expected_failed_checks(estimator):

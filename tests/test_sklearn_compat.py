@@ -40,7 +40,7 @@ def expected_failed_checks(estimator):
 
 
 # Small grid and few folds: the checks fit hundreds of times on tiny data.
-_CV_FOR_CHECKS = EmbeddingSumClassifierCV(step_loss_weights=2, cv=3, max_bins=8)
+_CV_FOR_CHECKS = EmbeddingSumClassifierCV(step_loss_weights=2, cv=2, max_bins=8)
 
 
 @parametrize_with_checks(
