@@ -69,8 +69,7 @@ def python_env(**extra):
 _ARRAY_API_WORKER = """
 import json, sys, traceback
 from sklearn.utils.estimator_checks import check_array_api_input
-from embedsum import EmbeddingSumClassifier, EmbeddingSumClassifierCV, EmbeddingSumRegressor
-from embedsum.cross_validation import EmbeddingSumRegressorCV
+from embedsum import EmbeddingSumClassifier, EmbeddingSumClassifierCV, EmbeddingSumRegressor, EmbeddingSumRegressorCV
 for line in sys.stdin:
     try:
         exec(json.loads(line))
