@@ -62,3 +62,46 @@ def python_env(**extra):
     env = dict(os.environ, **extra)
     env["PYTHONPATH"] = os.pathsep.join(p for p in (REPO_ROOT, env.get("PYTHONPATH", "")) if p)
     return env
+
+
+# scikit-learn runs check_array_api_input only when SCIPY_ARRAY_API=1 was set before scipy was imported.
+# One child Python with it set serves every estimator's check (one import of scikit-learn, not one each).
+_ARRAY_API_WORKER = """
+import json, sys, traceback
+from sklearn.utils.estimator_checks import check_array_api_input
+from embedsum import EmbeddingSumClassifier, EmbeddingSumClassifierCV, EmbeddingSumRegressor, EmbeddingSumRegressorCV
+for line in sys.stdin:
+    try:
+        exec(json.loads(line))
+        reply = {"passed": True}
+    except BaseException:
+        reply = {"passed": False, "error": traceback.format_exc()[-3000:]}
+    print(json.dumps(reply), flush=True)
+"""
+_array_api_worker = None
+
+
+def run_array_api_check(estimator, keywords):
+    """Run scikit-learn's check_array_api_input on ``estimator`` in a child with SCIPY_ARRAY_API=1; fail on error."""
+    import json
+    import subprocess
+    import sys
+
+    global _array_api_worker
+    if _array_api_worker is None:
+        _array_api_worker = subprocess.Popen([sys.executable, "-c", _ARRAY_API_WORKER], stdin=subprocess.PIPE,
+                                             stdout=subprocess.PIPE, text=True, env=python_env(SCIPY_ARRAY_API="1"))
+    code = f"check_array_api_input({type(estimator).__name__!r}, {estimator!r}, **{keywords!r})"
+    _array_api_worker.stdin.write(json.dumps(code) + "\n")
+    _array_api_worker.stdin.flush()
+    line = _array_api_worker.stdout.readline()
+    assert line, f"the array API worker died (exit code {_array_api_worker.poll()})"
+    reply = json.loads(line)
+    assert reply["passed"], reply["error"]
+
+
+def pytest_sessionfinish(session, exitstatus):
+    if _array_api_worker is not None:
+        _array_api_worker.stdin.close()  # the worker's loop ends at end of input
+        _array_api_worker.wait(timeout=60)
+        _array_api_worker.stdout.close()

@@ -11,12 +11,12 @@ from numpy.testing import assert_array_equal
 
 from embedsum import EmbeddingSumClassifier, NotFittedError
 
+from _oracles import linear_data
+
 
 def _data(seed=0, n=80, d=3):
-    rng = np.random.default_rng(seed)
-    X = rng.normal(size=(n, d))
-    y = (X[:, 0] + 0.5 * rng.normal(size=n) > 0).astype(int)
-    return X, y
+    X, y = linear_data(seed, n, d, noise=0.5)
+    return X, y.astype(int)
 
 
 @pytest.fixture(scope="module")

@@ -10,7 +10,7 @@ import warnings
 
 import numpy as np
 import pytest
-from conftest import python_env
+from conftest import python_env, run_array_api_check
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from numpy.testing import assert_allclose, assert_array_equal
@@ -31,15 +31,14 @@ from embedsum.estimators._cv import (
     stratified_folds,
 )
 
+from _oracles import bits, linear_data, reference_decision, training_data
+
 SMALL = dict(step_loss_weights=4, cv=3, max_bins=8)
 
 
 def _data(seed=0, n=240, d=3):
-    rng = np.random.default_rng(seed)
-    X = rng.normal(size=(n, d))
-    X[::17, 1] = np.nan
-    y = (X[:, 0] + np.nan_to_num(X[:, 1]) * 0.5 + rng.normal(size=n) > 0).astype(int)
-    return X, y
+    X, y = linear_data(seed, n, d, coef={0: 1.0, 1: 0.5}, holes={1: 17})
+    return X, y.astype(int)
 
 
 @pytest.fixture(scope="module")
@@ -238,17 +237,8 @@ def test_clone_pipeline_and_grid_search(data):
 # ----------------------------------------------------------------------------------------------
 
 
-def _skip_unless_saveable(ordinary):
-    """Skip when persistence cannot yet save the ordinary model of this kind (then the CV model cannot either)."""
-    try:
-        embedsum.from_json(ordinary.to_json())
-    except (TypeError, ValueError) as err:
-        pytest.skip(f"embedsum.persistence cannot save a fitted {type(ordinary).__name__} yet: {str(err)[:160]}")
-
-
 def test_saves_as_an_ordinary_model_that_predicts_bit_identically(fitted, data):
     X, _ = data
-    _skip_unless_saveable(EmbeddingSumClassifier(max_bins=8).fit(*data))
     with tempfile.TemporaryDirectory() as folder:
         path = os.path.join(folder, "model.json")
         fitted.save(path)
@@ -333,20 +323,17 @@ def test_blas_thread_limit_is_set_once_around_the_path_and_once_for_the_refit(da
 
 def test_every_scoring_path_gives_the_reference_bits(fitted):
     # The CV model scores through the same fast paths as the base class (design.md section 3).
-    from embedsum.scoring._decision import decision_values_reference
-
     rng = np.random.default_rng(5)
     X = rng.normal(size=(3000, fitted.n_features_in_)) * 2
     X[rng.random(X.shape) < 0.05] = np.nan
     X[::97, 0] = np.inf
     X[1::97, 2] = -np.inf
     X[2::13, 1] = fitted.cuts_[1][len(fitted.cuts_[1]) // 2]  # values on a cut
-    reference = decision_values_reference(X, fitted.cuts_, fitted.bin_scores_, fitted.intercept_)
-    bits = reference.view(np.uint64)
-    assert np.array_equal(fitted.decision_function(X).view(np.uint64), bits)  # chunked kernel
-    assert np.array_equal(fitted.decision_function(X[:200]).view(np.uint64), bits[:200])  # plain loop
+    expected = bits([reference_decision(row, fitted.cuts_, fitted.bin_scores_, fitted.intercept_) for row in X])
+    assert np.array_equal(bits(fitted.decision_function(X)), expected)  # chunked kernel
+    assert np.array_equal(bits(fitted.decision_function(X[:200])), expected[:200])  # plain loop
     for i in range(0, 3000, 311):  # few-rows path
-        assert fitted.decision_function(X[i:i + 1]).view(np.uint64)[0] == bits[i]
+        assert bits(fitted.decision_function(X[i:i + 1]))[0] == expected[i]
 
 
 def test_saved_params_are_the_ordinary_estimators_with_the_chosen_weights(fitted):
@@ -497,7 +484,7 @@ def test_categorical_feature_gets_category_bins_fitted_once_on_all_rows():
 
 
 def test_categorical_regressor_cv_with_column_names_and_a_monotone_dict():
-    pd = pytest.importorskip("pandas")
+    import pandas as pd  # a test dependency (the test extra)
     X, z, rng = _categorical_data(seed=1)
     frame = pd.DataFrame({"load": X[:, 0].astype(float), "city": X[:, 1]})
     y = 3.0 * z + rng.normal(size=len(z))
@@ -532,23 +519,17 @@ def test_chosen_model_is_monotone_where_constrained(kind, average_folds):
     assert np.any(np.diff(free.bin_scores_[0][:-1]) < 0) or np.any(np.diff(free.bin_scores_[1][:-1]) > 0)
 
 
-@given(seed=st.integers(0, 2**16), signs=st.lists(st.sampled_from([-1, 0, 1]), min_size=2, max_size=2),
-       regression=st.booleans())
+@given(binary=training_data(30, 90, 2, 2), continuous=training_data(30, 90, 2, 2, target="regression"),
+       signs=st.lists(st.sampled_from([-1, 0, 1]), min_size=2, max_size=2), regression=st.booleans())
 @settings(max_examples=12)
-def test_monotone_constraints_hold_for_any_data_and_cv_choice(seed, signs, regression):
-    rng = np.random.default_rng(seed)
-    n = int(rng.integers(30, 90))
-    X = rng.normal(size=(n, 2)) * rng.uniform(0.1, 10)
-    X[rng.random(X.shape) < 0.1] = np.nan
-    noise = rng.normal(size=n) * 3
+def test_monotone_constraints_hold_for_any_data_and_cv_choice(binary, continuous, signs, regression):
     if regression:
         model = EmbeddingSumRegressorCV(step_loss_weights=3, cv=2, max_bins=6, monotonic_cst=signs)
-        model.fit(X, noise)
+        model.fit(*continuous)
     else:
-        y = (noise > 0).astype(int)
-        y[:2] = [0, 1]
+        X, y = binary
         model = EmbeddingSumClassifierCV(step_loss_weights=3, cv=2, max_bins=6, monotonic_cst=signs)
-        model.fit(X, y)
+        model.fit(X, y.astype(int))
     for sign, scores in zip(signs, model.bin_scores_):
         steps = np.diff(scores[:-1])  # the missing bin is not ordered
         assert np.all(sign * steps >= 0) if sign else True
@@ -715,7 +696,6 @@ def test_regressor_cv_saves_as_an_ordinary_regressor(regressor, diabetes):
     params = regressor._saved_params()
     assert sorted(params) == EmbeddingSumRegressor._param_names()
     assert params["step_loss_weight"] == regressor.step_loss_weight_ and params["max_bins"] == 64
-    _skip_unless_saveable(EmbeddingSumRegressor(max_bins=8).fit(X_train, y_train))
     loaded = embedsum.from_json(regressor.to_json())
     assert type(loaded) is EmbeddingSumRegressor
     assert loaded.step_loss_weight == regressor.step_loss_weight_
@@ -725,7 +705,6 @@ def test_regressor_cv_saves_as_an_ordinary_regressor(regressor, diabetes):
 def test_multiclass_cv_saves_as_an_ordinary_classifier(iris):
     X_train, X_test, y_train, _ = iris
     model = EmbeddingSumClassifierCV(**SMALL).fit(X_train, y_train)
-    _skip_unless_saveable(EmbeddingSumClassifier(max_bins=8).fit(X_train, y_train))
     loaded = embedsum.from_json(model.to_json())
     assert type(loaded) is EmbeddingSumClassifier and loaded.step_loss_weight == model.step_loss_weight_
     assert_array_equal(loaded.decision_function(X_test), model.decision_function(X_test))
@@ -733,7 +712,7 @@ def test_multiclass_cv_saves_as_an_ordinary_classifier(iris):
 
 # scikit-learn's estimator checks for the regressor (the classifier's are in test_sklearn_compat.py).
 # Small grid and few folds: the checks fit many times on tiny data.
-_REGRESSOR_CV_FOR_CHECKS = EmbeddingSumRegressorCV(step_loss_weights=2, cv=3, max_bins=8)
+_REGRESSOR_CV_FOR_CHECKS = EmbeddingSumRegressorCV(step_loss_weights=2, cv=2, max_bins=8)
 
 
 def _expected_failed_checks(estimator):
@@ -746,19 +725,7 @@ def _expected_failed_checks(estimator):
                          xfail_strict=True)
 def test_regressor_cv_passes_sklearn_estimator_checks(estimator, check):
     if getattr(check, "func", check).__name__ == "check_array_api_input":
-        # Skipped by scikit-learn unless SCIPY_ARRAY_API=1 is set before scipy is imported:
-        # run it in a fresh process that sets it.
-        import subprocess
-        import sys
-
-        code = ("from sklearn.utils.estimator_checks import check_array_api_input\n"
-                "from embedsum import EmbeddingSumRegressorCV\n"
-                f"check_array_api_input({type(estimator).__name__!r}, {estimator!r}, **{check.keywords!r})\n"
-                "print('array api check passed')\n")
-        env = python_env(SCIPY_ARRAY_API="1")
-        out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=300)
-        assert out.returncode == 0, out.stderr[-3000:]
-        assert "array api check passed" in out.stdout
+        run_array_api_check(estimator, check.keywords)  # in a child with SCIPY_ARRAY_API=1, rather than skipped
         return
     check(estimator)
 

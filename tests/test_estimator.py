@@ -147,7 +147,7 @@ def test_sample_weights_are_a_weighted_mean_that_scaling_leaves_alone(data):
 
 
 def test_refit_is_deterministic_and_forgets_feature_names(data):
-    pd = pytest.importorskip("pandas")
+    import pandas as pd  # a test dependency (the test extra)
     X, y = data
     frame = pd.DataFrame(X, columns=["a", "b", "c"])
     model = EmbeddingSumClassifier().fit(frame, y)

@@ -2,10 +2,9 @@
 
 Each class's decision value is ``intercept_[k] + bin_scores_[0][b_0, k] + ... `` added left to
 right in float64 on every scoring path (few rows, many rows, categorical); the tests compare
-them bit for bit with a plain loop written here.
+them bit for bit with the plain loop of _oracles.py.
 """
 
-import math
 import warnings
 
 import numpy as np
@@ -14,6 +13,8 @@ from numpy.testing import assert_allclose, assert_array_equal
 
 from embedsum import EmbeddingSumClassifier
 from embedsum.scoring._decision import FEW_ROWS, MANY_ROWS
+
+from _oracles import model_reference_decision
 
 LABELS = np.array(["bot", "human", "scanner", "worm"])
 
@@ -31,33 +32,6 @@ def _scoring_rows(n, seed=1):
     X, _ = _numeric_data(n, seed)
     X[0, 0], X[1, 1], X[2, 2] = np.inf, -np.inf, 1e300  # beyond every cut: the end bins
     return X
-
-
-def _code(model, j, v):
-    """Bin code of value v of feature j (the plain rules of design.md and spec5)."""
-    if model.cuts_[j] is not None:
-        return len(model.cuts_[j]) + 1 if v != v else int(np.searchsorted(model.cuts_[j], v, side="left"))
-    cats, rare = model.categories_[j].tolist(), model.rare_categories_[j].tolist()
-    m = len(cats)
-    if v is None or (isinstance(v, float) and math.isnan(v)) or v == "":
-        return m + 1
-    if v in cats:
-        return cats.index(v)
-    return m if v in rare else None  # None: never seen in training
-
-
-def _reference_decision(model, rows):
-    """Per row and class: intercept_[k] + each feature's score, added left to right in float64."""
-    K = len(model.classes_)
-    out = np.empty((len(rows), K))
-    for i, row in enumerate(rows):
-        for k in range(K):
-            z = float(model.intercept_[k])
-            for j, v in enumerate(row):
-                b = _code(model, j, v)
-                z = z + float(model.unseen_scores_[j][k] if b is None else model.bin_scores_[j][b, k])
-            out[i, k] = z
-    return out
 
 
 @pytest.fixture(scope="module")
@@ -86,7 +60,7 @@ def test_fitted_shapes_with_string_labels(numeric_model):
 def test_decision_values_are_bit_identical_to_the_reference(numeric_model, n_rows):
     _, _, model = numeric_model
     X = _scoring_rows(max(n_rows, 3))[:n_rows]
-    assert_array_equal(model.decision_function(X), _reference_decision(model, X.tolist()))
+    assert_array_equal(model.decision_function(X), model_reference_decision(model, X.tolist()))
 
 
 @pytest.mark.parametrize("n_rows", [3, 100, MANY_ROWS + 10])
@@ -169,7 +143,7 @@ def test_categorical_decision_values_are_bit_identical_to_the_reference(categori
     X[:4, 1] = ["sctp", "gre", None, "tcp"]  # never seen, rare, missing, kept
     X[0, 0] = np.nan
     z = model.decision_function(X)
-    assert_array_equal(z, _reference_decision(model, X.tolist()))
+    assert_array_equal(z, model_reference_decision(model, X.tolist()))
     proba = model.predict_proba(X)
     assert_allclose(proba.sum(axis=1), 1.0, rtol=0, atol=1e-12)
     assert_array_equal(model.predict(X), model.classes_[np.argmax(z, axis=1)])

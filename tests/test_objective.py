@@ -66,7 +66,7 @@ def assert_matches_finite_differences(fun_grad, coef, curvature):
 
 
 @given(problems())
-@settings(max_examples=100)
+@settings(max_examples=50)
 def test_full_objective_gradient_equals_finite_differences(p):
     objective = EmbeddingSumObjective(p["codes"], p["y"], p["w"], p["layout"],
                                       builtin_regularizers(p["weights"]))
@@ -81,7 +81,7 @@ def test_full_objective_gradient_equals_finite_differences(p):
 
 @pytest.mark.parametrize("reg_class", [StepLoss, EmbeddingSumLoss, L2])
 @given(p=problems(), weight=st.floats(1e-3, 10.0))
-@settings(max_examples=60)
+@settings(max_examples=20)
 def test_each_regularizer_gradient_equals_finite_differences(reg_class, p, weight):
     reg = reg_class(weight)
     layout = p["layout"]
@@ -154,7 +154,7 @@ def test_log_loss_terms_at_plus_minus_1000():
                                     st.sampled_from([-1000.0, 1000.0, -710.0, 710.0, 0.0, -0.0]))),
     data=st.data(),
 )
-@settings(max_examples=200)
+@settings(max_examples=100)
 def test_log_loss_terms_are_finite_and_accurate_for_any_finite_z(z, data):
     y = data.draw(hnp.arrays(np.float64, z.shape, elements=st.sampled_from([0.0, 1.0])))
     with strict_floats():
@@ -248,7 +248,7 @@ def test_user_regularizer_reaches_the_fitted_model():
 @pytest.mark.parametrize("reg_class", [StepLoss, EmbeddingSumLoss, L2])
 @given(p=problems(max_param=1e3), weight=st.one_of(st.just(0.0), st.floats(1e-3, 1e3)),
        intercept=st.floats(-1e6, 1e6))
-@settings(max_examples=60)
+@settings(max_examples=20)
 def test_builtin_regularizers_never_touch_the_intercept(reg_class, p, weight, intercept):
     reg = reg_class(weight)
     coef = p["coef"].copy()
@@ -281,7 +281,7 @@ def test_intercept_gradient_is_the_classification_gradient_only(p):
 
 @given(problems(max_features=7, max_rows=60, max_param=30.0, max_weight=1e3),
        st.sampled_from([2, 3, 4, 9, 64, 512, 2**14, 2**16, 2**20, None]))
-@settings(max_examples=150)
+@settings(max_examples=60)
 def test_feature_grouping_does_not_change_loss_or_gradient(p, max_cells):
     regs = builtin_regularizers(p["weights"])
     one_by_one = EmbeddingSumObjective(p["codes"], p["y"], p["w"], p["layout"], regs, max_cells=1)
@@ -338,7 +338,7 @@ def chunked(p, regs, chunk_rows, n_threads, max_cells=None):
 
 @given(problems(max_features=6, max_rows=80, max_param=30.0, max_weight=1e3),
        st.sampled_from([1, 2, 3, 7, 64]), st.sampled_from([1, 2, 3]), st.sampled_from([1, 9, 2**14]))
-@settings(max_examples=80)
+@settings(max_examples=40)
 def test_chunked_evaluation_equals_the_all_rows_evaluation(p, chunk_rows, n_threads, max_cells):
     regs = builtin_regularizers(p["weights"])
     whole = EmbeddingSumObjective(p["codes"], p["y"], p["w"], p["layout"], regs, max_cells=1)
@@ -349,7 +349,7 @@ def test_chunked_evaluation_equals_the_all_rows_evaluation(p, chunk_rows, n_thre
 
 
 @given(problems(max_rows=80), st.sampled_from([1, 2, 5]))
-@settings(max_examples=40)
+@settings(max_examples=25)
 def test_chunked_gradient_equals_finite_differences(p, chunk_rows):
     objective = chunked(p, builtin_regularizers(p["weights"]), chunk_rows, 1)
     d = p["layout"].n_features
@@ -358,7 +358,7 @@ def test_chunked_gradient_equals_finite_differences(p, chunk_rows):
 
 
 @given(problems(max_rows=80, max_param=30.0), st.sampled_from([1, 2, 3]))
-@settings(max_examples=50)
+@settings(max_examples=25)
 def test_the_number_of_threads_changes_no_bit(p, chunk_rows):
     # Blocks of chunks are summed in a fixed order whatever thread evaluated them.
     regs = builtin_regularizers(p["weights"])

@@ -44,6 +44,9 @@ def torch_published_objective(torch, thetas, bias, codes, y, w, v, step_w, es_w,
     codes = torch.as_tensor(np.asarray(codes, dtype=np.int64))
     y = torch.as_tensor(np.asarray(y, dtype=np.float64))
     w = torch.as_tensor(np.asarray(w, dtype=np.float64))
+    # The weighted mean with weights divided by their sum first: the same value, and no product of a
+    # subnormal weight and a loss rounds away (w = [5e-324] would give w * log(3) = 5e-324, a mean of 1.0).
+    w = w / torch.sum(w)
     n, d = codes.shape
 
     z = bias + torch.zeros(n, dtype=f64)
@@ -52,7 +55,7 @@ def torch_published_objective(torch, thetas, bias, codes, y, w, v, step_w, es_w,
     # softplus(z) = log(1 + e^z) = logaddexp(0, z): exact and stable for any z, with
     # derivative sigmoid(z) (torch's F.softplus switches to z above a threshold).
     softplus = torch.logaddexp(torch.zeros_like(z), z)
-    classification = torch.sum(w * (softplus - y * z)) / torch.sum(w)
+    classification = torch.sum(w * (softplus - y * z))
 
     # Interval bins of feature j are theta_j[:-1]; neighbouring pairs among them.
     diffs = torch.cat([t[:-1][1:] - t[:-1][:-1] for t in thetas])
@@ -176,7 +179,7 @@ def torch_of(torch, p):
 
 
 @given(problems())
-@settings(max_examples=200)
+@settings(max_examples=50)
 def test_value_and_gradient_equal_torch_autograd_of_the_published_objective(torch, p):
     objective = embedsum_objective(p["codes"], p["y"], p["w"], p["n_bins"], p["v"],
                                    p["step_w"], p["es_w"], p["l2_w"])
@@ -190,7 +193,7 @@ def test_value_and_gradient_equal_torch_autograd_of_the_published_objective(torc
 
 
 @given(problems())
-@settings(max_examples=150)
+@settings(max_examples=60)
 def test_components_equal_torch_terms(torch, p):
     objective = embedsum_objective(p["codes"], p["y"], p["w"], p["n_bins"], p["v"],
                                    p["step_w"], p["es_w"], p["l2_w"])
@@ -205,7 +208,7 @@ def test_components_equal_torch_terms(torch, p):
 
 
 @given(problems(), st.sampled_from([1, 4, 64, 2**14]))
-@settings(max_examples=150)
+@settings(max_examples=60)
 def test_every_feature_grouping_equals_torch(torch, p, max_cells):
     objective = embedsum_objective(p["codes"], p["y"], p["w"], p["n_bins"], p["v"],
                                    p["step_w"], p["es_w"], p["l2_w"], max_cells=max_cells)
@@ -219,7 +222,7 @@ def test_every_feature_grouping_equals_torch(torch, p, max_cells):
 
 
 @given(problems(), st.sampled_from([1, 2, 5, 32]), st.sampled_from([1, 2]), st.sampled_from([1, 64, 2**14]))
-@settings(max_examples=100)
+@settings(max_examples=40)
 def test_chunked_and_threaded_evaluation_equals_torch(torch, p, chunk_rows, n_threads, max_cells):
     # The path of many rows (chunks of rows in blocks, on threads), forced on small problems.
     objective = embedsum_objective(p["codes"], p["y"], p["w"], p["n_bins"], p["v"], p["step_w"], p["es_w"],

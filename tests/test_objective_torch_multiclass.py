@@ -46,6 +46,9 @@ def torch_objective(torch, tables, intercept, codes, y, w, v, ordered, loss, ste
     f64 = torch.float64
     codes = torch.as_tensor(np.asarray(codes, dtype=np.int64))
     w = torch.as_tensor(np.asarray(w, dtype=np.float64))
+    # The weighted mean with weights divided by their sum first: the same value, and no product of a
+    # subnormal weight and a loss rounds away (w = [5e-324] would give w * log(3) = 5e-324, a mean of 1.0).
+    w = w / torch.sum(w)
     n, d = codes.shape
     K = intercept.shape[0]
 
@@ -55,13 +58,13 @@ def torch_objective(torch, tables, intercept, codes, y, w, v, ordered, loss, ste
     if loss == "log":
         yt = torch.as_tensor(np.asarray(y, dtype=np.float64))
         z1 = z[:, 0]
-        data = torch.sum(w * (torch.logaddexp(torch.zeros_like(z1), z1) - yt * z1)) / torch.sum(w)
+        data = torch.sum(w * (torch.logaddexp(torch.zeros_like(z1), z1) - yt * z1))
     elif loss == "softmax":
         yk = torch.as_tensor(np.asarray(y).astype(np.int64))
-        data = torch.sum(w * (torch.logsumexp(z, dim=1) - z.gather(1, yk[:, None])[:, 0])) / torch.sum(w)
+        data = torch.sum(w * (torch.logsumexp(z, dim=1) - z.gather(1, yk[:, None])[:, 0]))
     elif loss == "squared":
         yt = torch.as_tensor(np.asarray(y, dtype=np.float64))
-        data = torch.sum(w * 0.5 * (z[:, 0] - yt) ** 2) / torch.sum(w)
+        data = torch.sum(w * 0.5 * (z[:, 0] - yt) ** 2)
     else:  # pragma: no cover
         raise ValueError(loss)
 
@@ -230,7 +233,7 @@ def tolerances(p):
 
 
 @given(new_loss_problem)
-@settings(max_examples=100)
+@settings(max_examples=30)
 def test_value_and_gradient_equal_torch_autograd(torch, p):
     objective = make_objective(p)
     coef = flat_of(p["tables"], p["intercept"])
@@ -244,7 +247,7 @@ def test_value_and_gradient_equal_torch_autograd(torch, p):
 
 
 @given(any_problem)
-@settings(max_examples=60)
+@settings(max_examples=30)
 def test_components_equal_torch_terms(torch, p):
     objective = make_objective(p)
     loss, _ = objective.loss_gradient(flat_of(p["tables"], p["intercept"]))
@@ -258,7 +261,7 @@ def test_components_equal_torch_terms(torch, p):
 
 
 @given(any_problem, st.sampled_from(["step", "embedding_sum", "l2"]))
-@settings(max_examples=60)
+@settings(max_examples=30)
 def test_each_regularizer_equals_its_torch_term(torch, p, name):
     # Each regulariser alone, on the K-output layout: value and gradient (intercepts untouched).
     reg = {"step": StepLoss(p["step_w"]), "embedding_sum": EmbeddingSumLoss(p["es_w"]), "l2": L2(p["l2_w"])}[name]
@@ -361,7 +364,7 @@ def test_layout_is_the_spec_layout(p):
 
 
 @given(problems("log"))
-@settings(max_examples=50)
+@settings(max_examples=25)
 def test_one_output_log_loss_is_the_old_layout(torch, p):
     # K = 1 with loss="log" is exactly the old binary objective: the old layout (bins then
     # one intercept, last), the same value and gradient whether n_outputs/loss are given or not.

@@ -16,6 +16,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
 
 import embedsum
 from embedsum import EmbeddingSumClassifier
@@ -112,18 +113,18 @@ def test_robust_standardise_of_columns_numpy_would_warn_about():
 
 
 @settings(max_examples=30, deadline=None)
-@given(n=st.integers(1, 40), d=st.integers(1, 3), k=st.integers(1, 8), seed=st.integers(0, 2**32 - 1),
-       distinct=st.integers(1, 6))
-def test_kmeans_centroids_are_means_of_their_rows(n, d, k, seed, distinct):
+@given(B=hnp.arrays(np.float64, st.tuples(st.integers(1, 40), st.integers(1, 3)),
+                   elements=st.integers(0, 5).map(float) | st.floats(-1e3, 1e3)),
+       k=st.integers(1, 8), random_state=st.integers(0, 2**32 - 1))
+def test_kmeans_centroids_are_means_of_their_rows(B, k, random_state):
     """As many centroids as asked (at most the rows), the same for the same seed, finite and
     inside the rows' bounding box; repeated rows (fewer distinct rows than centroids, which
     leaves clusters empty) warn nothing."""
-    rng = np.random.default_rng(seed)
-    B = rng.integers(0, distinct, size=(n, d)).astype(np.float64)
+    n, d = B.shape
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        points = baseline_points(None, B, "kmeans", n_points=k, random_state=seed)
-        again = baseline_points(None, B, "kmeans", n_points=k, random_state=seed)
+        points = baseline_points(None, B, "kmeans", n_points=k, random_state=random_state)
+        again = baseline_points(None, B, "kmeans", n_points=k, random_state=random_state)
     assert points.shape == (min(k, n), d)
     assert np.array_equal(points, again)
     assert np.isfinite(points).all()

@@ -4,14 +4,11 @@ It follows scikit-learn's regressor conventions by duck typing: its estimator ch
 and it works inside clone, Pipeline, GridSearchCV and cross_val_score.
 """
 
-import os
-import subprocess
-import sys
 import warnings
 
 import numpy as np
 import pytest
-from conftest import python_env
+from conftest import run_array_api_check
 from numpy.testing import assert_allclose, assert_array_equal
 from sklearn.base import clone, is_regressor
 from sklearn.datasets import load_diabetes
@@ -179,7 +176,7 @@ def test_integer_and_bool_targets_are_numbers():
 
 
 def test_categorical_and_monotone_regressor():
-    pd = pytest.importorskip("pandas")
+    import pandas as pd  # a test dependency (the test extra)
     rng = np.random.default_rng(7)
     n = 800
     size = rng.uniform(20, 200, size=n)
@@ -233,18 +230,7 @@ def expected_failed_checks(estimator):
                          xfail_strict=True)
 def test_sklearn_estimator_checks(estimator, check):
     if getattr(check, "func", check).__name__ == "check_array_api_input":
-        # scikit-learn skips this check unless SCIPY_ARRAY_API=1 is set before scipy is
-        # imported: run it in a fresh process that sets it.
-        code = (
-            "from sklearn.utils.estimator_checks import check_array_api_input\n"
-            "from embedsum import EmbeddingSumRegressor\n"
-            f"check_array_api_input({type(estimator).__name__!r}, {estimator!r}, **{check.keywords!r})\n"
-            "print('array api check passed')\n"
-        )
-        env = python_env(SCIPY_ARRAY_API="1")
-        out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=300)
-        assert out.returncode == 0, out.stderr[-3000:]
-        assert "array api check passed" in out.stdout
+        run_array_api_check(estimator, check.keywords)  # in a child with SCIPY_ARRAY_API=1, rather than skipped
         return
     check(estimator)
 

@@ -83,7 +83,7 @@ def test_counts_of_weights_spanning_the_float_range_stay_finite():
 
 
 @given(weighted_column(), st.integers(2, 12))
-@settings(max_examples=300)
+@settings(max_examples=120)
 def test_weighted_cuts_and_bin_weights_are_those_of_the_repeated_rows(data, max_bins):
     column, weights = data
     weighted = Digitizer(max_bins=max_bins).fit(column[:, None], sample_weight=weights)
@@ -96,7 +96,7 @@ def test_weighted_cuts_and_bin_weights_are_those_of_the_repeated_rows(data, max_
 
 @given(weighted_column(), st.integers(2, 12),
        st.one_of(st.floats(1e-300, 1e300), st.sampled_from([1e-300, 3.7, 1e300, 2.0**-1000])))
-@settings(max_examples=200)
+@settings(max_examples=100)
 def test_scaling_every_weight_changes_no_cut(data, max_bins, scale):
     column, weights = data
     # Weights that are not integers too: halves and tenths of the drawn ones.
@@ -176,7 +176,7 @@ def test_category_counts_are_in_units_of_the_smallest_weight():
 
 @pytest.mark.parametrize("loss", ["log", "softmax", "squared"])
 @given(data=st.data())
-@settings(max_examples=60)
+@settings(max_examples=30)
 def test_objective_of_weighted_rows_equals_that_of_repeated_rows(loss, data):
     K = 3 if loss == "softmax" else 1
     n_bins = data.draw(st.lists(st.integers(2, 6), min_size=1, max_size=4))
@@ -366,7 +366,7 @@ def test_unit_or_equal_weights_get_the_folds_of_dealing_in_turn(labels, n_splits
 @given(hnp.arrays(np.int64, st.integers(2, 60), elements=st.integers(0, 2)),
        hnp.arrays(np.int64, 60, elements=st.integers(0, 6)), st.integers(2, 5), st.integers(0, 1000),
        st.floats(1e-300, 1e300))
-@settings(max_examples=200)
+@settings(max_examples=80)
 def test_weighted_folds_drop_zero_weight_rows_balance_weight_and_ignore_scale(labels, weights, n_splits, seed,
                                                                             scale):
     weights = weights[:len(labels)]

@@ -13,12 +13,10 @@ from hypothesis import strategies as st
 from embedsum import EmbeddingSumClassifier
 from embedsum.scoring._decision import decision_values, sigmoid
 
+from _oracles import assert_same_bits, bits, probe_values, reference_decision, synthetic_multiclass
+
 SPECIAL_Z = [1000.0, -1000.0, 1e308, -1e308, math.inf, -math.inf, 0.0, -0.0]
 EXPECTED_SIGMOID = [1.0, 0.0, 1.0, 0.0, 1.0, 0.0, 0.5, 0.5]
-
-
-def bits(a):
-    return np.ascontiguousarray(np.asarray(a, dtype=np.float64)).view(np.uint64)
 
 
 # --------------------------------------------------------------------------------------
@@ -85,19 +83,7 @@ def test_sigmoid_is_monotone(zs):
 # --------------------------------------------------------------------------------------
 
 
-def reference_bin(v, cuts):
-    """bin k holds cuts[k-1] < v <= cuts[k]; NaN gets the missing bin, len(cuts) + 1."""
-    if math.isnan(v):
-        return len(cuts) + 1
-    return sum(1 for c in cuts if c < v)
-
-
-def reference_decision(row, cuts, scores, intercept):
-    """((intercept + s0[b0]) + s1[b1]) + ... with Python floats, left to right."""
-    z = float(intercept)
-    for v, feature_cuts, feature_scores in zip(row, cuts, scores):
-        z = z + float(feature_scores[reference_bin(float(v), [float(c) for c in feature_cuts])])
-    return z
+# The oracle is _oracles.reference_decision: ((intercept + s0[b0]) + s1[b1]) + ... in Python floats.
 
 
 # Scores of wildly different magnitudes, so that the order of summation changes the result.
@@ -117,15 +103,6 @@ def models(draw):
     return cuts, scores, draw(a_score)
 
 
-def probe_values(cuts):
-    """The cuts, their float neighbours on both sides, NaN, ±inf, ±0.0."""
-    values = [math.nan, math.inf, -math.inf, 0.0, -0.0, 5e-324, -5e-324]
-    with np.errstate(over="ignore"):
-        for c in cuts:
-            values += [float(c), float(np.nextafter(c, np.inf)), float(np.nextafter(c, -np.inf))]
-    return values
-
-
 @st.composite
 def rows_for(draw, cuts, max_rows=20):
     n = draw(st.integers(1, max_rows))
@@ -136,7 +113,7 @@ def rows_for(draw, cuts, max_rows=20):
     return np.array(columns, dtype=np.float64).T.copy()
 
 
-@settings(max_examples=300)
+@settings(max_examples=60)
 @given(data=st.data())
 def test_decision_values_equal_the_left_to_right_python_sum_bit_for_bit(data):
     cuts, scores, intercept = data.draw(models())
@@ -227,13 +204,6 @@ from embedsum.scoring._decision import (  # noqa: E402
 def old_proba(z):
     """predict_proba as it was computed before the fast paths: two calls of the stable sigmoid."""
     return np.column_stack([sigmoid(-z), sigmoid(z)])
-
-
-def assert_same_bits(actual, expected):
-    actual, expected = np.asarray(actual), np.asarray(expected)
-    assert actual.shape == expected.shape and actual.dtype == expected.dtype == np.float64
-    mismatch = np.flatnonzero(bits(actual).ravel() != bits(expected).ravel())
-    assert len(mismatch) == 0, f"{len(mismatch)} values differ, first at flat index {mismatch[0]}"
 
 
 def hard_model():
@@ -361,7 +331,7 @@ def test_probabilities_are_the_stable_sigmoid_bit_for_bit():
             assert_same_bits(class_probabilities(rows, cuts, scores, -0.0), old_proba(z_rows))
 
 
-@settings(max_examples=150)
+@settings(max_examples=60)
 @given(data=st.data())
 def test_fast_paths_equal_reference_on_drawn_models(data):
     cuts, scores, intercept = data.draw(models())
@@ -592,24 +562,10 @@ def test_few_rows_path_is_taken_and_falls_back_for_values_it_does_not_convert():
 # ----------------------------------------------------------------------------------------------
 
 
-def _synthetic_multiclass(n_classes, n_features, n_cuts=3, seed=0):
-    """A multiclass model made from random numbers (no fit), so that any number of classes is quick."""
-    rng = np.random.default_rng(seed)
-    model = EmbeddingSumClassifier()
-    model.classes_ = np.arange(n_classes)
-    model.n_features_in_ = n_features
-    model.cuts_ = [np.sort(rng.normal(size=n_cuts)) for _ in range(n_features)]
+def _synthetic_multiclass(n_classes, n_features):
+    """A multiclass model of random scores (no fit) whose magnitudes make the order of summation matter."""
     magnitudes = np.array([1e16, -1e16, 1.0, -1.0, 0.1, 3.0, 0.0, -0.0, 1e-300, 7e15, 40.0, -700.0])
-    model.bin_scores_ = [rng.choice(magnitudes, size=(n_cuts + 2, n_classes)) * rng.normal(size=(n_cuts + 2, n_classes))
-                         for _ in range(n_features)]
-    model.intercept_ = rng.normal(size=n_classes)
-    model.is_categorical_ = np.zeros(n_features, dtype=bool)
-    model.categories_ = [None] * n_features
-    model.rare_categories_ = [None] * n_features
-    model.unseen_scores_ = [None] * n_features
-    model.monotonic_cst_ = np.zeros(n_features, dtype=np.int8)
-    model.bin_weights_ = [np.full(n_cuts + 2, 1.0 / (n_cuts + 2)) for _ in range(n_features)]
-    return model
+    return synthetic_multiclass(n_classes, n_features, n_cuts=3, magnitudes=magnitudes)
 
 
 def _reference_multiclass(model, X):

@@ -6,7 +6,7 @@ estimator checks and work inside clone, Pipeline, GridSearchCV and cross_val_sco
 
 import numpy as np
 import pytest
-from conftest import python_env
+from conftest import run_array_api_check
 from numpy.testing import assert_allclose, assert_array_equal
 from sklearn.base import clone, is_classifier
 from sklearn.datasets import load_breast_cancer
@@ -19,6 +19,8 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 
 import embedsum
 from embedsum import EmbeddingSumClassifier, EmbeddingSumClassifierCV, StepLoss
+
+from _oracles import linear_data
 
 # ----------------------------------------------------------------------------------------------
 # scikit-learn's own estimator checks
@@ -38,7 +40,7 @@ def expected_failed_checks(estimator):
 
 
 # Small grid and few folds: the checks fit hundreds of times on tiny data.
-_CV_FOR_CHECKS = EmbeddingSumClassifierCV(step_loss_weights=2, cv=3, max_bins=8)
+_CV_FOR_CHECKS = EmbeddingSumClassifierCV(step_loss_weights=2, cv=2, max_bins=8)
 
 
 @parametrize_with_checks(
@@ -47,27 +49,10 @@ _CV_FOR_CHECKS = EmbeddingSumClassifierCV(step_loss_weights=2, cv=3, max_bins=8)
 def test_sklearn_estimator_checks(estimator, check):
     if getattr(check, "func", check).__name__ == "check_array_api_input":
         # scikit-learn skips this check unless SCIPY_ARRAY_API=1 was set before scipy was
-        # imported; run it in a fresh process that sets it, rather than skip it.
-        _run_array_api_check_in_subprocess(estimator, check.keywords)
+        # imported; run it in a child that sets it, rather than skip it.
+        run_array_api_check(estimator, check.keywords)
         return
     check(estimator)
-
-
-def _run_array_api_check_in_subprocess(estimator, keywords):
-    import os
-    import subprocess
-    import sys
-
-    code = (
-        "from sklearn.utils.estimator_checks import check_array_api_input\n"
-        "from embedsum import EmbeddingSumClassifier, EmbeddingSumClassifierCV\n"
-        f"check_array_api_input({type(estimator).__name__!r}, {estimator!r}, **{keywords!r})\n"
-        "print('array api check passed')\n"
-    )
-    env = python_env(SCIPY_ARRAY_API="1")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=300)
-    assert out.returncode == 0, out.stderr[-3000:]
-    assert "array api check passed" in out.stdout
 
 
 def test_expected_failures_name_checks_that_exist():
@@ -101,10 +86,8 @@ def cancer_split(cancer):
 
 
 def _small_data(seed=0, n=120):
-    rng = np.random.default_rng(seed)
-    X = rng.normal(size=(n, 3))
-    y = (X[:, 0] + 0.3 * rng.normal(size=n) > 0).astype(int)
-    return X, y
+    X, y = linear_data(seed, n, 3, noise=0.3)
+    return X, y.astype(int)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -291,7 +274,7 @@ def test_labels_other_than_zero_one():
 
 
 def _frame(X, columns):
-    pd = pytest.importorskip("pandas")
+    import pandas as pd  # a test dependency (the test extra)
     return pd.DataFrame(X, columns=columns)
 
 

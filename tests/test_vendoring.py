@@ -22,6 +22,8 @@ import pytest
 import embedsum
 from embedsum import EmbeddingSumClassifier
 
+from _oracles import hexes
+
 PACKAGE_DIR = Path(embedsum.__file__).resolve().parent
 VENDORED_NAME = "vendored_es_xyz"
 TIMEOUT = 300
@@ -168,10 +170,6 @@ _BLOCK_SCIPY = """
 """
 
 
-def _hex(values):
-    return [float(v).hex() for v in np.asarray(values, dtype=np.float64).ravel()]
-
-
 def test_fitted_model_predicts_bit_for_bit_without_scipy(tmp_path):
     rng = np.random.default_rng(42)
     X = rng.normal(size=(300, 4))
@@ -185,13 +183,13 @@ def test_fitted_model_predicts_bit_for_bit_without_scipy(tmp_path):
     payload = {
         "classes": model.classes_.tolist(),
         "n_features": int(model.n_features_in_),
-        "cuts": [_hex(c) for c in model.cuts_],
-        "bin_scores": [_hex(s) for s in model.bin_scores_],
-        "bin_weights": [_hex(w) for w in model.bin_weights_],
+        "cuts": [hexes(c) for c in model.cuts_],
+        "bin_scores": [hexes(s) for s in model.bin_scores_],
+        "bin_weights": [hexes(w) for w in model.bin_weights_],
         "intercept": float(model.intercept_).hex(),
-        "importances": _hex(model.feature_importances_),
-        "X": [_hex(row) for row in X_test],
-        "X_fit": [_hex(row) for row in X[:60]],
+        "importances": hexes(model.feature_importances_),
+        "X": [hexes(row) for row in X_test],
+        "X_fit": [hexes(row) for row in X[:60]],
         "y_fit": y[:60].tolist(),
     }
     code = _BLOCK_SCIPY + """
@@ -246,10 +244,10 @@ def test_fitted_model_predicts_bit_for_bit_without_scipy(tmp_path):
     assert out["scipy_loaded"] == []
     assert Path(out["embedsum_file"]).resolve().parent == PACKAGE_DIR
     # bit for bit: compare the exact float64 bit patterns through their hex form
-    assert out["decision"] == _hex(model.decision_function(X_test))
-    assert out["proba"] == _hex(model.predict_proba(X_test))
+    assert out["decision"] == hexes(model.decision_function(X_test))
+    assert out["proba"] == hexes(model.predict_proba(X_test))
     assert out["predict"] == model.predict(X_test).tolist()
-    assert out["one_row"] == _hex(model.decision_function(X_test[:1]))[0]
+    assert out["one_row"] == hexes(model.decision_function(X_test[:1]))[0]
     assert out["decision_after_failed_fit"] == out["decision"]
     # fitting needs scipy: an ImportError that names it
     assert out["fit_error"] is not None, "fit succeeded although scipy could not be imported"
