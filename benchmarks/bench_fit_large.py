@@ -1,6 +1,6 @@
 """Fit 10 million MIRAD-like rows: embedsum beside the straightforward objective, each in a fresh process.
 
-Targets (issue 6, "Speed to the limit"), for ``EmbeddingSumClassifier()`` with its defaults on
+Targets (the large-fit speed targets of the README), for ``EmbeddingSumClassifier()`` with its defaults on
 ``make_mirad_like(10_000_000, 13)``:
 
 - fit in <= 20 s wall, binning included;

@@ -1,4 +1,4 @@
-"""The published training of the embedding-sum model, in torch, written from design.md section 2.
+"""The published training of the embedding-sum model, in torch, written from docs/design.md#published-objective.
 
 This is the baseline that embedsum is measured against: float32 parameters, one
 vector of bin scores per feature initialised to 0, the bias initialised to

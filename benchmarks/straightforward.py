@@ -1,6 +1,6 @@
 """The straightforward objective, the reference that ``bench_fit_large.py`` checks embedsum against.
 
-The published objective (design.md §2) written the plain way: one gather per feature to
+The published objective (docs/design.md#published-objective) written the plain way: one gather per feature to
 build the decision values, whole-array numpy passes for the log-loss, one ``np.bincount``
 per feature for the gradient. No feature grouping, no chunks, no threads, no subsample
 start. It is minimised by embedsum's own L-BFGS-B call (``embedsum.solver.minimize_lbfgs``)
