@@ -26,7 +26,8 @@ from embedsum import (
     EmbeddingSumClassifierCV,
     EmbeddingSumRegressor,
 )
-from embedsum._validation import as_frame, check_array, feature_names_of
+from embedsum._frames import as_frame, feature_names_of
+from embedsum._validation import check_array
 
 N = 240
 

@@ -5,7 +5,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from embedsum._validation import check_classification_target
+from embedsum._targets import check_classification_target
 
 label_dtypes = st.sampled_from([np.bool_, np.uint8, np.int16, np.int64, np.float32, np.float64])
 
