@@ -21,7 +21,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import embedsum
-from embedsum.cli import _csv as csvio
+from embedsum.cli import _csv_records as csv_records
+from embedsum.cli import _csv_types as csv_types
 from embedsum.cli._main import _NamedColumns, main
 from embedsum.inspection._describe import printable
 from embedsum.persistence._writer import save
@@ -306,7 +307,7 @@ def test_records_read_back_exactly_what_csv_writer_wrote(rows, style):
         path = os.path.join(folder, "d.csv")
         with open(path, "w", encoding="utf-8", newline="") as f:
             f.write(buffer.getvalue())
-        records = list(csvio.iter_records(path))
+        records = list(csv_records.iter_records(path))
     assert [fields for _, fields in records] == rows
     # each record is numbered by its first line; a quoted line break moves the next one down
     numbers = [1]
@@ -321,25 +322,25 @@ def test_records_read_back_exactly_what_csv_writer_wrote(rows, style):
 @pytest.mark.parametrize("text", ["2024_01", "1_000.5", "\u0663", "\u0661\u0662", "\uff11\uff12", "\u00b2", " 1",
                                   "1 ", "+nan", "-nan", "0x10", "1e", ".", "e5", "--1", "1.2.3", "infinit", "\u0131nf"])
 def test_text_that_python_float_may_accept_is_not_a_number(text):
-    assert csvio.parse_number(text) is None
+    assert csv_types.parse_number(text) is None
 
 
 @pytest.mark.parametrize("text, value", [("1.", 1.0), (".5", 0.5), ("-1E+3", -1000.0), ("+7", 7.0), ("INF", np.inf),
                                          ("-Infinity", -np.inf), ("+inf", np.inf), ("007", 7.0), ("1e400", np.inf)])
 def test_plain_ascii_numbers_and_the_words_are_numbers(text, value):
-    assert csvio.parse_number(text) == value
-    assert np.isnan(csvio.parse_number("NaN"))
+    assert csv_types.parse_number(text) == value
+    assert np.isnan(csv_types.parse_number("NaN"))
 
 
 @given(st.floats(allow_nan=False))
 def test_every_float_written_by_repr_reads_back_exactly(value):
-    assert csvio.parse_number(repr(value)) == value
-    assert csvio.parse_number(f"{value:e}") == float(f"{value:e}")
+    assert csv_types.parse_number(repr(value)) == value
+    assert csv_types.parse_number(f"{value:e}") == float(f"{value:e}")
 
 
 @given(st.text(st.characters(min_codepoint=0x80), min_size=1, max_size=5))
 def test_a_token_with_any_non_ascii_character_is_text(text):
-    assert csvio.parse_number("1" + text) is None and csvio.parse_number(text) is None
+    assert csv_types.parse_number("1" + text) is None and csv_types.parse_number(text) is None
 
 
 def test_underscored_and_non_ascii_digits_make_a_text_column(tmp_path, capsys):
@@ -350,7 +351,7 @@ def test_underscored_and_non_ascii_digits_make_a_text_column(tmp_path, capsys):
     model = embedsum.load(tmp_path / "m.json")
     assert model.is_categorical_.tolist() == [True]
     assert model.categories_[0].tolist() == ["2024_01", "2024_02"]
-    assert csvio.detect_task(["\u0661", "2.5"]) == "classification"
+    assert csv_types.detect_task(["\u0661", "2.5"]) == "classification"
 
 
 def test_one_and_one_point_zero_are_one_class_of_a_numeric_target(tmp_path, capsys):
@@ -360,9 +361,9 @@ def test_one_and_one_point_zero_are_one_class_of_a_numeric_target(tmp_path, caps
                        "--max-bins", 4)
     assert code == 0, err
     assert embedsum.load(tmp_path / "m.json").classes_.tolist() == [0, 1]
-    assert csvio.parse_labels(["1", "1.0", "1e0", "0"]).tolist() == [1, 1, 1, 0]
+    assert csv_types.parse_labels(["1", "1.0", "1e0", "0"]).tolist() == [1, 1, 1, 0]
     big = str(2**62 + 1)  # exact, not through a float
-    assert csvio.parse_labels([big, "0"]).tolist() == [2**62 + 1, 0]
+    assert csv_types.parse_labels([big, "0"]).tolist() == [2**62 + 1, 0]
 
 
 def test_a_text_target_keeps_its_strings(tmp_path, capsys):
@@ -372,7 +373,7 @@ def test_a_text_target_keeps_its_strings(tmp_path, capsys):
                        "--max-bins", 4)
     assert code == 0, err
     assert embedsum.load(tmp_path / "m.json").classes_.tolist() == ["007", "7", "seven"]
-    assert csvio.parse_labels(["1", "1.0", "one"]).tolist() == ["1", "1.0", "one"]
+    assert csv_types.parse_labels(["1", "1.0", "one"]).tolist() == ["1", "1.0", "one"]
 
 
 # --- 5. every failure is one line -----------------------------------------------------------------
@@ -439,12 +440,12 @@ def test_duplicate_column_names_are_found_in_linear_work():
     names = [_CountingName(f"column_{i}") for i in range(n)] + [_CountingName("column_7"), _CountingName("column_9")]
     _CountingName.calls.clear()
     with pytest.raises(ValueError, match=r"duplicate column names \['column_7', 'column_9'\]"):
-        csvio._header(iter([(1, names)]), "wide.csv")
+        csv_records._header(iter([(1, names)]), "wide.csv")
     # A pairwise comparison (list.count for each name) would compare about n * n = 9,000,000 times.
     assert sum(_CountingName.calls.values()) < 10 * n, _CountingName.calls
     many = [_CountingName(f"c{i % 20}") for i in range(200)]
     with pytest.raises(ValueError, match=r"duplicate column names \['c0', 'c1', .*\] and 10 more"):
-        csvio._header(iter([(1, many)]), "wide.csv")
+        csv_records._header(iter([(1, many)]), "wide.csv")
 
 
 @pytest.mark.parametrize("args", [["show", "{model}", "--top", "-1"], ["explain", "{model}", "{data}", "--row", "-1"],

@@ -6,15 +6,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from embedsum.cli._csv import (
-    MAX_AUTO_CLASSES,
-    NA_TOKENS,
-    detect_task,
-    iter_feature_chunks,
-    parse_labels,
-    parse_target,
-    read_training_csv,
-)
+from embedsum.cli._csv import iter_feature_chunks, read_training_csv
+from embedsum.cli._csv_types import MAX_AUTO_CLASSES, NA_TOKENS, detect_task, parse_labels, parse_target
 
 
 def write(tmp_path, text, name="d.csv"):

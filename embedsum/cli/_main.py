@@ -27,7 +27,8 @@ import sys
 import tempfile
 from contextlib import contextmanager, suppress
 
-from ._csv import MAX_AUTO_CLASSES, MAX_FIELD_BYTES, MAX_LINE_BYTES
+from ._csv_records import MAX_FIELD_BYTES, MAX_LINE_BYTES
+from ._csv_types import MAX_AUTO_CLASSES
 
 
 def build_parser() -> argparse.ArgumentParser:
