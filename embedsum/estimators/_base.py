@@ -9,13 +9,13 @@ their targets and outputs.
 
 from __future__ import annotations
 
-import numbers
 import warnings
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 from .._exceptions import ConvergenceWarning
+from .._hyperparameters import HYPERPARAMETERS, check_hyperparameters
 from ..binning._digitizer import Digitizer, code_dtype
 from ._params import ParamsMixin
 from ..scoring._decision import (
@@ -27,7 +27,6 @@ from ..scoring._decision import (
     scoring_tables,
 )
 from .._validation import (
-    MAX_BINS,
     as_frame,
     check_array,
     check_feature_names,
@@ -84,16 +83,6 @@ def mirad_importances(bin_scores, bin_weights) -> np.ndarray:
     return np.array(out)
 
 
-def _check_number(name, value, *, low, integer=False, low_inclusive=True):
-    kinds = (numbers.Integral,) if integer else (numbers.Real,)
-    if isinstance(value, bool) or not isinstance(value, kinds) or not np.isfinite(value):
-        kind = "an integer" if integer else "a finite number"
-        raise ValueError(f"{name} must be {kind}, got {value!r}")
-    if value < low or (value == low and not low_inclusive):
-        sign = ">=" if low_inclusive else ">"
-        raise ValueError(f"{name} must be {sign} {low}, got {value!r}")
-
-
 class FittedBins:
     """The bins of a training table: what the solver needs and what the model keeps.
 
@@ -141,21 +130,7 @@ class EmbeddingSumModel(ParamsMixin):
     """
 
     def _check_params(self) -> None:
-        _check_number("max_bins", self.max_bins, low=2, integer=True)
-        if self.max_bins > MAX_BINS:
-            raise ValueError(f"max_bins must be <= {MAX_BINS}, got {self.max_bins!r}")
-        _check_number("step_loss_weight", self.step_loss_weight, low=0)
-        _check_number("embedding_sum_loss_weight", self.embedding_sum_loss_weight, low=0)
-        _check_number("l2", self.l2, low=0)
-        _check_number("max_iter", self.max_iter, low=1, integer=True)
-        _check_number("tol", self.tol, low=0, low_inclusive=False)
-        _check_number("verbose", self.verbose, low=0, integer=True)
-        _check_number("min_category_count", self.min_category_count, low=1, integer=True)
-        for reg in self.regularizers or ():
-            if not (hasattr(reg, "value_gradient") and hasattr(reg, "name")):
-                raise TypeError(
-                    f"regularizers must have a 'name' and a 'value_gradient(coef, layout)' method; got {reg!r}"
-                )
+        check_hyperparameters({name: getattr(self, name) for name in HYPERPARAMETERS})
 
     # --- fitting -------------------------------------------------------------------
 

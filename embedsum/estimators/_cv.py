@@ -35,10 +35,10 @@ import warnings
 import numpy as np
 
 from .._exceptions import ConvergenceWarning
+from .._hyperparameters import HYPERPARAMETERS, check_hyperparameters, check_number
 from .._validation import check_regression_target, check_sample_weight, feature_names_of, sample_weight_counts
 from ..training._layout import ParameterLayout
 from ..training._objective import EmbeddingSumObjective, log_loss_terms, softmax_loss_terms
-from ._base import _check_number
 from ._classifier import EmbeddingSumClassifier
 from ._regressor import EmbeddingSumRegressor
 
@@ -50,6 +50,9 @@ from ._regressor import EmbeddingSumRegressor
 # are all quadratic, so scaling y scales the model and leaves the best weight unchanged.
 GRID_HIGH = 30000.0
 GRID_LOW = 10.0
+# The hyperparameters a cross-validated estimator shares with the estimator each candidate
+# fits: all but the step-loss weight, which the grid replaces.
+_SHARED = tuple(name for name in HYPERPARAMETERS if name != "step_loss_weight")
 
 
 def stratified_folds(labels, n_splits: int, random_state=None, *, sample_weight=None) -> list:
@@ -223,7 +226,7 @@ def regularization_path(solve, score, codes, y, sample_weight, layout: Parameter
 
 def _check_grid(name: str, value) -> None:
     if isinstance(value, numbers.Integral) and not isinstance(value, bool):
-        _check_number(name, value, low=1, integer=True)
+        check_number(name, value, low=1, integer=True)
         return
     if isinstance(value, (str, bytes)) or not hasattr(value, "__iter__"):
         raise ValueError(f"{name} must be a positive integer (a grid of that size) or a sequence of "
@@ -232,7 +235,7 @@ def _check_grid(name: str, value) -> None:
     if not values:
         raise ValueError(f"{name} must not be empty")
     for v in values:
-        _check_number(f"every value of {name}", v, low=0)
+        check_number(f"every value of {name}", v, low=0)
 
 
 class _CrossValidated:
@@ -260,17 +263,14 @@ class _CrossValidated:
             raise ValueError(f"cv must be an int >= 2, a splitter with a split(X, y) method or an iterable "
                              f"of (train, test) index arrays, got {self.cv!r}")
         if isinstance(self.cv, numbers.Integral):
-            _check_number("cv", self.cv, low=2, integer=True)
+            check_number("cv", self.cv, low=2, integer=True)
         if not isinstance(self.average_folds, (bool, np.bool_)):
             raise ValueError(f"average_folds must be True or False, got {self.average_folds!r}")
-        _check_number("l2", self.l2, low=0)
-        # The other base parameters are checked by the estimator that each candidate fits.
-        self._candidate_estimator(0.0, self.l2)._check_params()
+        check_hyperparameters({name: getattr(self, name) for name in _SHARED})
 
     def _candidate_estimator(self, step_loss_weight: float, l2: float):
         """The ordinary estimator that one candidate fits: this one's parameters, the candidate's weights."""
-        shared = {name: getattr(self, name) for name in self._base._param_names()
-                  if name not in ("step_loss_weight", "l2")}
+        shared = {name: getattr(self, name) for name in _SHARED if name != "l2"}
         return self._base(step_loss_weight=float(step_loss_weight), l2=float(l2), **shared)
 
     def _saved_params(self) -> dict:

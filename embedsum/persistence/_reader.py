@@ -116,6 +116,7 @@ from typing import Any, Callable
 
 import numpy as np
 
+from .._hyperparameters import HYPERPARAMETERS, check_hyperparameters
 from .._validation import MAX_BINS
 
 
@@ -137,18 +138,16 @@ _MAX_INT_DIGITS = 20  # 2**64 - 1 has 20 digits; longer integers only cost time 
 _MAX_BINS_OF_ANY_FEATURE = max(MAX_BINS_PER_FEATURE, _MAX_CATEGORIES + 2)
 _WEIGHT_SUM_TOLERANCE = 1e-6
 _KINDS = ("classifier", "regressor")
-_PARAMS = ("categorical_features", "embedding_sum_loss_weight", "l2", "max_bins", "max_iter",
-           "min_category_count", "monotonic_cst", "regularizers", "step_loss_weight", "tol", "verbose")
-_NUMBER_PARAMS = ("embedding_sum_loss_weight", "l2", "max_bins", "max_iter", "min_category_count",
-                  "step_loss_weight", "tol", "verbose")
+# The saved hyperparameters, sorted by name (see embedsum/_hyperparameters.py).
+_PARAMS = tuple(sorted(HYPERPARAMETERS))
+_NUMBER_PARAMS = tuple(sorted(name for name, row in HYPERPARAMETERS.items() if row.is_number))
 _KEYS = ("format", "format_version", "library_version", "kind", "params", "custom_regularizers",
          "n_features", "feature_names", "classes", "classes_dtype", "intercept", "is_categorical",
          "monotonic_cst", "cuts", "category_kinds", "categories", "rare_categories", "bin_scores",
          "unseen_scores", "bin_weights", "n_iter", "history")
 # Version 1: binary numeric classifiers, before categorical_features, min_category_count and monotonic_cst.
 _KIND_V1 = "EmbeddingSumClassifier"
-_PARAMS_V1 = ("embedding_sum_loss_weight", "l2", "max_bins", "max_iter", "regularizers",
-              "step_loss_weight", "tol", "verbose")
+_PARAMS_V1 = tuple(sorted(name for name, row in HYPERPARAMETERS.items() if row.since_format == 1))
 _KEYS_V1 = ("format", "format_version", "library_version", "kind", "params", "custom_regularizers",
             "n_features", "feature_names", "classes", "classes_dtype", "intercept", "cuts",
             "bin_scores", "bin_weights", "n_iter", "history")
@@ -520,7 +519,7 @@ def _build(doc):
         raise _bad("kind", f"unknown model kind {_describe(kind)}; expected 'classifier' or 'regressor'")
     estimator = _estimator_class(kind)
 
-    model = estimator(**_params(doc["params"], estimator))
+    model = estimator(**_params(doc["params"]))
     for i, name in enumerate(_list(doc["custom_regularizers"], "custom_regularizers", 1024)):
         if type(name) is not str:
             raise _bad(f"custom_regularizers[{i}]", f"expected a string, got {_describe(name)}")
@@ -574,15 +573,14 @@ def _v1_as_v2(doc: dict) -> dict:
     for key in ("cuts", "bin_scores", "bin_weights"):  # before lists of n entries are made for the others
         if len(_list(doc[key], key, MAX_FEATURES)) != n:
             raise _bad(key, f"has {len(doc[key])} entries for n_features={n}")
-    defaults = _estimator_class("classifier")().get_params()  # of the parameters version 1 did not have
-    new_params = {name: defaults[name] for name in _PARAMS if name not in _PARAMS_V1}
+    new_params = {name: row.default for name, row in HYPERPARAMETERS.items() if row.since_format > 1}
     numeric = [None] * n
     return dict(doc, kind="classifier", params=dict(params, **new_params), is_categorical=[False] * n,
                 monotonic_cst=[0] * n, category_kinds=numeric, categories=numeric, rare_categories=numeric,
                 unseen_scores=numeric)
 
 
-def _params(params, estimator) -> dict:
+def _params(params) -> dict:
     if type(params) is not dict:
         raise _bad("params", f"expected an object, got {_describe(params)}")
     unknown = sorted(set(params) - set(_PARAMS))
@@ -600,8 +598,8 @@ def _params(params, estimator) -> dict:
     _categorical_param(params["categorical_features"])
     _monotonic_param(params["monotonic_cst"])
     kwargs = dict(params, regularizers=None if params["regularizers"] is None else [])
-    try:  # the estimator's own checks: types (bool is not a number), signs, finiteness
-        estimator(**kwargs)._check_params()
+    try:  # the checks fit makes: types (bool is not a number), signs, finiteness
+        check_hyperparameters(kwargs)
     except (ValueError, TypeError) as err:
         raise _bad("params", str(err)) from None
     return kwargs

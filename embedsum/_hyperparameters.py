@@ -1,0 +1,140 @@
+"""The hyperparameters every embedding-sum estimator shares, written once.
+
+One row per hyperparameter: its name, its default, the constraint a value must meet, a
+one-line description and whether it is a plain number (saved as a JSON number; see
+docs/design.md#persistence-format). The estimators check their values with
+:func:`check_hyperparameters`; the loader of saved models takes its parameter lists and
+checks from here without importing the estimators; the cross-validated estimators pass
+these parameters on to the estimator each candidate fits. The estimators' ``__init__``
+signatures stay explicit (scikit-learn reads them); a test checks that their defaults and
+docstrings agree with this table.
+
+Example
+-------
+>>> HYPERPARAMETERS["max_bins"].default, HYPERPARAMETERS["max_bins"].default_cv
+(20, 64)
+>>> check_hyperparameters({"max_bins": 1})
+Traceback (most recent call last):
+...
+ValueError: max_bins must be >= 2, got 1
+"""
+
+from __future__ import annotations
+
+import numbers
+from typing import Any, NamedTuple
+
+import numpy as np
+
+from ._validation import MAX_BINS
+
+
+class Hyperparameter(NamedTuple):
+    """One shared hyperparameter.
+
+    ``kind`` is the constraint: ``"integer"`` or ``"number"`` (finite, at least ``low``; above
+    it when ``low_inclusive`` is False; at most ``high`` when given), ``"regularizers"``
+    (None or objects with a ``name`` and a ``value_gradient``), or ``"resolved at fit"``
+    (checked against the data by fit). ``default_cv`` is the default of the cross-validated
+    estimators; ``since_format`` the first format_version of saved models that stores it.
+
+    Example
+    -------
+    >>> HYPERPARAMETERS["tol"].kind, HYPERPARAMETERS["tol"].low_inclusive, HYPERPARAMETERS["tol"].is_number
+    ('number', False, True)
+    """
+
+    name: str
+    default: Any
+    kind: str
+    doc: str
+    low: float | None = None
+    low_inclusive: bool = True
+    high: float | None = None
+    default_cv: Any = None
+    since_format: int = 1
+
+    @property
+    def is_number(self) -> bool:
+        """Whether a value is a plain number (an int or a float)."""
+        return self.kind in ("integer", "number")
+
+
+def _row(name, default, kind, doc, **constraint) -> Hyperparameter:
+    constraint.setdefault("default_cv", default)  # the same default unless stated
+    return Hyperparameter(name, default, kind, doc, **constraint)
+
+
+# In the order of the estimators' signatures (the cross-validated ones replace
+# step_loss_weight by a grid of them).
+_ROWS = (
+    _row("max_bins", 20, "integer", "Quantiles that propose the cut points of each feature.",
+         low=2, high=MAX_BINS, default_cv=64),
+    _row("step_loss_weight", 0.01, "number",
+         "Weight of the mean squared difference between neighbouring bins (smoothness).", low=0),
+    _row("embedding_sum_loss_weight", 0.01, "number",
+         "Weight of the mean squared training-weighted mean of each shape function.", low=0),
+    _row("l2", 0.0, "number", "Weight of the mean squared bin score.", low=0),
+    _row("regularizers", None, "regularizers",
+         "Extra regularisers (see :mod:`embedsum.training._regularizers`), added to the three above."),
+    _row("max_iter", 1000, "integer", "Most L-BFGS-B iterations.", low=1),
+    _row("tol", 1e-6, "number", "Stop when the largest component of the gradient is below this.",
+         low=0, low_inclusive=False, default_cv=1e-4),
+    _row("verbose", 0, "integer", "1 prints one line every 10 iterations.", low=0),
+    _row("categorical_features", "auto", "resolved at fit", "Which features are categorical.",
+         since_format=2),
+    _row("min_category_count", 10, "integer",
+         "A category seen fewer times in training (rows counted with their sample weights) shares the "
+         "\"other\" bin.", low=1, since_format=2),
+    _row("monotonic_cst", None, "resolved at fit",
+         "Per feature (or by column name): +1 the score never decreases from one interval bin to the next, "
+         "-1 it never increases, 0 no constraint.", since_format=2),
+)
+HYPERPARAMETERS: dict[str, Hyperparameter] = {row.name: row for row in _ROWS}
+
+
+def check_number(name: str, value, *, low, integer: bool = False, low_inclusive: bool = True, high=None) -> None:
+    """Raise ValueError unless ``value`` is a finite number (an integer if asked) within the bounds.
+
+    Example
+    -------
+    >>> check_number("tol", 0.0, low=0, low_inclusive=False)
+    Traceback (most recent call last):
+    ...
+    ValueError: tol must be > 0, got 0.0
+    """
+    kinds = (numbers.Integral,) if integer else (numbers.Real,)
+    if isinstance(value, bool) or not isinstance(value, kinds) or not np.isfinite(value):
+        kind = "an integer" if integer else "a finite number"
+        raise ValueError(f"{name} must be {kind}, got {value!r}")
+    if value < low or (value == low and not low_inclusive):
+        sign = ">=" if low_inclusive else ">"
+        raise ValueError(f"{name} must be {sign} {low}, got {value!r}")
+    if high is not None and value > high:
+        raise ValueError(f"{name} must be <= {high}, got {value!r}")
+
+
+def check_hyperparameters(values: dict) -> None:
+    """Check the shared hyperparameters in ``values`` (name -> value) against the table, in its order.
+
+    ``categorical_features`` and ``monotonic_cst`` are resolved against the data at fit.
+
+    Example
+    -------
+    >>> check_hyperparameters({"l2": 0.5, "regularizers": [object()]})
+    Traceback (most recent call last):
+    ...
+    TypeError: regularizers must have a 'name' and a 'value_gradient(coef, layout)' method; got <object object at ...>
+    """
+    for name, row in HYPERPARAMETERS.items():
+        if name not in values:
+            continue
+        value = values[name]
+        if row.is_number:
+            check_number(name, value, low=row.low, integer=row.kind == "integer", low_inclusive=row.low_inclusive,
+                         high=row.high)
+        elif row.kind == "regularizers":
+            for reg in value or ():
+                if not (hasattr(reg, "value_gradient") and hasattr(reg, "name")):
+                    raise TypeError(f"regularizers must have a 'name' and a 'value_gradient(coef, layout)' "
+                                    f"method; got {reg!r}")
