@@ -23,7 +23,8 @@ from hypothesis import strategies as st
 import embedsum
 from embedsum.cli import _csv_records as csv_records
 from embedsum.cli import _csv_types as csv_types
-from embedsum.cli._main import _NamedColumns, main
+from embedsum.cli._main import main
+from embedsum.cli._named_columns import _NamedColumns
 from embedsum.inspection._describe import printable
 from embedsum.persistence._writer import save
 
@@ -128,7 +129,7 @@ def test_a_failed_predict_leaves_the_old_output_and_no_temporary_file(files, tmp
 
 
 def test_an_interrupted_predict_leaves_the_old_output_and_no_temporary_file(files, tmp_path, capsys, monkeypatch):
-    import embedsum.cli._main as cli_module
+    import embedsum.cli._predict_command as cli_module
 
     blocks, named = [], cli_module._named
 
@@ -556,7 +557,7 @@ def test_text_labels_that_start_a_formula_are_neutralised_by_default(tmp_path, c
 
 
 def test_numbers_are_never_neutralised(tmp_path, capsys):
-    from embedsum.cli._main import _prediction_writer
+    from embedsum.cli._predict_command import _prediction_writer
 
     model, X = _model_with_labels(tmp_path, [-1, 1])
     code, out, err = cli(capsys, "predict", tmp_path / "m.json", tmp_path / "x.csv")

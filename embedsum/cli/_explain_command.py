@@ -1,0 +1,78 @@
+"""The ``explain`` command: one row's bin scores, largest first, with the value and bin of each feature."""
+
+from __future__ import annotations
+
+from ._arguments import _limits
+from ._named_columns import _named
+from ._safe_output import _say
+
+
+def _value_and_bin(model, row, j: int) -> str:
+    """How the explain command shows feature j's value in a row and the bin it falls in."""
+    import numpy as np
+
+    value = row[0, j]
+    categories = model.categories_[j]
+    if categories is None:
+        from ..binning._digitizer import bin_codes
+        from ..inspection._describe import bin_labels
+
+        code = int(bin_codes(np.array([value], dtype=np.float64), model.cuts_[j])[0])
+        shown = "missing" if np.isnan(value) else f"{value:g}"
+        return f"value {shown} in {bin_labels(model.cuts_[j])[code]}"
+    from ..binning._categories import encode_categories
+
+    m = len(categories)
+    code = int(encode_categories(row[:, j], categories, model.rare_categories_[j], j)[0])
+    if code == m + 1:
+        return "value missing"
+    where = {m: "rare in training: the 'other' bin", m + 2: "never seen in training: the neutral score"}
+    return f"value {str(value)!r}" + (f" ({where[code]})" if code in where else "")
+
+
+def _explain(args, out) -> None:
+    import numpy as np
+
+    from ..inspection._describe import printable
+    from ..inspection._explain import feature_names
+    from ..persistence._reader import load
+    from ..scoring._decision import sigmoid, softmax
+    from ._csv import iter_feature_chunks
+
+    model = load(args.model)
+    names = getattr(model, "feature_names_in_", None)
+    seen = 0
+    for block in iter_feature_chunks(args.data, names, model.n_features_in_,
+                                     is_categorical=model.is_categorical_, **_limits(args)):
+        if args.row < seen + len(block):
+            row = block[args.row - seen: args.row - seen + 1]
+            break
+        seen += len(block)
+    else:
+        raise ValueError(f"{args.data} has {seen} data rows; --row {args.row} is past the end")
+    named = _named(row, names)
+    # Each feature's bin score: the intercept plus these, left to right, is the decision value.
+    scores = np.asarray(model.row_scores(named)[0], dtype=np.float64)
+    labels = [printable(name) for name in feature_names(model)]  # escaped before they are padded
+    order = sorted(range(len(scores)), key=lambda j: -float(np.max(np.abs(scores[j]))))
+    classes = getattr(model, "classes_", None)
+    if scores.ndim == 2:
+        z = model.decision_function(named)[0]
+        proba = softmax(z[None, :])[0]
+        odds = ", ".join(f"P({c}) = {p:.6g}" for c, p in zip(classes.tolist(), proba.tolist()))
+        _say(out, f"row {args.row}: predicted {classes[int(np.argmax(z))]}; {odds}")
+        _say(out, f"  {'':<32s} " + " ".join(f"{printable(c)[:10]:>10s}" for c in classes.tolist()))
+        _say(out, f"  {'intercept':<32s} " + " ".join(f"{v:>+10.4g}" for v in model.intercept_.tolist()))
+        for j in order:
+            _say(out, f"  {labels[j]:<32s} " + " ".join(f"{v:>+10.4g}" for v in scores[j].tolist())
+                      + f"   {_value_and_bin(model, row, j)}")
+        return
+    if classes is None:
+        _say(out, f"row {args.row}: prediction {float(model.predict(named)[0]):.6g}")
+    else:
+        z = float(model.decision_function(named)[0])
+        _say(out, f"row {args.row}: decision {z:+.6g}, P({classes[1]}) = {float(sigmoid(z)):.6g}, "
+                  f"predicted {classes[int(z > 0)]}")
+    _say(out, f"  {'intercept':<32s} {model.intercept_:+.6g}")
+    for j in order:
+        _say(out, f"  {labels[j]:<32s} {scores[j]:+.6g}   {_value_and_bin(model, row, j)}")
