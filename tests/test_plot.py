@@ -712,7 +712,7 @@ def _every_plot(model, row, kind="step"):
     for j in range(model.n_features_in_):
         axes += [bar_plot(model, j, ax=next(cells)), step_plot(model, j, ax=next(cells))]
     if hasattr(model, "classes_"):
-        axes += [bar_plot(model, 0, ax=next(cells), class_=embedsum.inspection._explain._label(model.classes_[-1]))]
+        axes += [bar_plot(model, 0, ax=next(cells), class_=embedsum.inspection._kinds._label(model.classes_[-1]))]
     axes += [history_plot(model, ax=next(cells)), waterfall_plot(model, row, ax=next(cells)),
              waterfall_plot(model, row, ax=next(cells), baseline="expected")]
     every = plot_all(model, kind=kind)

@@ -1,4 +1,4 @@
-"""Library calls leave process-wide state alone (design.md, "Vendoring": no global state).
+"""Library calls leave process-wide state alone (docs/design.md#dependencies-and-vendoring: no global state).
 
 ``warnings.catch_warnings`` swaps the module's filter list and puts it back on exit: two
 threads inside it at once can put back each other's list, so a filter installed by one
@@ -25,7 +25,7 @@ from embedsum.explain import attributions
 
 PACKAGE_DIR = Path(embedsum.__file__).resolve().parent
 # Modules of explanations and pictures: they run in user threads, next to user code.
-QUIET_MODULES = ["inspection/_baselines.py", "inspection/_explain.py", "inspection/_plot.py"]
+QUIET_MODULES = sorted(str(p.relative_to(PACKAGE_DIR)) for p in (PACKAGE_DIR / "inspection").glob("_*.py"))
 FILTER_CALLS = {"catch_warnings", "simplefilter", "filterwarnings", "resetwarnings"}
 
 

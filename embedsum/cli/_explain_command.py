@@ -34,7 +34,7 @@ def _explain(args, out) -> None:
     import numpy as np
 
     from ..inspection._describe import printable
-    from ..inspection._explain import feature_names
+    from ..inspection._kinds import feature_names
     from ..persistence._reader import load
     from ..scoring._decision import sigmoid, softmax
     from ._csv import iter_feature_chunks

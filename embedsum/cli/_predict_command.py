@@ -41,7 +41,7 @@ def _prediction_writer(model, neutralize: bool = True):
     """``(header line, function from a block to its output lines)`` for the model's kind."""
     import numpy as np
 
-    from ..inspection._explain import _label
+    from ..inspection._kinds import _label
     from ..scoring._decision import sigmoid, softmax
 
     classes = getattr(model, "classes_", None)

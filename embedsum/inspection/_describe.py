@@ -23,7 +23,8 @@ import re
 
 import numpy as np
 
-from ._explain import _category_text, _is_categorical, _kind, _label, feature_names, shape_functions
+from ._kinds import _is_categorical, _kind, _label, feature_names
+from ._shape_functions import _category_text, shape_functions
 
 
 WIDTH = 80

@@ -41,19 +41,10 @@ import numbers
 
 import numpy as np
 
-from ._explain import (
-    _attributions_kw,
-    _category_text,
-    _class_choice,
-    _is_categorical,
-    _kind,
-    _label,
-    _numeric_part,
-    _scores_of,
-    _select,
-    category_order,
-    feature_names,
-)
+from ._attributions import _attributions_kw
+from ._kinds import _class_choice, _is_categorical, _kind, _label, _select, feature_names
+from ._scores import _numeric_part, _scores_of
+from ._shape_functions import _category_text, category_order
 from .._validation import check_array, check_is_fitted, check_n_features, check_table
 
 
