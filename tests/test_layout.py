@@ -128,6 +128,38 @@ def test_bin_weights_are_laid_out_with_a_zero_intercept_slot():
     np.testing.assert_array_equal(layout.bin_weights, [0.2, 0.3, 0.1, 0.6, 0.4, 0.0])
 
 
+@given(n_bins_lists, st.integers(1, 4))
+@settings(max_examples=100)
+def test_terms_are_one_main_effect_per_feature_in_feature_order(n_bins, n_outputs):
+    layout = ParameterLayout(n_bins, n_outputs=n_outputs)
+    d = len(n_bins)
+    assert layout.terms == tuple((j,) for j in range(d))
+    assert layout.n_terms == d
+    # Term t's block of bin rows: after the blocks of the terms before it; the intercepts after all.
+    assert layout.term_offsets.tolist() == [sum(n_bins[:t]) for t in range(d + 1)]
+    assert layout.n_bin_rows == layout.term_offsets[-1] == sum(n_bins)
+    assert layout.n_params == (sum(n_bins) + 1) * n_outputs
+    # Main effects only: the feature offsets are the terms' offsets.
+    np.testing.assert_array_equal(layout.offsets, layout.term_offsets[:d + 1])
+
+
+@given(n_bins_lists, st.integers(1, 30), st.randoms(use_true_random=False))
+@settings(max_examples=100)
+def test_term_rows_are_each_terms_offset_plus_its_code(n_bins, n_rows, rnd):
+    codes = np.array([[rnd.randrange(k) for k in n_bins] for _ in range(n_rows)])
+    rows = ParameterLayout(n_bins).term_rows(codes)
+    assert rows.shape == (len(n_bins), n_rows) and rows.dtype == np.intp
+    for t, k in enumerate(n_bins):
+        first = sum(n_bins[:t])
+        assert rows[t].tolist() == [first + c for c in codes[:, t].tolist()]
+        assert all(first <= r < first + k for r in rows[t].tolist())
+
+
+def test_missing_rows_are_each_features_last_bin_row():
+    # [a0 a1 a2 | M] [b0 | M] [c0 c1 | M] bias
+    assert ParameterLayout([4, 2, 3]).missing_rows.tolist() == [3, 5, 8]
+
+
 @pytest.mark.parametrize(
     "n_bins",
     [[1], [0], [-3], [3, 1], [2, 0, 5], 3, [[2, 3]], [[2], [3]]],

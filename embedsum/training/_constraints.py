@@ -76,7 +76,7 @@ class MonotoneParameterization:
         self.layout = layout
         self.cst = np.asarray(monotonic_cst)
         # Each constrained feature's interval bins: coef[a:b] (its missing bin is b).
-        self.segments = [(int(layout.offsets[j]), int(layout.offsets[j + 1]) - 1, int(self.cst[j]))
+        self.segments = [(int(layout.offsets[j]), int(layout.missing_rows[j]), int(self.cst[j]))
                          for j in np.flatnonzero(self.cst)]
         bounds = [(None, None)] * layout.n_params
         for a, b, sign in self.segments:

@@ -4,14 +4,19 @@ Conventions
 -----------
 A fitted model over ``d`` features with ``K`` outputs per bin (``K = 1`` for binary
 classification and regression, ``K = n_classes`` for multiclass softmax) is one flat
-float64 vector ``coef``:
+float64 vector ``coef`` (docs/design.md#parameter-layout):
 
-- feature ``j`` has ``n_bins[j]`` bins: for a numeric feature its interval bins in
-  increasing order of value (``len(cuts[j]) + 1`` of them); for a categorical feature
-  one bin per kept category, then the "other" bin (rare categories); in both cases
-  the bin for missing values comes last;
-- feature ``j`` owns the bin rows ``offsets[j]:offsets[j + 1]`` with ``offsets[0] == 0``;
-  there are ``n_bin_rows == offsets[d]`` bin rows in all;
+- feature ``j`` has ``n_bins[j]`` bins, in bin-code order (:mod:`embedsum._bins`): for a
+  numeric feature its interval bins in increasing order of value, for a categorical
+  feature one bin per kept category, then the "other" bin (rare categories); in both
+  cases the bin for missing values comes last (its bin row: ``missing_rows[j]``);
+- the model is an intercept plus *terms*; a term is a tuple of feature indices with a
+  block of consecutive bin rows. Term ``t`` owns the bin rows
+  ``term_offsets[t]:term_offsets[t + 1]`` with ``term_offsets[0] == 0``. Today every term
+  is a main effect ``(j,)``, term ``j`` of feature ``j``, with ``n_bins[j]`` rows;
+- feature ``j``'s main effect owns the bin rows ``offsets[j]:offsets[j + 1]`` with
+  ``offsets[0] == 0``; there are ``n_bin_rows`` bin rows in all (``== offsets[d]`` while
+  there are main effects only);
 - ``coef[:n_bin_rows * K].reshape(n_bin_rows, K)`` is the table of bin values (row =
   bin, column = output, i.e. class), and the last ``K`` entries ``coef[-K:]`` are the
   intercepts;
@@ -22,14 +27,26 @@ Vectors that describe bins (the training weight of each bin, a gradient) use the
 same layout; their intercept slots are 0 where they have no meaning.
 
 The decision value of output ``k`` for a row whose feature ``j`` falls in bin ``b[j]`` is
-``coef[-K + k] + table[offsets[0] + b[0], k] + ... + table[offsets[d-1] + b[d-1], k]``.
+``coef[-K + k] + table[offsets[0] + b[0], k] + ... + table[offsets[d-1] + b[d-1], k]``,
+i.e. the intercept plus, per term ``t``, ``table[term_offsets[t] + code_t, k]`` with
+``code_t`` the term's code of the row (for a main effect ``(j,)``, ``b[j]``).
 Step-loss neighbours are consecutive interval bins of ordered (numeric) features only;
 missing bins and categorical bins have no neighbours.
+
+A pair term (not implemented; see docs/design.md#pair-terms) ``(i, j)`` would own
+``n_bins[i] * n_bins[j]`` bin rows, row-major (``code = b[i] * n_bins[j] + b[j]``: ``i``'s
+bin is the slow index; the missing bins are ordinary rows and columns), placed after all
+the main effects and before the intercepts: ``offsets`` stays the main effects' prefix
+``term_offsets[:d + 1]``, ``term_offsets`` grows by one entry per pair, ``n_bin_rows``
+becomes ``term_offsets[-1]``, and :meth:`ParameterLayout.term_rows` gathers the pair's
+joint code. Nothing else in the flat vector moves.
 """
 
 from __future__ import annotations
 
 import numpy as np
+
+from .._bins import numeric_missing, numeric_n_bins
 
 
 class ParameterLayout:
@@ -77,15 +94,24 @@ class ParameterLayout:
         self.ordered = (np.ones(self.n_features, dtype=bool) if ordered is None
                         else np.asarray(ordered, dtype=bool).reshape(self.n_features))
         self.offsets = np.concatenate([[0], np.cumsum(self.n_bins)]).astype(np.intp)
-        self.n_bin_rows = int(self.offsets[-1])
+        # One main effect per feature, in feature order (pairs would follow: see Conventions).
+        self.terms = tuple((j,) for j in range(self.n_features))
+        self.n_terms = len(self.terms)
+        self.term_offsets = self.offsets.copy()
+        self.n_bin_rows = int(self.term_offsets[-1])
         self.n_params = (self.n_bin_rows + 1) * K
         self.intercept_index = self.n_params - 1  # the intercept when K == 1
         # feature_of[r]: the feature that owns bin row r (the intercept row gets -1).
         self.feature_of = np.append(np.repeat(np.arange(self.n_features), self.n_bins), -1)
+        # Bin codes (docs/design.md#bin-codes): a numeric feature with c cuts has the interval
+        # codes 0..c, then the missing code; a categorical one has the same shape, its kept
+        # categories and "other" in the intervals' place (category_n_bins == numeric_n_bins).
+        n_cuts = self.n_bins - numeric_n_bins(0)
+        self.missing_rows = self.offsets[:-1] + numeric_missing(n_cuts)
         # Neighbouring interval bins of ordered features (missing and category bins have none).
         is_left = np.append(np.repeat(self.ordered, self.n_bins), False)
-        is_left[self.offsets[1:] - 1] = False  # each feature's missing bin
-        is_left[self.offsets[1:] - 2] = False  # each feature's last interval bin
+        is_left[self.missing_rows] = False
+        is_left[self.offsets[:-1] + n_cuts] = False  # each feature's last interval bin
         # Bin rows: for K == 1 these are also indices into coef.
         self.step_left = np.flatnonzero(is_left)
         self.step_right = self.step_left + 1
@@ -99,6 +125,21 @@ class ParameterLayout:
             self.bin_weights = np.concatenate(parts + [np.zeros(1)])
             totals = np.add.reduceat(self.bin_weights[:-1], self.offsets[:-1])
             self.normalized_weights = self.bin_weights / np.append(totals[self.feature_of[:-1]], 1.0)
+
+    def term_rows(self, codes) -> np.ndarray:
+        """The bin row of each term for each row of bin codes, shape (n_terms, n_samples).
+
+        ``codes`` has one column per feature (bin codes). A main effect ``(j,)`` reads
+        ``term_offsets[t] + codes[:, j]``.
+
+        Example
+        -------
+        >>> ParameterLayout([3, 2]).term_rows([[0, 1], [2, 0]]).tolist()
+        [[0, 2], [4, 3]]
+        """
+        # Every term is a main effect, term j of feature j: column j plus the term's offset.
+        codes = np.asarray(codes)
+        return (codes.astype(np.intp) + self.term_offsets[:-1]).T.copy()
 
     def table(self, coef: np.ndarray) -> np.ndarray:
         """The bin values as a (n_bin_rows, K) view of ``coef`` (or of a gradient)."""

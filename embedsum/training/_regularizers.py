@@ -27,7 +27,7 @@ class Regularizer:
     >>> class FlatMissingBins(Regularizer):
     ...     name = "flat_missing"
     ...     def value_gradient(self, coef, layout):
-    ...         missing = layout.offsets[1:] - 1          # each feature's missing bin
+    ...         missing = layout.missing_rows             # each feature's missing bin
     ...         grad = np.zeros_like(coef)
     ...         grad[missing] = 2 * self.weight * coef[missing]
     ...         return self.weight * float(coef[missing] @ coef[missing]), grad
