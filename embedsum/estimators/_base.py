@@ -9,6 +9,7 @@ their targets and outputs.
 
 from __future__ import annotations
 
+import functools
 import warnings
 from typing import TYPE_CHECKING
 
@@ -282,42 +283,82 @@ class EmbeddingSumModel(ParamsMixin):
         """Whether a subsample still has what a fit needs (weight on two classes, for a classifier)."""
         return float(np.sum(sw)) > 0
 
-    def _fit_bins(self, bins: "FittedBins", target, sw, names, n_outputs: int):
+    def _fit_bins(self, bins: "FittedBins", target, sw, names, classes=None):
         """Solve on binned rows and set the fitted attributes; returns the solver's result."""
+        n_outputs = self._n_outputs_for(classes)
         layout = bins.layout(n_outputs)
         cst = self._monotonic(bins, names, n_outputs)
         result = self._solve(bins.codes, target, sw, layout, warn=False, monotonic_cst=cst)
         _warn_if_not_converged(result, stacklevel=4)  # at the caller of fit
         bins.codes = bins.values = None
-        self._set_fitted(bins, names, layout.split(result.coef), cst)
-        self.n_iter_ = result.n_iter
-        self.history_ = result.history
+        self._set_fitted_bins(bins, layout.split(result.coef), monotonic_cst=cst, names=names, classes=classes,
+                              n_iter=result.n_iter, history=result.history)
         return result
 
-    def _set_fitted(self, bins: FittedBins, names, split_coef, monotonic_cst=None) -> None:
+    def _set_fitted_bins(self, bins: FittedBins, split_coef, **fitted) -> None:
+        """:meth:`_set_fitted` from the training bins and the solved ``(bin scores, intercept)``."""
         scores, intercept = split_coef
-        d = len(bins.n_bins)
+        self._set_fitted(cuts=bins.cuts, categories=bins.categories, rare_categories=bins.rare_categories,
+                         bin_scores=scores, bin_weights=bins.bin_weights, intercept=intercept,
+                         is_categorical=bins.is_categorical, **fitted)
+
+    @staticmethod
+    def _n_outputs_for(classes) -> int:
+        """The number of outputs of a model with these classes (None: a regressor): one score per bin, or K."""
+        return 1
+
+    @functools.cached_property
+    def _n_outputs(self) -> int:
+        # _set_fitted stores it at fit and at load. A model whose fitted attributes were assigned
+        # one by one (tests build such models) derives it here, once, by the same rule.
+        check_is_fitted(self, "bin_scores_")
+        return self._n_outputs_for(getattr(self, "classes_", None))
+
+    def _set_fitted(self, *, cuts, categories, rare_categories, bin_scores, bin_weights, intercept, is_categorical,
+                    n_iter, monotonic_cst=None, unseen_scores=None, names=None, classes=None, history=None) -> None:
+        """Set every fitted attribute: fit, the cross-validated fit and the loader all end here.
+
+        Per feature j (lists of ``n_features`` entries, see docs/design.md#bin-codes):
+        ``cuts[j]`` (None for a categorical feature), ``categories[j]`` and
+        ``rare_categories[j]`` (None for a numeric one), ``bin_scores[j]`` (shape (n_bins,), or
+        (n_bins, K) with K outputs) and ``bin_weights[j]``; ``is_categorical`` and
+        ``monotonic_cst`` (None: no constraint) have one entry per feature. ``unseen_scores``
+        is given by the loader and computed from the scores and weights when None;
+        ``intercept`` is a number or K of them. ``names`` are the feature names (or None),
+        ``classes`` the labels of a classifier (None for a regressor): the number of outputs
+        follows from them (:meth:`_n_outputs_for`) and is kept as ``_n_outputs``. ``n_iter``
+        and ``history`` (None: not kept) describe the solve. ``feature_importances_`` is
+        computed here, by fit and by load alike: a loaded model has the same bits.
+        """
+        n_outputs = self._n_outputs_for(classes)
+        d = len(bin_scores)
+        self._n_outputs = n_outputs
+        if classes is not None:
+            self.classes_ = classes
         self.n_features_in_ = d
         if names is not None:
             self.feature_names_in_ = names
         elif hasattr(self, "feature_names_in_"):
             del self.feature_names_in_
-        self.is_categorical_ = np.asarray(bins.is_categorical, dtype=bool).copy()
+        self.is_categorical_ = np.asarray(is_categorical, dtype=bool).copy()
         self.monotonic_cst_ = (np.zeros(d, dtype=np.int8) if monotonic_cst is None
                                else np.asarray(monotonic_cst, dtype=np.int8).copy())
-        self.cuts_ = list(bins.cuts)
-        self.categories_ = list(bins.categories)
-        self.rare_categories_ = list(bins.rare_categories)
-        self.bin_weights_ = list(bins.bin_weights)
-        self.bin_scores_ = [np.array(s, dtype=np.float64) for s in scores]
-        self.intercept_ = float(intercept) if np.ndim(intercept) == 0 else np.array(intercept, dtype=np.float64)
-        self.unseen_scores_ = [None if c is None else _neutral_score(s, w)
-                               for c, s, w in zip(self.categories_, self.bin_scores_, self.bin_weights_)]
-        self._set_feature_importances()
-
-    def _set_feature_importances(self) -> None:
-        # From the scores and weights, by fit and by load alike: a loaded model has the same bits.
+        self.cuts_ = list(cuts)
+        self.categories_ = list(categories)
+        self.rare_categories_ = list(rare_categories)
+        self.bin_weights_ = list(bin_weights)
+        self.bin_scores_ = [np.array(s, dtype=np.float64) for s in bin_scores]
+        self.intercept_ = float(intercept) if n_outputs == 1 else np.array(intercept, dtype=np.float64)
+        if unseen_scores is None:
+            unseen_scores = [None if c is None else _neutral_score(s, w, n_outputs)
+                             for c, s, w in zip(self.categories_, self.bin_scores_, self.bin_weights_)]
+        self.unseen_scores_ = list(unseen_scores)
         self.feature_importances_ = mirad_importances(self.bin_scores_, self.bin_weights_)
+        self.n_iter_ = n_iter
+        if history is not None:
+            self.history_ = history
+        elif hasattr(self, "history_"):
+            del self.history_
 
     # --- scoring -------------------------------------------------------------------
 
@@ -363,12 +404,12 @@ class EmbeddingSumModel(ParamsMixin):
             return None
         check_feature_names(self, X)
         intercept = self.intercept_
-        if type(intercept) is float or np.ndim(intercept) == 0:
+        if self._n_outputs == 1:
             return few_rows_mixed_decision(rows, self.cuts_, self.bin_scores_, intercept, self.categories_,
                                            self.rare_categories_, self.unseen_scores_)
         # K outputs: one pass per class (each class's sum keeps the contract), as (n, K) rows.
         per_class = []
-        for k in range(len(intercept)):
+        for k in range(self._n_outputs):
             z = few_rows_mixed_decision(
                 rows, self.cuts_, [np.ascontiguousarray(s[:, k]) for s in self.bin_scores_], float(intercept[k]),
                 self.categories_, self.rare_categories_, [None if u is None else u[k] for u in self.unseen_scores_])
@@ -381,8 +422,8 @@ class EmbeddingSumModel(ParamsMixin):
         """:meth:`_decision` of what :meth:`_validated` returned."""
         intercept = self.intercept_
         # One output (binary, regression); K outputs are scored by the classifier in row chunks.
-        if isinstance(data, np.ndarray) and (type(intercept) is float or np.ndim(intercept) == 0):
-            return decision_values(data, self.cuts_, self.bin_scores_, intercept)  # np.ndim alone: 1.3 us
+        if isinstance(data, np.ndarray) and self._n_outputs == 1:
+            return decision_values(data, self.cuts_, self.bin_scores_, intercept)
         return decision_values_of_codes(self._codes(data), scoring_tables(self.bin_scores_, self.unseen_scores_),
                                         intercept)
 
@@ -502,13 +543,13 @@ def _warn_if_not_converged(result, stacklevel: int) -> None:
         )
 
 
-def _neutral_score(scores: np.ndarray, weights: np.ndarray):
-    """The training-weighted mean score of a feature (per class): what an unseen category scores."""
+def _neutral_score(scores: np.ndarray, weights: np.ndarray, n_outputs: int):
+    """The training-weighted mean score of a feature (per output): what an unseen category scores."""
     u = np.asarray(weights, dtype=np.float64)
     total = u.sum()
     u = u / total if total > 0 else u
     mean = u @ np.asarray(scores, dtype=np.float64)
-    return float(mean) if np.ndim(mean) == 0 else np.asarray(mean, dtype=np.float64)
+    return float(mean) if n_outputs == 1 else np.asarray(mean, dtype=np.float64)
 
 
 def _n_columns(X) -> int:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._base import EmbeddingSumModel, mirad_importances
+from ._base import EmbeddingSumModel
 from ..scoring._decision import (
     _few_rows_probabilities,
     class_probabilities,
@@ -107,7 +107,7 @@ class EmbeddingSumClassifier(EmbeddingSumModel):
     """
 
     _estimator_type = "classifier"
-    _persistence_kind = "classifier"  # the "kind" of its saved documents
+    _kind = "classifier"  # the model kind, and the "kind" of its saved documents
 
     def __init__(self, max_bins=20, step_loss_weight=0.01, embedding_sum_loss_weight=0.01, l2=0.0,
                  regularizers=None, max_iter=1000, tol=1e-6, verbose=0, categorical_features="auto",
@@ -137,12 +137,12 @@ class EmbeddingSumClassifier(EmbeddingSumModel):
         names = feature_names_of(X)
         bins = self._bins(X, names, sample_weight)
         classes, target, sw = self._fit_input(len(bins.codes), y, sample_weight)
-        self._fit_bins(bins, target, sw, names, self._n_outputs(classes))
-        self.classes_ = classes
+        self._fit_bins(bins, target, sw, names, classes)
         return self
 
     @staticmethod
-    def _n_outputs(classes) -> int:
+    def _n_outputs_for(classes) -> int:
+        # Two classes: one output, the log-odds of classes[1]; K > 2: one score per class.
         return 1 if len(classes) == 2 else len(classes)
 
     def _fit_input(self, n_rows: int, y, sample_weight) -> tuple:
@@ -154,7 +154,7 @@ class EmbeddingSumClassifier(EmbeddingSumModel):
                 f"y contains only one class ({classes[0].item()!r}); a classifier needs rows of two classes."
             )
         sw = check_sample_weight(sample_weight, n_rows)
-        if len(classes) == 2:
+        if self._n_outputs_for(classes) == 1:
             target = encoded.astype(np.float64)
             if not _weight_in_both_classes(target, sw):
                 raise ValueError(
@@ -176,7 +176,7 @@ class EmbeddingSumClassifier(EmbeddingSumModel):
     def decision_function(self, X) -> np.ndarray:
         """Decision value of each row: the log-odds of ``classes_[1]``, shape (n_samples,);
         with more than two classes, each class's score, shape (n_samples, n_classes)."""
-        if _multiclass(self):
+        if self._n_outputs > 1:
             return self._multiclass_scores(X, probabilities=False)
         return self._decision(X)
 
@@ -187,7 +187,7 @@ class EmbeddingSumClassifier(EmbeddingSumModel):
         :func:`~embedsum.export.to_python` and :func:`~embedsum.export.to_c` write (see
         :mod:`embedsum.scoring._decision`).
         """
-        if _multiclass(self):
+        if self._n_outputs > 1:
             return self._multiclass_scores(X, probabilities=True)
         if not self._has_categories():
             return class_probabilities(self._validated(X), self.cuts_, self.bin_scores_, self.intercept_)
@@ -237,13 +237,3 @@ class EmbeddingSumClassifier(EmbeddingSumModel):
             input_tags=InputTags(allow_nan=True, categorical=True),
         )
 
-
-def _multiclass(model) -> bool:
-    """Whether a fitted model has K > 2 classes (False when it is not fitted: the caller reports that)."""
-    intercept = getattr(model, "intercept_", None)
-    return intercept is not None and not _one_output(intercept)
-
-
-def _one_output(intercept) -> bool:
-    # A Python float in the common case: np.ndim alone costs 1.3 us of a 15 us prediction.
-    return type(intercept) is float or np.ndim(intercept) == 0

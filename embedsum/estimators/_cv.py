@@ -317,7 +317,8 @@ class _CrossValidated:
         self._check_params()
         names = feature_names_of(X)
         bins = self._bins(X, names, sample_weight)
-        target, sw, n_outputs, target_attributes = self._cv_target(len(bins.codes), y, sample_weight)
+        target, sw, classes = self._cv_target(len(bins.codes), y, sample_weight)
+        n_outputs = self._n_outputs_for(classes)
         sw = sw / sw.max()  # only ratios matter: held-out sums of weights of 1e300 must not overflow
         cst = self._monotonic(bins, names, n_outputs)
         folds = self._folds(X, y, target, sw)
@@ -369,9 +370,8 @@ class _CrossValidated:
             )
 
         bins.codes = bins.values = None
-        for name, value in target_attributes.items():
-            setattr(self, name, value)
-        self._set_fitted(bins, names, layout.split(coef), cst)
+        self._set_fitted_bins(bins, layout.split(coef), monotonic_cst=cst, names=names, classes=classes,
+                              n_iter=n_iter, history=history)
         self.step_loss_weight_ = step_loss_weight
         self.l2_ = l2
         self.best_index_ = best
@@ -387,8 +387,6 @@ class _CrossValidated:
             results[f"split{k}_test_{name}"] = path["scores"][:, k]
         results["n_iter"] = path["n_iter"]
         self.cv_results_ = results
-        self.n_iter_ = n_iter
-        self.history_ = history
         return self
 
 
@@ -507,7 +505,7 @@ categories_, rare_categories_, bin_scores_, unseen_scores_, bin_weights_, featur
 
     def _cv_target(self, n_rows: int, y, sample_weight) -> tuple:
         classes, target, sw = self._fit_input(n_rows, y, sample_weight)
-        return target, sw, self._n_outputs(classes), {"classes_": classes}
+        return target, sw, classes
 
     def _int_folds(self, target, n_splits: int, sw) -> list:
         labels = target.astype(np.intp)
@@ -613,7 +611,7 @@ rare_categories_, bin_scores_, unseen_scores_, bin_weights_, feature_importances
 
     def _cv_target(self, n_rows: int, y, sample_weight) -> tuple:
         target = check_regression_target(y, n_rows)
-        return target, check_sample_weight(sample_weight, n_rows), 1, {}
+        return target, check_sample_weight(sample_weight, n_rows), None
 
     def _int_folds(self, target, n_splits: int, sw) -> list:
         n_rows = int(np.count_nonzero(sw > 0))  # rows of weight 0 are dealt to no fold

@@ -47,7 +47,7 @@ rare_categories_, bin_scores_, unseen_scores_, bin_weights_, feature_importances
     """
 
     _estimator_type = "regressor"
-    _persistence_kind = "regressor"  # the "kind" of its saved documents
+    _kind = "regressor"  # the model kind, and the "kind" of its saved documents
 
     def __init__(self, max_bins=20, step_loss_weight=0.01, embedding_sum_loss_weight=0.01, l2=0.0,
                  regularizers=None, max_iter=1000, tol=1e-6, verbose=0, categorical_features="auto",
@@ -87,7 +87,7 @@ rare_categories_, bin_scores_, unseen_scores_, bin_weights_, feature_importances
         bins = self._bins(X, names, sample_weight)
         target = check_regression_target(y, len(bins.codes))
         sw = check_sample_weight(sample_weight, len(target))
-        self._fit_bins(bins, target, sw, names, 1)
+        self._fit_bins(bins, target, sw, names)
         return self
 
     def predict(self, X) -> np.ndarray:

@@ -173,8 +173,8 @@ _Model = Any  # an instance of a registered class: EmbeddingSumClassifier or Emb
 def register_kind(kind: str, get_class: Callable[[], type]) -> None:
     """Make documents of ``kind`` load as ``get_class()``: called by the estimators.
 
-    A registered class is built from its saved ``params``, given its fitted attributes and
-    then ``_set_feature_importances()``; its ``_persistence_kind`` is ``kind``.
+    A registered class is built from its saved ``params``, then given its fitted attributes by
+    its ``_set_fitted``; ``_n_outputs_for(classes)`` tells the number of outputs; its ``_kind`` is ``kind``.
     """
     if kind not in _KINDS:
         raise ValueError(f"unknown model kind {kind!r}; the format has {list(_KINDS)}")
@@ -528,29 +528,21 @@ def _build(doc):
     names = _feature_names(doc["feature_names"], n)
     if kind == "classifier":
         classes = _classes(doc["classes"], doc["classes_dtype"])
-        k = 1 if len(classes) == 2 else len(classes)
     else:
         for key in ("classes", "classes_dtype"):
             if doc[key] is not None:
                 raise _bad(key, f"a regressor has no classes: expected null, got {_describe(doc[key])}")
-        classes, k = None, 1
+        classes = None
+    k = estimator._n_outputs_for(classes)
     intercept = _outputs(doc["intercept"], "intercept", k)
-    features = _features(doc, n, k)
+    is_categorical, monotonic_cst, cuts, categories, rare, scores, unseen, weights = _features(doc, n, k)
     n_iter = _integer(doc["n_iter"], "n_iter", 0, 2**63 - 1)
     history = _history(doc["history"])
 
-    if classes is not None:
-        model.classes_ = classes
-    model.n_features_in_ = n
-    if names is not None:
-        model.feature_names_in_ = names
-    (model.is_categorical_, model.monotonic_cst_, model.cuts_, model.categories_, model.rare_categories_,
-     model.bin_scores_, model.unseen_scores_, model.bin_weights_) = features
-    model.intercept_ = intercept
-    model._set_feature_importances()  # with the code fit uses: the same bits
-    model.n_iter_ = n_iter
-    if history is not None:
-        model.history_ = history
+    # The estimator sets its fitted attributes itself, as at fit (feature_importances_ by the same code).
+    model._set_fitted(cuts=cuts, categories=categories, rare_categories=rare, bin_scores=scores, bin_weights=weights,
+                      intercept=intercept, is_categorical=is_categorical, monotonic_cst=monotonic_cst,
+                      unseen_scores=unseen, names=names, classes=classes, n_iter=n_iter, history=history)
     return model
 
 

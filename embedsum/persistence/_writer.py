@@ -72,7 +72,7 @@ def _dumps(value) -> str:
 
 
 def _document(model) -> dict:
-    kind = getattr(model, "_persistence_kind", None)  # set by the estimator classes
+    kind = getattr(model, "_kind", None)  # set by the estimator classes
     if kind not in _KINDS or not isinstance(model, _estimator_class(kind)):
         raise TypeError(f"expected an EmbeddingSumClassifier or an EmbeddingSumRegressor, got {type(model).__name__}")
     check_is_fitted(model, "bin_scores_")
