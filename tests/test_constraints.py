@@ -1,4 +1,4 @@
-"""Monotone constraints (issue 5): resolved like scikit-learn's, enforced exactly.
+"""Monotone constraints (docs/design.md#monotone-constraints): resolved like scikit-learn's, enforced exactly.
 
 The solver sees each constrained feature's first interval-bin score and the differences
 between neighbouring bins, bounded to one sign by L-BFGS-B; the fitted step function is
@@ -168,7 +168,7 @@ def test_predictions_are_monotone_along_a_constrained_feature():
 
 
 # ----------------------------------------------------------------------------------------------
-# The property of issue 5: exact monotonicity, and an objective never below the free one's
+# The property of docs/design.md#monotone-constraints: exact monotonicity, and an objective never below the free one's
 # ----------------------------------------------------------------------------------------------
 
 # The constrained optimum is never below the unconstrained one; the fitted losses may be, by

@@ -321,7 +321,7 @@ def test_grouping_with_a_joint_grid_larger_than_uint16():
     regs = builtin_regularizers([0.1, 0.1, 0.1])
     ref = EmbeddingSumObjective(codes, y, w, layout, regs, max_cells=1)
     big = EmbeddingSumObjective(codes, y, w, layout, regs, max_cells=2**20)
-    assert len(big._groups) == 1  # the path under test really is a single wide group
+    assert len(big._engine._groups) == 1  # the path under test really is a single wide group
     loss1, grad1 = ref.loss_gradient(coef)
     loss2, grad2 = big.loss_gradient(coef)
     np.testing.assert_allclose(loss2, loss1, rtol=1e-12)
@@ -342,9 +342,9 @@ def chunked(p, regs, chunk_rows, n_threads, max_cells=None):
 def test_chunked_evaluation_equals_the_all_rows_evaluation(p, chunk_rows, n_threads, max_cells):
     regs = builtin_regularizers(p["weights"])
     whole = EmbeddingSumObjective(p["codes"], p["y"], p["w"], p["layout"], regs, max_cells=1)
-    assert whole._one_call  # the reference is the all-rows path
+    assert whole._engine._one_call  # the reference is the all-rows path
     parts = chunked(p, regs, chunk_rows, n_threads, max_cells)
-    assert not parts._one_call
+    assert not parts._engine._one_call
     assert_same_evaluation(whole, parts, p)
 
 
@@ -376,13 +376,13 @@ def test_equal_weights_take_the_scalar_path_and_match_the_weighted_one():
     coef = rng.normal(size=layout.n_params) * 2
     regs = builtin_regularizers([0.1, 0.1, 0.1])
     equal = EmbeddingSumObjective(codes, y, np.full(300, 3.0), layout, regs, chunk_rows=16)
-    assert isinstance(equal._w_share, float)  # one number, not an array of n
+    assert isinstance(equal._engine._w_share, float)  # one number, not an array of n
     unequal_w = np.full(300, 3.0)
     unequal_w[0] = np.nextafter(3.0, 4.0)  # not bit-equal: the per-row path
     unequal = EmbeddingSumObjective(codes, y, unequal_w, layout, regs, chunk_rows=16)
-    assert not isinstance(unequal._w_share, float)
+    assert not isinstance(unequal._engine._w_share, float)
     whole = EmbeddingSumObjective(codes, y, np.full(300, 3.0), layout, regs)
-    assert whole._one_call
+    assert whole._engine._one_call
     loss0, grad0 = whole.loss_gradient(coef)
     for objective in (equal, unequal):
         loss, grad = objective.loss_gradient(coef)
@@ -401,7 +401,7 @@ def test_many_rows_use_threads_and_equal_the_plain_formula():
     w = rng.uniform(0.0, 2.0, n)
     coef = rng.normal(size=layout.n_params)
     objective = EmbeddingSumObjective(codes, y, w, layout, n_threads=2)
-    assert not objective._one_call and len(objective._groups) > 1
+    assert not objective._engine._one_call and len(objective._engine._groups) > 1
     loss, grad = objective.loss_gradient(coef)
     z = coef[-1] + sum(coef[layout.offsets[j] + codes[:, j]] for j in range(len(n_bins)))
     expected_loss = np.sum(w * (np.logaddexp(0.0, z) - y * z)) / np.sum(w)
@@ -432,14 +432,14 @@ def test_one_thread_pool_serves_every_evaluation_and_close_ends_it():
     codes, y, layout, coef = _threaded_problem()
     with EmbeddingSumObjective(codes, y, np.ones(len(y)), layout, chunk_rows=500, n_threads=2) as objective:
         first = objective.loss_gradient(coef)
-        pool = objective._pool
+        pool = objective._engine._pool
         assert pool is not None  # 6 chunks, 6 blocks: the second thread worked
         threads = set(pool._threads)
         assert threads and all(thread.is_alive() for thread in threads)
         second = objective.loss_gradient(coef)
-        assert objective._pool is pool  # not a new pool per evaluation
+        assert objective._engine._pool is pool  # not a new pool per evaluation
         assert set(pool._threads) == threads  # nor new threads
-    assert objective._pool is None
+    assert objective._engine._pool is None
     assert not any(thread.is_alive() for thread in threads)  # close() joined them
     assert first[0] == second[0] and np.array_equal(first[1], second[1])
     # after close it still evaluates (a new pool), and gives the same bits

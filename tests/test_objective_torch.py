@@ -1,12 +1,12 @@
-"""embedsum's objective equals a torch implementation of the PUBLISHED objective (design.md §2).
+"""embedsum's objective equals a torch implementation of the PUBLISHED objective (docs/design.md#published-objective).
 
-The torch code below is written from design.md §2 alone; it does not call embedsum's
+The torch code below is written from docs/design.md#published-objective alone; it does not call embedsum's
 objective or regularisers. It works on per-feature tensors (interval bins, then the
 missing-value bin last) and a separate bias, and its gradient comes from autograd.
 
     z_i            = bias + sum_j theta_j[codes[i, j]]
     classification = sum_i( w_i * (softplus(z_i) - y_i z_i) ) / sum_i( w_i )   (a weighted mean:
-                     design.md §2 divides by sum(w) where the published code divides by n;
+                     docs/design.md#sample-weights divides by sum(w) where the published code divides by n;
                      the same for unit weights)
     step           = mean over all neighbouring INTERVAL-bin pairs of all features of
                      (theta_j[k+1] - theta_j[k])^2     (the missing bin takes no part)
@@ -227,7 +227,7 @@ def test_chunked_and_threaded_evaluation_equals_torch(torch, p, chunk_rows, n_th
     # The path of many rows (chunks of rows in blocks, on threads), forced on small problems.
     objective = embedsum_objective(p["codes"], p["y"], p["w"], p["n_bins"], p["v"], p["step_w"], p["es_w"],
                                    p["l2_w"], max_cells=max_cells, chunk_rows=chunk_rows, n_threads=n_threads)
-    assert not objective._one_call
+    assert not objective._engine._one_call
     loss, grad = objective.loss_gradient(flat(p))
     t_loss, t_components, t_grad = torch_of(torch, p)
     loss_atol, grad_atol = tolerances(p)
@@ -246,7 +246,7 @@ def test_grouping_strategy_draws_really_fuse_features():
     for max_cells in (1, 4, 64, 2**14):
         objective = embedsum_objective(codes, np.zeros(10), None, [8] * 5, [np.ones(8)] * 5,
                                        0.0, 0.0, 0.0, max_cells=max_cells)
-        counts.append(len(objective._groups))
+        counts.append(len(objective._engine._groups))
     assert counts == [5, 5, 3, 2]
 
 

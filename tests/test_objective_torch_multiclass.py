@@ -1,7 +1,7 @@
 """The softmax (multiclass) and squared (regression) objectives equal a torch reference.
 
-The torch code below is written from the issue-5 contract (notes/spec5.md) and design.md §2
-alone; it calls neither embedsum's objective nor its regularisers. It works on per-feature
+The torch code below is written from docs/design.md#multiclass, #regression and
+#published-objective alone; it calls neither embedsum's objective nor its regularisers. It works on per-feature
 tables of shape (n_bins_j, K) (interval or category bins, then the missing bin last) and a
 separate intercept of shape (K,); its gradient comes from autograd, in float64.
 
@@ -9,7 +9,7 @@ separate intercept of shape (K,); its gradient comes from autograd, in float64.
     log            = sum_i w_i (softplus(z_i) - y_i z_i) / sum_i w_i              (K = 1)
     softmax        = sum_i w_i (logsumexp_k z_ik - z_i,y_i) / sum_i w_i           (K >= 3)
     squared        = sum_i w_i 0.5 (z_i - y_i)^2 / sum_i w_i                      (K = 1)
-                     (the weighted mean: design.md §2 divides by sum(w), not by n; the
+                     (the weighted mean: docs/design.md#sample-weights divides by sum(w), not by n; the
                      same for unit weights)
     step           = sum_k sum over neighbouring interval-bin pairs of ORDERED features of
                      (table_j[b+1, k] - table_j[b, k])^2, divided by the number of pairs
@@ -18,7 +18,7 @@ separate intercept of shape (K,); its gradient comes from autograd, in float64.
     l2             = sum of table^2 over all bins and classes / n_bin_rows (intercepts excluded)
     total          = data + step_w * step + es_w * embedding_sum + l2_w * l2
 
-The flat layout (spec): coef[:n_bin_rows*K].reshape(n_bin_rows, K) is the table (row = bin,
+The flat layout (docs/design.md#parameter-layout): coef[:n_bin_rows*K].reshape(n_bin_rows, K) is the table (row = bin,
 column = class), coef[-K:] the K intercepts; K = 1 is the old layout.
 """
 
@@ -96,12 +96,12 @@ def torch_objective(torch, tables, intercept, codes, y, w, v, ordered, loss, ste
 
 
 def flat_of(tables, intercept):
-    """The spec's flat layout, built here without embedsum: table rows (bin-major), then intercepts."""
+    """The flat layout of docs/design.md#parameter-layout, built here without embedsum: table rows (bin-major), then intercepts."""
     return np.concatenate([np.concatenate(tables, axis=0).ravel(), np.asarray(intercept, dtype=np.float64)])
 
 
 def torch_value_and_gradient(torch, p, component=None):
-    """Torch value, components and the autograd gradient flattened in the spec's layout.
+    """Torch value, components and the autograd gradient flattened in that layout.
 
     With ``component`` given, the value and gradient are those of that one component.
     """
@@ -342,7 +342,7 @@ def test_gradient_equals_finite_differences(p):
 
 @given(any_problem)
 @settings(max_examples=30)
-def test_layout_is_the_spec_layout(p):
+def test_layout_is_the_documented_layout(p):
     layout = make_layout(p)
     K, n_bin_rows = p["K"], sum(p["n_bins"])
     assert layout.n_params == n_bin_rows * K + K
@@ -387,7 +387,7 @@ def test_one_output_log_loss_is_the_old_layout(torch, p):
 
 
 def test_reference_hand_example(torch):
-    # A tiny case by hand, so that the torch reference itself is pinned to the spec's formulas.
+    # A tiny case by hand, so that the torch reference itself is pinned to the documented formulas.
     # Feature 0 ordered, 4 bins (3 interval + missing): 2 pairs; feature 1 unordered, 3 bins: no pair.
     tables = [np.array([[0.0, 1.0, 0.0], [1.0, 1.0, 0.0], [3.0, 0.0, 0.0], [9.0, 9.0, 9.0]]),
               np.array([[0.0, 0.0, 0.0], [0.0, 0.0, 5.0], [0.0, 0.0, 7.0]])]

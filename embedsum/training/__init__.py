@@ -1,4 +1,4 @@
-"""Training: the parameter layout, the objective, regularisers, monotone constraints, the solver.
+"""Training: the parameter layout, losses, the objective and its engines, regularisers, constraints, solver.
 
 Private: :class:`embedsum.ParameterLayout` and the regularisers are the public names.
 

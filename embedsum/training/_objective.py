@@ -1,7 +1,8 @@
 """The training objective of an embedding-sum model and its gradient, fused.
 
 With ``z_i = coef[-1] + sum_j coef[offsets[j] + codes[i, j]]`` (layout: see
-:mod:`embedsum.training._layout`), the binary objective (``loss="log"``) is::
+:mod:`embedsum.training._layout` and docs/design.md#parameter-layout), the binary
+objective (``loss="log"``) is::
 
     sum_i( w_i * (softplus(z_i) - y_i * z_i) ) / sum_i( w_i )  +  sum of the regularisers
 
@@ -9,94 +10,37 @@ The data term is the weighted mean of the per-row losses. The published code (MI
 averages ``w_i * loss_i`` over the n rows instead; the two are identical for unit weights
 (the default), and dividing by ``sum(w)`` makes weights mean what scikit-learn users
 expect: a weight of 2 is the row repeated, 0 the row removed, and multiplying every
-weight by a constant changes nothing (see docs/design.md, section 2). The same holds for
-the other losses: ``loss="softmax"`` (K classes, K values per bin, ``y_i`` the class
-index) has the data term ``sum_i( w_i * (logsumexp_k z_ik - z_i,y_i) ) / sum_i( w_i )``,
-and ``loss="squared"`` (regression) ``sum_i( w_i * (z_i - y_i)**2 / 2 ) / sum_i( w_i )``.
+weight by a constant changes nothing (see docs/design.md#published-objective and
+#sample-weights). The same holds for the other losses (:mod:`embedsum.training._losses`):
+``loss="softmax"`` (K classes, K values per bin, ``y_i`` the class index, see
+docs/design.md#multiclass) has the data term
+``sum_i( w_i * (logsumexp_k z_ik - z_i,y_i) ) / sum_i( w_i )``, and ``loss="squared"``
+(docs/design.md#regression) ``sum_i( w_i * (z_i - y_i)**2 / 2 ) / sum_i( w_i )``.
+
+This module is the facade: it checks the weights, asks the loss object which engine
+evaluates its data term (:mod:`~embedsum.training._binary_engine` for the binary
+log-loss, :mod:`~embedsum.training._general_engine` for any other) and adds the
+regularisers.
 """
 
 from __future__ import annotations
 
-import weakref
-
 import numpy as np
 
-from .._threads import default_n_threads
+from ._binary_engine import BinaryLogEngine
+from ._general_engine import GeneralEngine
 from ._layout import ParameterLayout
+from ._losses import BinaryLogLoss, Loss, resolve_loss
+# Importable from here as before (estimators/_cv.py imports them from this module).
+from ._losses import log_loss_terms, softmax_loss_terms  # noqa: F401
 
-
-LOSSES = ("log", "softmax", "squared")
-
-
-def log_loss_terms(z: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Per-row ``softplus(z) - y*z`` and its derivative ``sigmoid(z) - y``, stable for any z.
-
-    Example
-    -------
-    >>> import numpy as np
-    >>> loss, dz = log_loss_terms(np.array([0.0, 800.0]), np.array([1.0, 1.0]))
-    >>> loss.tolist(), dz.tolist()
-    ([0.6931471805599453, 0.0], [-0.5, 0.0])
-    """
-    # In place where possible: at 10^5 rows these passes are the largest cost of a fit.
-    e = np.abs(z)
-    np.negative(e, out=e)
-    with np.errstate(under="ignore"):  # exp(-|z|) underflows to 0 for |z| > 745: exact enough
-        np.exp(e, out=e)
-    loss = np.log1p(e)
-    loss += np.maximum(z, 0.0)
-    loss -= y * z
-    sig = np.where(z >= 0, 1.0, e)
-    e += 1.0
-    sig /= e
-    sig -= y
-    return loss, sig
-
-
-def softmax_loss_terms(z: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Per-row ``logsumexp(z_i) - z_i[y_i]`` and its derivative ``softmax(z_i) - onehot(y_i)``.
-
-    ``z`` has shape (n, K); ``y`` holds class indices. Stable for any finite z.
-
-    Example
-    -------
-    >>> import numpy as np
-    >>> loss, dz = softmax_loss_terms(np.zeros((1, 2)), np.array([1]))
-    >>> loss.round(6).tolist(), dz.tolist()
-    ([0.693147], [[0.5, -0.5]])
-    """
-    top = z.max(axis=1, keepdims=True)
-    e = z - top
-    with np.errstate(under="ignore"):
-        np.exp(e, out=e)
-    total = e.sum(axis=1, keepdims=True)
-    rows = np.arange(len(z))
-    loss = np.log(total[:, 0]) + top[:, 0] - z[rows, y]
-    e /= total
-    e[rows, y] -= 1.0
-    return loss, e
-
-
-def _feature_groups(n_bins, max_cells: int) -> list[list[int]]:
-    """Consecutive features whose joint bin grid has at most ``max_cells`` cells."""
-    groups, cells = [], max_cells + 1
-    for j, k in enumerate(n_bins):
-        if cells * int(k) > max_cells:
-            groups.append([])
-            cells = 1
-        groups[-1].append(j)
-        cells *= int(k)
-    return groups
-
-
-# Rows per chunk of the chunked path: the four float64 buffers of one chunk fit in a
-# core's L2 cache (1 MB here); 2**15 to 2**17 measured alike on 10^7 rows.
-_CHUNK_ROWS = 2**15
-# Chunks whose partial sums one thread adds up before the blocks are added in order.
-_CHUNKS_PER_BLOCK = 8
-# Below this many rows x groups, per-call overhead dominates: one gather and one bincount
-# over all groups at once.
-_ONE_CALL_CELLS = 2**17
+# The engine of each loss class that has a tuned one; any other loss (a subclass too, as it
+# may change the loss) is evaluated by the general engine through its loss_gradient.
+_ENGINES = {BinaryLogLoss: BinaryLogEngine}
+# The key of the data term in last_components (and so in history_ and saved documents), for
+# every loss today: see docs/design.md#objective-and-gradient. ``loss.history_name`` is the
+# name each loss will record under once the estimators and persistence switch to it.
+_DATA_TERM = "classification"
 
 
 class EmbeddingSumObjective:
@@ -115,32 +59,24 @@ class EmbeddingSumObjective:
     regularizers : sequence
         Objects with ``name`` and ``value_gradient(coef, layout)``.
     max_cells : int, optional
-        Largest joint bin grid of a group of features (see below).
+        Largest joint bin grid of a group of features (binary log-loss; see
+        :mod:`~embedsum.training._binary_engine`).
     n_threads : int, optional
-        Threads that evaluate blocks of rows in parallel (default: the cores this
-        process may use; a problem of one block, 8 chunks, uses one thread).
+        Threads that evaluate blocks of rows in parallel (binary log-loss; default: the
+        cores this process may use; a problem of one block, 8 chunks, uses one thread).
     chunk_rows : int, optional
-        Rows per chunk (default 2**15). Small problems are evaluated in one piece.
-    loss : {"log", "softmax", "squared"}, default="log"
-        The data term (see the module docstring); "softmax" needs
-        ``layout.n_outputs == K`` classes, the others one output.
+        Rows per chunk (default 2**15 for the binary log-loss, 2**16 otherwise). Small
+        problems are evaluated in one piece.
+    loss : {"log", "softmax", "squared"} or Loss, default="log"
+        The data term: a name of :data:`~embedsum.training._losses.LOSSES` or a loss
+        object; "softmax" needs ``layout.n_outputs == K`` classes, the others one output
+        (the loss's ``accepts``).
 
-    After each call, ``last_components`` maps "classification" and each
-    regulariser's name to its (weighted) value at the coef just evaluated.
-
-    Neighbouring features are fused into groups whose joint bin grid is small (at
-    most ``max_cells`` cells, so the grid stays in cache): each row keeps one joint
-    code per group, a pass over the rows gathers from the grid of summed scores, and
-    one ``bincount`` per group gives a histogram whose margins are the gradients.
-    This visits the rows a few times per evaluation instead of twice per feature.
-    ``max_cells`` defaults to an eighth of the rows, at most 2**14.
-
-    Larger problems are evaluated chunk by chunk, in place on a few buffers of one chunk
-    (they stay in cache, and no temporary has n rows), on a pool of threads made for the
-    call (numpy releases the GIL in the gathers, ufuncs and bincounts). Partial sums are
-    added in a fixed order (chunks within blocks of 8, then the blocks), so the result
-    does not depend on the number of threads. ``y`` must then be 0 or 1. The loss and
-    gradient depend on ``max_cells`` and ``chunk_rows`` only through rounding.
+    After each call, ``last_components`` maps "classification" (the data term, whatever
+    the loss) and each regulariser's name to its (weighted) value at the coef just
+    evaluated. The binary log-loss is evaluated by a tuned engine whose sums are taken
+    in a fixed order, so the number of threads changes no bit; ``max_cells`` and
+    ``chunk_rows`` change the result only through rounding.
 
     Example
     -------
@@ -155,18 +91,15 @@ class EmbeddingSumObjective:
 
     def __init__(self, codes, y, sample_weight, layout: ParameterLayout, regularizers=(),
                  max_cells: int | None = None, n_threads: int | None = None, chunk_rows: int | None = None,
-                 loss: str = "log"):
+                 loss: str | Loss = "log"):
         codes = np.asarray(codes)
         self.n_samples, self.n_features = codes.shape
         self.layout = layout
-        if loss not in LOSSES:
-            raise ValueError(f"loss must be one of {LOSSES}, got {loss!r}")
-        if (layout.n_outputs > 1) != (loss == "softmax"):
-            raise ValueError(f"loss={loss!r} does not fit a layout of {layout.n_outputs} outputs per bin")
-        self.loss = loss
+        self.loss = resolve_loss(loss)
+        if not self.loss.accepts(layout.n_outputs):
+            raise ValueError(f"loss={self.loss.name!r} does not fit a layout of {layout.n_outputs} outputs per bin")
         self.regularizers = list(regularizers)
         self.last_components: dict[str, float] = {}
-        self._pool = None
         # w_i / sum(w): the data term is a weighted mean. Divided by the largest weight first,
         # so that no sum overflows; unit weights give 1 / n exactly, as a mean over n rows.
         w = np.asarray(sample_weight, dtype=np.float64).reshape(-1)
@@ -174,277 +107,18 @@ class EmbeddingSumObjective:
             raise ValueError("sample_weight must hold one finite weight >= 0 per row, not all 0.")
         w = w / w.max()
         share = w / w.sum()
-        if loss != "log":
-            self._init_general(codes, y, share, chunk_rows)
-            return
-        if max_cells is None:
-            # A grid larger than a fraction of the rows costs more to build than it saves.
-            max_cells = int(np.clip(self.n_samples // 8, 1, 2**14))
-        self._groups = _feature_groups(layout.n_bins, max_cells)
-        self._shapes = [tuple(int(layout.n_bins[j]) for j in group) for group in self._groups]
-        self._sizes = [int(np.prod(shape)) for shape in self._shapes]
-        self._grid_offsets = np.concatenate([[0], np.cumsum(self._sizes)]).astype(np.intp)
-        self.n_threads = default_n_threads() if n_threads is None else max(1, int(n_threads))
-        self.chunk_rows = _CHUNK_ROWS if chunk_rows is None else max(1, int(chunk_rows))
-        # One joint code per (group, row): group g's grid is indexed by the codes of its
-        # features in C order.
-        dtype = np.uint16 if max(self._sizes) <= 2**16 else np.intp
-        joint = np.zeros((len(self._groups), self.n_samples), dtype=dtype)
-        for codes_g, group, shape in zip(joint, self._groups, self._shapes):
-            for j, k in zip(group, shape):
-                codes_g *= dtype(k)
-                column = codes[:, j]
-                codes_g += column if np.can_cast(column.dtype, dtype) else column.astype(dtype)
-        # Few rows: per-call overhead dominates, so gather and bincount all groups at once
-        # through one index into the concatenated grids. Many rows: chunk by chunk.
-        self._one_call = self.n_samples * len(self._groups) <= _ONE_CALL_CELLS and chunk_rows is None
-        # With one feature per group the concatenated grids are coef[:-1] itself.
-        self._singletons = all(len(group) == 1 for group in self._groups)
-        y = np.asarray(y, dtype=np.float64)
-        if self._one_call:
-            self._index = (joint.T + self._grid_offsets[:-1]).astype(np.intp)
-            self._flat_index = self._index.ravel()
-            self._y = y
-            self._w_share = share
-        else:
-            self._joint = joint
-            if not np.all((y == 0.0) | (y == 1.0)):
-                raise ValueError("y must hold 0 and 1 only (the class of each row).")
-            # softplus(z) - y z = softplus(s z) and sigmoid(z) - y = s sigmoid(s z) with
-            # s = 1 - 2y: one sign per row replaces y in every pass.
-            self._sign = 1.0 - 2.0 * y
-            # Equal weights (the usual case) are one number, not an array of n.
-            uniform = bool(np.all(share == share[0]))
-            self._w_share = float(share[0]) if uniform else share
-
-    def _init_general(self, codes, y, share, chunk_rows) -> None:
-        # Softmax and squared error: one plain pass per feature over chunks of rows. The
-        # binary path above is tuned for speed; these keep to the simplest vectorised form.
-        self._rows = (codes.astype(np.intp) + self.layout.offsets[:-1]).T.copy()  # (d, n) bin rows
-        self.chunk_rows = 2**16 if chunk_rows is None else max(1, int(chunk_rows))
-        y = np.asarray(y)
-        if self.loss == "softmax":
-            K = self.layout.n_outputs
-            if y.size and (not np.all(y == np.round(y)) or y.min() < 0 or y.max() >= K):
-                raise ValueError(f"y must hold class indices 0..{K - 1} for loss='softmax'.")
-            self._y = y.astype(np.intp)
-        else:
-            self._y = y.astype(np.float64)
-        self._w_share = share
-        K = self.layout.n_outputs
-        # Few rows: one gather and one bincount over every (feature, row, class) at once,
-        # where per-feature, per-class calls would cost more than the work.
-        self._general_flat = None
-        if chunk_rows is None and self._rows.size * K <= _ONE_CALL_CELLS:
-            self._general_flat = (self._rows[:, :, None] * K + np.arange(K)).ravel()
-
-    def _general_decision(self, coef: np.ndarray, a: int, b: int) -> np.ndarray:
-        table = self.layout.table(coef)
-        z = np.empty((b - a, self.layout.n_outputs))
-        z[:] = self.layout.intercepts(coef)
-        for rows in self._rows[:, a:b]:
-            z += table[rows]
-        return z
-
-    def _general_terms(self, coef: np.ndarray, grad: np.ndarray) -> float:
-        """Data term of the softmax or squared loss; writes its gradient into ``grad``."""
-        if self._general_flat is not None:
-            return self._general_one_call(coef, grad)
-        K, n_rows = self.layout.n_outputs, self.layout.n_bin_rows
-        grad_table = np.zeros((n_rows, K))
-        grad_intercepts = np.zeros(K)
-        total = 0.0
-        for a in range(0, self.n_samples, self.chunk_rows):
-            b = min(a + self.chunk_rows, self.n_samples)
-            z = self._general_decision(coef, a, b)
-            w = self._w_share[a:b]
-            loss_rows, dz = self._general_loss_rows(z, self._y[a:b])
-            total += float(np.sum(loss_rows * w))
-            dz *= w[:, None]
-            grad_intercepts += dz.sum(axis=0)
-            for k in range(K):
-                column = np.ascontiguousarray(dz[:, k])
-                for rows in self._rows[:, a:b]:
-                    grad_table[:, k] += np.bincount(rows, weights=column, minlength=n_rows)
-        self.layout.table(grad)[:] = grad_table
-        self.layout.intercepts(grad)[:] = grad_intercepts
-        return total
-
-    def _grids(self, coef: np.ndarray) -> list:
-        """Per group, the flattened grid of summed scores of its features."""
-        scores, _ = self.layout.split(coef)
-        grids = []
-        for group in self._groups:
-            grid = scores[group[0]]
-            for j in group[1:]:
-                grid = np.add.outer(grid, scores[j])
-            grids.append(grid.ravel())
-        return grids
+        engine = _ENGINES.get(type(self.loss), GeneralEngine)
+        self._engine = engine(codes, y, share, layout, self.loss, max_cells=max_cells, n_threads=n_threads,
+                              chunk_rows=chunk_rows)
 
     def decision(self, coef: np.ndarray) -> np.ndarray:
         """Decision value of every training row (summation order not guaranteed);
         shape (n,) with one output, (n, K) with K."""
-        coef = np.asarray(coef, dtype=np.float64)
-        if self.loss != "log":
-            z = self._general_decision(coef, 0, self.n_samples)
-            return z[:, 0] if self.layout.n_outputs == 1 else z
-        if self._one_call:
-            flat = coef[:-1] if self._singletons else np.concatenate(self._grids(coef))
-            return flat[self._index].sum(axis=1) + coef[-1]
-        z = np.full(self.n_samples, coef[-1])
-        for grid, joint in zip(self._grids(coef), self._joint):
-            z += grid[joint]
-        return z
-
-    def _general_loss_rows(self, z: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        if self.loss == "softmax":
-            return softmax_loss_terms(z, y)
-        dz = z - y[:, None]
-        return 0.5 * (dz[:, 0] * dz[:, 0]), dz
-
-    def _general_one_call(self, coef: np.ndarray, grad: np.ndarray) -> float:
-        d, n = self._rows.shape
-        K, n_rows = self.layout.n_outputs, self.layout.n_bin_rows
-        table = coef[:n_rows * K]
-        z = table[self._general_flat].reshape(d, n, K).sum(axis=0)
-        z += self.layout.intercepts(coef)
-        loss_rows, dz = self._general_loss_rows(z, self._y)
-        total = float(np.sum(loss_rows * self._w_share))
-        dz *= self._w_share[:, None]
-        self.layout.intercepts(grad)[:] = dz.sum(axis=0)
-        weights = np.broadcast_to(dz, (d, n, K)).ravel()
-        grad[:n_rows * K] = np.bincount(self._general_flat, weights=weights, minlength=n_rows * K)
-        return total
-
-    def _one_call_terms(self, coef: np.ndarray, grad: np.ndarray) -> float:
-        """Classification loss; writes its gradient into ``grad`` (few rows, all at once)."""
-        flat = coef[:-1] if self._singletons else np.concatenate(self._grids(coef))
-        z = flat[self._index].sum(axis=1) + coef[-1]
-        loss_rows, dz = log_loss_terms(z, self._y)
-        # Not `@`: a BLAS dot here wakes numpy's thread pool, whose spinning threads then
-        # slow down the BLAS calls inside L-BFGS-B (measured: ~2x on a 100k-row fit).
-        classification = float(np.sum(loss_rows * self._w_share))
-        dz *= self._w_share
-        hist = np.bincount(self._flat_index, weights=np.repeat(dz, len(self._groups)),
-                           minlength=self._grid_offsets[-1])
-        grad[-1] = dz.sum()
-        if self._singletons:
-            grad[:-1] = hist
-        else:
-            self._margins(hist, grad)
-        return classification
-
-    def _margins(self, hist: np.ndarray, grad: np.ndarray) -> None:
-        """Write each feature's margin of the concatenated group histograms into ``grad``."""
-        feature_grads, _ = self.layout.split(grad)
-        for g, (group, shape) in enumerate(zip(self._groups, self._shapes)):
-            cells = hist[self._grid_offsets[g]:self._grid_offsets[g + 1]].reshape(shape)
-            for axis, j in enumerate(group):
-                others = tuple(a for a in range(len(group)) if a != axis)
-                feature_grads[j][:] = cells.sum(axis=others) if others else cells
-
-    def _block_terms(self, grids: list, blocks: list, out: list) -> None:
-        """Evaluate the given blocks of chunks; ``out[i]`` gets block i's (loss, intercept
-        gradient, histograms), summed over its chunks in order.
-
-        Every pass works in place on buffers of one chunk, which stay in cache; no pass
-        uses a mask (masked ufuncs are ~10x slower than plain ones).
-        """
-        size = max(b - a for _, chunks in blocks for a, b in chunks)
-        t, e, c, d = (np.empty(size) for _ in range(4))
-        weights = None if isinstance(self._w_share, float) else self._w_share
-        with np.errstate(under="ignore"):  # per thread: exp(-|t|) may underflow to 0, exact enough
-            for i, chunks in blocks:
-                loss = intercept = 0.0
-                hists = [np.zeros(cells) for cells in self._sizes]
-                for a, b in chunks:
-                    m = b - a
-                    t_, e_, c_, d_ = t[:m], e[:m], c[:m], d[:m]
-                    joint = self._joint[:, a:b]
-                    # mode="clip": the codes are in range, and the default "raise" copies
-                    # through a buffer when given out= (7x slower on uint16 codes).
-                    np.take(grids[0], joint[0], out=t_, mode="clip")  # grids[0] holds the intercept too
-                    for grid, codes in zip(grids[1:], joint[1:]):
-                        np.take(grid, codes, out=e_, mode="clip")
-                        t_ += e_
-                    sign = self._sign[a:b]
-                    t_ *= sign  # t = s z: the loss is softplus(t), its derivative s sigmoid(t)
-                    np.copysign(t_, -1.0, out=e_)
-                    np.exp(e_, out=e_)  # e = exp(-|t|) in [0, 1]
-                    np.add(e_, 1.0, out=c_)
-                    # softplus(t) = log(1 + e) + max(t, 0). log(1 + e) rather than log1p(e):
-                    # 2x faster, and off by at most an ulp of 1 when e is tiny.
-                    np.log(c_, out=d_)
-                    np.maximum(t_, 0.0, out=e_)
-                    d_ += e_
-                    if weights is not None:
-                        d_ *= weights[a:b]
-                    loss += float(d_.sum())
-                    # sigmoid(t) = r where t >= 0 and 1 - r elsewhere, with r = 1 / (1 + e) =
-                    # sigmoid(|t|) >= 1/2: 1/2 + copysign(r - 1/2, t), exact to an ulp of 1/2.
-                    np.divide(1.0, c_, out=c_)
-                    c_ -= 0.5
-                    np.copysign(c_, t_, out=c_)
-                    c_ += 0.5
-                    c_ *= sign
-                    if weights is not None:
-                        c_ *= weights[a:b]
-                    intercept += float(c_.sum())
-                    for hist, codes, cells in zip(hists, joint, self._sizes):
-                        hist += np.bincount(codes, weights=c_, minlength=cells)
-                out[i] = (loss, intercept, hists)
-
-    def _chunked_terms(self, coef: np.ndarray, grad: np.ndarray) -> float:
-        """Classification loss; writes its gradient into ``grad`` (many rows, chunk by chunk)."""
-        grids = self._grids(coef)
-        grids[0] = grids[0] + coef[-1]
-        n, size = self.n_samples, self.chunk_rows
-        chunks = [(a, min(a + size, n)) for a in range(0, n, size)]
-        # Fixed blocks of chunks, each summed in order by one thread, then the blocks in
-        # order: the result does not depend on the number of threads. Few chunks: a block
-        # each, so that the threads share them.
-        per_block = _CHUNKS_PER_BLOCK if len(chunks) >= 2 * _CHUNKS_PER_BLOCK else 1
-        blocks = list(enumerate(chunks[k:k + per_block] for k in range(0, len(chunks), per_block)))
-        out: list = [None] * len(blocks)
-        n_threads = min(self.n_threads, len(blocks))
-        if n_threads == 1:
-            self._block_terms(grids, blocks, out)
-        else:
-            pool = self._thread_pool(n_threads - 1)
-            # Interleaved blocks: equal shares; this thread takes the first share.
-            futures = [pool.submit(self._block_terms, grids, blocks[k::n_threads], out) for k in range(1, n_threads)]
-            try:
-                self._block_terms(grids, blocks[0::n_threads], out)
-            finally:
-                for future in futures:
-                    future.result()
-        loss = intercept = 0.0
-        hists = [np.zeros(cells) for cells in self._sizes]
-        for block_loss, block_intercept, block_hists in out:
-            loss += block_loss
-            intercept += block_intercept
-            for total, hist in zip(hists, block_hists):
-                total += hist
-        scale = 1.0 if not isinstance(self._w_share, float) else self._w_share
-        grad[-1] = intercept * scale
-        self._margins(np.concatenate(hists) * scale, grad)
-        return loss * scale
-
-    def _thread_pool(self, workers: int):
-        # One pool for all the evaluations of a fit (starting threads at every call costs
-        # as much as the work at 10^5 rows); close() ends it, or garbage collection does.
-        if self._pool is None:
-            from concurrent.futures import ThreadPoolExecutor  # imported only when a pool is used
-
-            self._pool = ThreadPoolExecutor(workers)
-            weakref.finalize(self, self._pool.shutdown, wait=False)
-        return self._pool
+        return self._engine.decision(np.asarray(coef, dtype=np.float64))
 
     def close(self) -> None:
         """End the threads this objective started (if any); it stays usable."""
-        if self._pool is not None:
-            self._pool.shutdown(wait=True)
-            self._pool = None
+        self._engine.close()
 
     def __enter__(self) -> "EmbeddingSumObjective":
         return self
@@ -456,14 +130,9 @@ class EmbeddingSumObjective:
         """Return ``(objective value, gradient)`` at ``coef``."""
         coef = np.asarray(coef, dtype=np.float64)
         grad = np.empty_like(coef)
-        if self.loss != "log":
-            classification = self._general_terms(coef, grad)
-        elif self._one_call:
-            classification = self._one_call_terms(coef, grad)
-        else:
-            classification = self._chunked_terms(coef, grad)
-        components = {"classification": classification}
-        total = classification
+        data_term = self._engine.data_term(coef, grad)
+        components = {_DATA_TERM: data_term}
+        total = data_term
         for reg in self.regularizers:
             value, reg_grad = reg.value_gradient(coef, self.layout)
             components[reg.name] = components.get(reg.name, 0.0) + value
