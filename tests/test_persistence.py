@@ -1399,8 +1399,9 @@ def test_no_module_imports_pickle(path):
     assert not imported & {"pickle", "_pickle", "cPickle", "dill", "cloudpickle", "joblib", "shelve", "marshal"}
 
 
-def test_persistence_does_not_import_scipy():
-    tree = ast.parse((PACKAGE_DIR / "persistence/_reader.py").read_text(encoding="utf-8"))
+@pytest.mark.parametrize("path", sorted((PACKAGE_DIR / "persistence").glob("*.py")), ids=lambda p: p.name)
+def test_persistence_does_not_import_scipy(path):
+    tree = ast.parse(path.read_text(encoding="utf-8"))
     assert "scipy" not in set(_imported_modules(tree))
 
 

@@ -500,7 +500,7 @@ class EmbeddingSumModel(ParamsMixin):
     def to_json(self) -> str:
         """This fitted model as a JSON document; :func:`embedsum.from_json` reads it back.
 
-        See :mod:`embedsum.persistence._reader` for the format.
+        See :mod:`embedsum.persistence._format` for the format.
 
         Example
         -------

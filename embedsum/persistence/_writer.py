@@ -1,9 +1,10 @@
 """Writing a model: the versioned JSON document of a fitted model, and its text.
 
-The format is documented, and read back, in :mod:`embedsum.persistence._reader`. A model's
-``to_json`` and ``save`` import this module on first use: ``import embedsum`` and
-``embedsum.load`` never import it, so a tool that only loads models does not compile the
-writer (a vendored copy without bytecode compiles every module it imports).
+The format is documented in :mod:`embedsum.persistence._format` and read back by
+:mod:`embedsum.persistence._reader`. A model's ``to_json`` and ``save`` import this module on
+first use: ``import embedsum`` and ``embedsum.load`` never import it, so a tool that only loads
+models does not compile the writer (a vendored copy without bytecode compiles every module it
+imports).
 """
 
 from __future__ import annotations
@@ -16,12 +17,13 @@ import numpy as np
 
 from .._validation import check_is_fitted
 from .._version import __version__
-from ._reader import (_DOCUMENT, _INFINITIES, _KEYS, _KINDS, _NUMBER_PARAMS, _PARAMS, FORMAT_NAME, FORMAT_VERSION,
-                      _estimator_class, _label_width_fits, _model_from_document)
+from ._format import (_DOCUMENT, _INFINITIES, _KEYS, _KINDS, _NUMBER_PARAMS, _PARAMS, FORMAT_NAME, FORMAT_VERSION,
+                      _label_width_fits)
+from ._reader import _estimator_class, _model_from_document
 
 
 def to_json(model) -> str:
-    """The fitted model as a JSON document (format "embedsum", version 2; see :mod:`embedsum.persistence._reader`).
+    """The fitted model as a JSON document (format "embedsum", version 2; see :mod:`embedsum.persistence._format`).
 
     The same model always gives the same text. Raises NotFittedError before ``fit``, and
     ValueError when a number is not finite or the model is beyond the format's bounds.
