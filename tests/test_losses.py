@@ -239,6 +239,9 @@ def test_a_users_loss_object_is_asked_for_its_terms_and_its_gradient_is_exact():
                                np.sum(w * (np.sqrt(1 + (z - y) ** 2) - 1)) / np.sum(w), rtol=1e-12)
     fd = approx_fprime(coef, lambda c: objective.loss_gradient(c)[0], 1e-7)
     np.testing.assert_allclose(grad, fd, rtol=1e-5, atol=1e-6)
+    # The base class's held-out score: the weighted mean of the loss's own per-row values.
+    np.testing.assert_allclose(PseudoHuber().held_out(y, z, w), np.sum(w * (np.sqrt(1 + (z - y) ** 2) - 1)) / np.sum(w),
+                               rtol=1e-12)
 
 
 @pytest.mark.parametrize("kind,n_outputs", [("log", 3), ("squared", 2), ("softmax", 1)])

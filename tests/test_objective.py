@@ -198,7 +198,7 @@ class MissingBinPenalty:
 
     def value_gradient(self, coef, layout):
         self.calls += 1
-        missing = layout.offsets[1:] - 1
+        missing = layout.missing_rows  # each feature's missing bin (its last)
         grad = np.zeros_like(coef)
         grad[missing] = 2 * self.weight * coef[missing]
         return self.weight * float(coef[missing] @ coef[missing]), grad
@@ -223,7 +223,7 @@ def test_user_regularizer_is_added_to_total_gradient_and_components(p, weight):
     np.testing.assert_allclose(loss1, loss0 + value, rtol=1e-13, atol=scale)
     np.testing.assert_allclose(sum(full.last_components.values()), loss1, rtol=1e-13, atol=scale)
     np.testing.assert_allclose(grad1, grad0 + user_grad, rtol=1e-13, atol=1e-13 * (1 + np.abs(grad1).max()))
-    if np.any(np.abs(p["coef"][p["layout"].offsets[1:] - 1]) > 1e-100):
+    if np.any(np.abs(p["coef"][p["layout"].missing_rows]) > 1e-100):
         assert value > 0
 
 

@@ -14,7 +14,8 @@ Each loss gives:
   start with zero bin scores;
 - :meth:`~Loss.held_out`: the weighted mean score cross-validation ranks candidates by;
 - :meth:`~Loss.target_scale`: the unit of the target the solver works in (1: as given);
-- ``history_name``: the key of the data term in ``history_``.
+- ``history_name``: the key its data term is to have in ``history_`` (today the objective
+  records every loss under "classification", the key saved documents carry).
 
 The objective (see docs/design.md#published-objective, #multiclass and #regression) is the
 weighted mean of the per-row losses plus the regularisers. :data:`LOSSES` maps each name to
@@ -112,7 +113,8 @@ class Loss:
 
     def held_out(self, y, z, sample_weight) -> float:
         """Weighted mean loss ``sum(w * loss) / sum(w)`` of targets y at decision values z."""
-        loss, _ = self.loss_gradient(np.array(z, dtype=np.float64), self.check_target(y, 1))
+        z = np.array(z, dtype=np.float64)
+        loss, _ = self.loss_gradient(z, self.check_target(y, z.shape[1] if z.ndim == 2 else 1))
         return float(np.sum(loss * sample_weight) / np.sum(sample_weight))
 
     def target_scale(self, y, sample_weight) -> float:
@@ -218,7 +220,8 @@ class HalfSquaredError(Loss):
     """
 
     name = "squared"
-    history_name = "squared_error"  # the objective still records "classification": see docs/design.md#regression
+    # The objective still records "classification" (docs/design.md#objective-and-gradient).
+    history_name = "squared_error"
 
     def loss_gradient(self, z, y):
         dz = z - y
