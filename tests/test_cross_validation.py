@@ -23,13 +23,9 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 import embedsum
 from embedsum import ConvergenceWarning, Digitizer, EmbeddingSumClassifier, EmbeddingSumClassifierCV, ParameterLayout
 from embedsum import EmbeddingSumRegressor, export
-from embedsum.estimators._cv import (
-    EmbeddingSumRegressorCV,
-    held_out_log_loss,
-    held_out_squared_error,
-    shuffled_folds,
-    stratified_folds,
-)
+from embedsum.estimators._cv import EmbeddingSumRegressorCV
+from embedsum.estimators._folds import shuffled_folds, stratified_folds
+from embedsum.estimators._regularization_path import held_out_log_loss, held_out_squared_error
 
 from _oracles import bits, linear_data, reference_decision, training_data
 

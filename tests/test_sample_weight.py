@@ -22,7 +22,7 @@ from embedsum import (
     EmbeddingSumRegressorCV,
 )
 from embedsum.binning._categories import fit_categories
-from embedsum.estimators._cv import shuffled_folds, stratified_folds
+from embedsum.estimators._folds import shuffled_folds, stratified_folds
 from embedsum.binning._digitizer import Digitizer, fit_cuts
 from embedsum.training._layout import ParameterLayout
 from embedsum.training._objective import EmbeddingSumObjective

@@ -1,0 +1,197 @@
+"""The cross-validated fit shared by :class:`EmbeddingSumClassifierCV` and :class:`EmbeddingSumRegressorCV`.
+
+Its parameters and candidates, its folds (:mod:`~embedsum.estimators._folds`), the path over
+them (:mod:`~embedsum.estimators._regularization_path`), the choice, and the final model
+(docs/design.md#cross-validation).
+"""
+
+from __future__ import annotations
+
+import numbers
+import warnings
+
+import numpy as np
+
+from .._exceptions import ConvergenceWarning
+from .._hyperparameters import HYPERPARAMETERS, check_hyperparameters, check_number
+from .._validation import feature_names_of, sample_weight_counts
+from ..training._objective import EmbeddingSumObjective
+from ._regularization_path import regularization_path
+
+
+# The default grid of step-loss weights is (GRID_HIGH .. GRID_LOW) / n_rows: the data term
+# is a mean over rows, so the weight a penalty needs falls like 1 / n. The range holds the
+# cross-validated optima of both benchmark training sets well inside it (about 3000/n with
+# 64 bins; fewer bins want less). The regressor uses the same grid: its loss and penalties
+# are all quadratic, so scaling y scales the model and leaves the best weight unchanged.
+GRID_HIGH = 30000.0
+GRID_LOW = 10.0
+# The hyperparameters a cross-validated estimator shares with the estimator each candidate
+# fits: all but the step-loss weight, which the grid replaces.
+_SHARED = tuple(name for name in HYPERPARAMETERS if name != "step_loss_weight")
+
+
+def _check_grid(name: str, value) -> None:
+    if isinstance(value, numbers.Integral) and not isinstance(value, bool):
+        check_number(name, value, low=1, integer=True)
+        return
+    if isinstance(value, (str, bytes)) or not hasattr(value, "__iter__"):
+        raise ValueError(f"{name} must be a positive integer (a grid of that size) or a sequence of "
+                         f"weights >= 0, got {value!r}")
+    values = list(value)
+    if not values:
+        raise ValueError(f"{name} must not be empty")
+    for v in values:
+        check_number(f"every value of {name}", v, low=0)
+
+
+class _CrossValidated:
+    """The cross-validated fit shared by the CV estimators (mixed in before the base estimator).
+
+    A subclass sets ``_base`` (the ordinary estimator that one candidate fits),
+    ``_score_name`` (the held-out loss, in the keys of ``cv_results_``), ``_held_out_score``
+    (a function ``(y, z, sample_weight) -> float``, lower is better) and
+    ``_unfittable_fold`` (why a fold's training rows cannot fit), and defines
+    ``_cv_target`` and ``_int_folds``.
+    """
+
+    _base: type
+    _score_name: str
+    _unfittable_fold: str
+
+    def _check_params(self) -> None:
+        _check_grid("step_loss_weights", self.step_loss_weights)
+        if self.l2s is not None:
+            _check_grid("l2s", self.l2s)
+            if isinstance(self.l2s, numbers.Integral):
+                raise ValueError(f"l2s must be a sequence of weights >= 0 or None, got {self.l2s!r}")
+        if not isinstance(self.cv, numbers.Integral) and not hasattr(self.cv, "split") \
+                and not hasattr(self.cv, "__iter__"):
+            raise ValueError(f"cv must be an int >= 2, a splitter with a split(X, y) method or an iterable "
+                             f"of (train, test) index arrays, got {self.cv!r}")
+        if isinstance(self.cv, numbers.Integral):
+            check_number("cv", self.cv, low=2, integer=True)
+        if not isinstance(self.average_folds, (bool, np.bool_)):
+            raise ValueError(f"average_folds must be True or False, got {self.average_folds!r}")
+        check_hyperparameters({name: getattr(self, name) for name in _SHARED})
+
+    def _candidate_estimator(self, step_loss_weight: float, l2: float):
+        """The ordinary estimator that one candidate fits: this one's parameters, the candidate's weights."""
+        shared = {name: getattr(self, name) for name in _SHARED if name != "l2"}
+        return self._base(step_loss_weight=float(step_loss_weight), l2=float(l2), **shared)
+
+    def _saved_params(self) -> dict:
+        """Hyperparameters of the ordinary estimator that this fitted model is (what ``save`` writes)."""
+        return self._candidate_estimator(self.step_loss_weight_, self.l2_).get_params()
+
+    def _folds(self, X, y, target, sw) -> list:
+        n = len(target)
+        if isinstance(self.cv, numbers.Integral):
+            return self._int_folds(target, int(self.cv), sw)
+        splits = self.cv.split(X, y) if hasattr(self.cv, "split") else self.cv
+        folds = []
+        for split in splits:
+            train, test = (np.asarray(part) for part in split)
+            if train.dtype == bool and len(train) == n:  # boolean masks are fine too
+                train, test = np.flatnonzero(train), np.flatnonzero(test)
+            if train.dtype.kind not in "iu" or test.dtype.kind not in "iu" or len(test) == 0 or len(train) == 0 \
+                    or train.min() < 0 or test.min() < 0 or max(train.max(), test.max()) >= n:
+                raise ValueError(f"cv gave a fold that is not two non-empty arrays of row indices in [0, {n}): "
+                                 f"{split!r:.200}")
+            folds.append((train.astype(np.intp), test.astype(np.intp)))
+        if len(folds) < 1:
+            raise ValueError("cv gave no folds")
+        return folds
+
+    def _grid(self, sw: np.ndarray) -> list:
+        """The candidate paths: one per l2 value, each a list of (step, l2) from strong to weak."""
+        steps = self.step_loss_weights
+        if isinstance(steps, numbers.Integral):
+            # 1 / n for n rows of unit weight; with sample weights, n is what the rows count
+            # for as repeated rows (so a row of weight 2 is the row twice, here too).
+            row_scale = 1.0 / float(np.sum(sample_weight_counts(sw)))
+            steps = np.geomspace(GRID_HIGH, GRID_LOW, int(steps)) * row_scale if steps > 1 \
+                else np.array([np.sqrt(GRID_HIGH * GRID_LOW) * row_scale])
+        steps = sorted((float(s) for s in steps), reverse=True)  # strong to weak: warm starts
+        l2s = [float(self.l2)] if self.l2s is None else [float(v) for v in self.l2s]
+        return [[(s, l2) for s in steps] for l2 in l2s]
+
+    def fit(self, X, y, sample_weight=None):
+        """Choose the regularisation by cross-validation on (X, y), then fit the model.
+
+        Returns self.
+        """
+        self._check_params()
+        names = feature_names_of(X)
+        bins = self._bins(X, names, sample_weight)
+        target, sw, classes = self._cv_target(len(bins.codes), y, sample_weight)
+        n_outputs = self._n_outputs_for(classes)
+        sw = sw / sw.max()  # only ratios matter: held-out sums of weights of 1e300 must not overflow
+        cst = self._monotonic(bins, names, n_outputs)
+        folds = self._folds(X, y, target, sw)
+        for k, (train, test) in enumerate(folds):
+            if not self._fittable(target[train], sw[train], n_outputs):
+                raise ValueError(f"the training rows of fold {k} {self._unfittable_fold}")
+            if not np.any(sw[test] > 0):
+                raise ValueError(f"the test rows of fold {k} all have sample_weight 0; they cannot score it")
+
+        layout = bins.layout(n_outputs)
+        codes = bins.codes
+        paths = self._grid(sw)
+
+        def solve(candidate, codes_, y_, sw_, layout_, x0):
+            return self._candidate_estimator(*candidate)._solve(
+                codes_, y_, sw_, layout_, x0, warn=False, limit_blas_threads=False, monotonic_cst=cst)
+
+        from ..training._solver import one_blas_thread
+
+        with one_blas_thread():  # once for all the solves: setting it costs more than a small solve
+            path = regularization_path(solve, self._held_out_score, codes, target, sw, layout, folds, paths)
+        candidates = [c for p in paths for c in p]
+        mean = path["scores"].mean(axis=1)
+        best = int(np.argmin(mean))  # the first of equals: the strongest regularisation
+        step_loss_weight, l2 = candidates[best]
+
+        coef = path["coefs"][best].mean(axis=0)
+        n_iter = int(path["n_iter"].sum())
+        final = self._candidate_estimator(step_loss_weight, l2)
+        if self.average_folds:
+            converged = bool(path["converged"][best].all())
+            with EmbeddingSumObjective(codes, target, sw, layout, final._all_regularizers(),
+                                       loss=self._loss(n_outputs)) as objective:
+                loss, _ = objective.loss_gradient(coef)
+            history = {"loss": np.array([loss])}
+            history.update({k: np.array([v]) for k, v in objective.last_components.items()})
+        else:
+            with one_blas_thread():
+                result = final._solve(codes, target, sw, layout, coef, warn=False, limit_blas_threads=False,
+                                      monotonic_cst=cst)
+            coef, converged, history = result.coef, result.converged, result.history
+            n_iter += result.n_iter
+        if not converged:
+            warnings.warn(
+                f"L-BFGS-B did not converge within max_iter={self.max_iter} for the chosen weights "
+                f"(step_loss_weight={step_loss_weight:.4g}, l2={l2:.4g}). Increase max_iter, or raise tol.",
+                ConvergenceWarning,
+                stacklevel=2,
+            )
+
+        bins.codes = bins.values = None
+        self._set_fitted_bins(bins, layout.split(coef), monotonic_cst=cst, names=names, classes=classes,
+                              n_iter=n_iter, history=history)
+        self.step_loss_weight_ = step_loss_weight
+        self.l2_ = l2
+        self.best_index_ = best
+        name = self._score_name
+        results = {
+            "step_loss_weight": np.array([c[0] for c in candidates]),
+            "l2": np.array([c[1] for c in candidates]),
+            f"mean_test_{name}": mean,
+            f"std_test_{name}": path["scores"].std(axis=1),
+            f"rank_test_{name}": np.argsort(np.argsort(mean, kind="stable"), kind="stable") + 1,
+        }
+        for k in range(len(folds)):
+            results[f"split{k}_test_{name}"] = path["scores"][:, k]
+        results["n_iter"] = path["n_iter"]
+        self.cv_results_ = results
+        return self
