@@ -1,6 +1,6 @@
-"""Categorical features (issue 5): which columns, their bins, and how each value scores.
+"""Categorical features (docs/design.md#categorical-features): which columns, their bins, and how each value scores.
 
-A categorical feature with m kept categories has m + 2 bins: the kept categories (sorted),
+A categorical feature with m kept categories has m + 2 bins (docs/design.md#bin-codes): the kept categories (sorted),
 the "other" bin of the rare ones, the missing bin. A category never seen in training
 scores ``unseen_scores_[j]``, the feature's training-weighted mean score.
 """

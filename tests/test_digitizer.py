@@ -1,7 +1,7 @@
-"""The digitizer reproduces the published MIRAD binning (design.md section 2) exactly.
+"""The digitizer reproduces the published MIRAD binning (docs/design.md#quantile-binning, #bin-merging) exactly.
 
 ``reference_fit_cuts`` below is a deliberately slow, literal transcription of the
-published steps, written from design.md and not from embedsum/binning/_digitizer.py: Python
+published steps, written from docs/design.md and not from embedsum/binning/_digitizer.py: Python
 lists, one ``np.quantile`` call per k, one ``np.mean(x <= c)`` per cut, and the
 narrow-bin merge loop with its tie rules spelled out. It runs on the non-NaN values
 of the column (embedsum gives NaN its own bin instead of the published behaviour,
@@ -24,7 +24,7 @@ from _oracles import bits, probe_values, reference_bin
 
 
 # --------------------------------------------------------------------------------------
-# The reference: design.md section 2, step by step.
+# The reference: docs/design.md#quantile-binning and #bin-merging, step by step.
 # --------------------------------------------------------------------------------------
 
 

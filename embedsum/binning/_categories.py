@@ -1,12 +1,14 @@
 """Categorical features: which columns they are, their categories, and each value's bin.
 
-A categorical feature ``j`` with ``m`` kept categories has ``m + 2`` bins: one per
-category seen at least ``min_category_count`` times in training (rows counted with their
-sample weights, as repeated rows: see :func:`fit_categories`; sorted, so that the bins do
-not depend on row order), the "other" bin shared by the rarer categories, and
-the missing bin (None, NaN, pandas NA, ""). A value never seen in training has no bin:
-it scores the feature's ``unseen`` value, kept on the model (see
-:mod:`embedsum.estimators._classifier`). Codes returned here put such values at ``m + 2``.
+docs/design.md#categorical-features states the method and docs/design.md#bin-codes the
+codes (:mod:`embedsum._bins`). A categorical feature ``j`` with ``m`` kept categories has
+``category_n_bins(m)`` bins: one per category seen at least ``min_category_count`` times in
+training (rows counted with their sample weights, as repeated rows: see
+:func:`fit_categories`; sorted, so that the bins do not depend on row order), the "other"
+bin ``category_other(m)`` shared by the rarer categories, and the missing bin
+``category_missing(m)`` (None, NaN, pandas NA, ""). A value never seen in training has no
+bin: it scores the feature's ``unseen`` value, kept on the model. Codes returned here put
+such values at ``category_unseen(m)``.
 
 A feature is of *number* kind when every training value is a number (booleans
 excluded): its categories are float64 and a value matches by ``==``. Otherwise it is of
@@ -20,6 +22,7 @@ import numbers
 
 import numpy as np
 
+from .._bins import category_missing, category_n_bins, category_other, category_unseen
 from .._validation import _is_temporal_value, _temporal_error, as_frame, check_sample_weight, sample_weight_counts
 
 
@@ -120,7 +123,7 @@ def fit_categories(column, min_category_count: int, j: int = 0, sample_weight=No
 
     ``kept`` and ``rare`` are sorted arrays (float64 for number kind, object of str
     otherwise); ``codes`` are the training rows' bins; ``bin_weights`` the fraction of
-    rows in each of the ``len(kept) + 2`` bins.
+    rows in each of the ``category_n_bins(len(kept))`` bins.
 
     With ``sample_weight``, a row counts for its weight in units of the smallest positive
     weight (:func:`~embedsum._validation.sample_weight_counts`), as if repeated: a category
@@ -169,15 +172,17 @@ def fit_categories(column, min_category_count: int, j: int = 0, sample_weight=No
     keep = unique_counts >= min_category_count
     kept, rare = uniques[keep], uniques[~keep]
     m = len(kept)
-    # Bin of each unique value: its rank among the kept ones, or the "other" bin m.
-    bin_of_unique = np.where(keep, np.cumsum(keep) - 1, m)
-    codes = np.full(n, m + 1 if counts is None else m, dtype=np.intp)
+    other, missing_code, n_bins = category_other(m), category_missing(m), category_n_bins(m)
+    # Bin of each unique value: its rank among the kept ones, or the "other" bin.
+    bin_of_unique = np.where(keep, np.cumsum(keep) - 1, other)
+    # Rows not present: missing ones, or (weighted fit) rows of weight 0, which are "other".
+    codes = np.full(n, missing_code if counts is None else other, dtype=np.intp)
     codes[present] = bin_of_unique[inverse]
-    codes[missing] = m + 1
+    codes[missing] = missing_code
     if counts is None:
-        weights = np.bincount(codes, minlength=m + 2) / n
+        weights = np.bincount(codes, minlength=n_bins) / n
     else:
-        weights = np.bincount(codes, weights=counts, minlength=m + 2) / float(np.sum(counts))
+        weights = np.bincount(codes, weights=counts, minlength=n_bins) / float(np.sum(counts))
     if kind == "str":
         kept, rare = kept.astype(object), rare.astype(object)
     return kept, rare, codes, weights
@@ -189,7 +194,8 @@ def _check_value_type_or_missing(v, j: int) -> None:
 
 
 def encode_categories(column, categories: np.ndarray, rare: np.ndarray, j: int = 0) -> np.ndarray:
-    """Bin code of each value: kept category i -> i, rare -> m, missing -> m + 1, unseen -> m + 2.
+    """Bin code of each value (docs/design.md#bin-codes): kept category i -> i, rare ->
+    ``category_other(m)``, missing -> ``category_missing(m)``, unseen -> ``category_unseen(m)``.
 
     Example
     -------
@@ -200,14 +206,14 @@ def encode_categories(column, categories: np.ndarray, rare: np.ndarray, j: int =
     kind = "number" if categories.dtype.kind == "f" else "str"
     keys, missing = category_keys(column, kind, j)
     m = len(categories)
-    codes = np.full(len(keys), m + 2, dtype=np.intp)
+    codes = np.full(len(keys), category_unseen(m), dtype=np.intp)
     # Both lists are sorted (as fit_categories leaves them): a binary search per value costs
     # nothing per category, where building a dict at every call would cost O(categories).
     found, position = _find_sorted(rare, keys)
-    codes[found] = m
+    codes[found] = category_other(m)
     found, position = _find_sorted(categories, keys)
     codes[found] = position[found]
-    codes[missing] = m + 1
+    codes[missing] = category_missing(m)
     return codes
 
 

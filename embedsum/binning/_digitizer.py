@@ -1,5 +1,8 @@
 """Quantile binning of each feature, as published (MIRAD), plus a missing-value bin.
 
+docs/design.md#quantile-binning and docs/design.md#bin-merging state the published steps;
+the codes are those of docs/design.md#bin-codes (:mod:`embedsum._bins`).
+
 For one column the published steps are:
 
 1. candidate cuts: the unique values of ``np.quantile(x, k / max_bins, method="lower")``
@@ -34,6 +37,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .._bins import interval_codes, numeric_missing, numeric_n_bins
 from .._threads import default_n_threads
 from .._validation import check_array, check_is_fitted, check_n_features, check_sample_weight, sample_weight_counts
 
@@ -149,10 +153,11 @@ def code_dtype(n_bins: int) -> np.dtype:
 
 
 def bin_codes(column, cuts: np.ndarray) -> np.ndarray:
-    """Bin index of each value: ``searchsorted(cuts, v, "left")``; NaN gets ``len(cuts) + 1``.
+    """Bin code of each value (docs/design.md#bin-codes): :func:`embedsum._bins.interval_codes`.
 
-    ±inf are ordinary ordered values and land in the end interval bins. The result is
-    an integer array (its dtype depends on the path taken).
+    ``searchsorted(cuts, v, "left")``; NaN gets ``numeric_missing(len(cuts))``. ±inf are
+    ordinary ordered values and land in the end interval bins. The result is an integer
+    array (its dtype depends on the path taken: a long column with few cuts is counted).
 
     Example
     -------
@@ -162,16 +167,16 @@ def bin_codes(column, cuts: np.ndarray) -> np.ndarray:
     column = np.asarray(column, dtype=np.float64)
     if column.ndim == 1 and len(column) >= _MIN_ROWS_FOR_COUNTING and len(cuts) <= _MAX_CUTS_FOR_COUNTING:
         return _count_cuts_below(column, cuts)
-    codes = np.searchsorted(cuts, column, side="left")
-    codes[np.isnan(column)] = len(cuts) + 1
-    return codes
+    return interval_codes(cuts, column)
 
 
 def _count_cuts_below(column: np.ndarray, cuts: np.ndarray) -> np.ndarray:
-    # The bin is the number of cuts below the value: a few branch-free passes beat a
-    # binary search per value when there are few cuts. Chunk by chunk, so that the
-    # passes run in cache and a strided column is copied once, a chunk at a time.
+    # The bin is the number of cuts strictly below the value (interval_code's rule): a few
+    # branch-free passes beat a binary search per value when there are few cuts. Chunk by
+    # chunk, so that the passes run in cache and a strided column is copied once, a chunk
+    # at a time.
     n = len(column)
+    missing = numeric_missing(len(cuts))
     codes = np.empty(n, dtype=np.uint8)
     size = min(n, _CHUNK_ROWS)
     values, above = np.empty(size), np.empty(size, dtype=bool)
@@ -185,7 +190,7 @@ def _count_cuts_below(column: np.ndarray, cuts: np.ndarray) -> np.ndarray:
             out += mask
         np.isnan(v, out=mask)
         if mask.any():
-            out[mask] = len(cuts) + 1
+            out[mask] = missing
     return codes
 
 
@@ -259,8 +264,8 @@ class Digitizer:
         counts = _row_counts(sample_weight, n)
         total = None if counts is None else float(np.sum(counts))
         cuts_, weights_ = [None] * d, [None] * d
-        # A feature has at most max_bins interval bins and the missing bin.
-        codes = np.empty((n, d), dtype=code_dtype(max_bins + 1), order="F") if transform else None
+        # A feature has at most max_bins interval bins (max_bins - 1 cuts) and the missing bin.
+        codes = np.empty((n, d), dtype=code_dtype(numeric_n_bins(max_bins - 1)), order="F") if transform else None
 
         def one(j):
             # One strided read of X per feature; every later pass reads this copy.
@@ -281,7 +286,7 @@ class Digitizer:
 
         _for_each_column(one, X.shape)
         self.cuts_, self.bin_weights_ = cuts_, weights_
-        self.n_bins_ = np.array([len(c) + 2 for c in self.cuts_], dtype=np.intp)
+        self.n_bins_ = np.array([numeric_n_bins(len(c)) for c in self.cuts_], dtype=np.intp)
         self.n_features_in_ = d
         if transform and codes.dtype != code_dtype(int(self.n_bins_.max())):
             codes = codes.astype(code_dtype(int(self.n_bins_.max())), order="F")
