@@ -1,4 +1,4 @@
-"""embedsum's portable exp: the same bits in numpy and in Python, within 1 ulp of exp (design.md section 3).
+"""embedsum's portable exp: the same bits in numpy and in Python, within 1 ulp of exp (docs/design.md#portable-exp).
 
 Probabilities are bit for bit equal on every path and CPU because the sigmoid and the
 softmax use one exp made of IEEE float64 operations (embedsum._portable_exp). These tests
@@ -22,7 +22,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from embedsum import _portable_exp as pe
-from embedsum.scoring import _decision as scoring
+from embedsum.scoring import _links as scoring
 from embedsum.scoring._decision import sigmoid, softmax
 
 from _oracles import bits

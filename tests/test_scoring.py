@@ -1,4 +1,4 @@
-"""Scoring: the stable sigmoid and the bit-exact, left-to-right decision value (design.md section 3)."""
+"""Scoring: the stable sigmoid and the bit-exact, left-to-right decision value (docs/design.md#scoring-contract)."""
 
 import copy
 import math
@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from embedsum import EmbeddingSumClassifier
 from embedsum.scoring._decision import decision_values, sigmoid
 
-from _oracles import assert_same_bits, bits, probe_values, reference_decision, synthetic_multiclass
+from _oracles import assert_same_bits, bits, left_to_right, probe_values, reference_decision, synthetic_multiclass
 
 SPECIAL_Z = [1000.0, -1000.0, 1e308, -1e308, math.inf, -math.inf, 0.0, -0.0]
 EXPECTED_SIGMOID = [1.0, 0.0, 1.0, 0.0, 1.0, 0.0, 0.5, 0.5]
@@ -184,7 +184,7 @@ def test_classifier_one_row_equals_batch_with_order_sensitive_scores(fitted_mode
 
 
 # --------------------------------------------------------------------------------------
-# Fast paths (embedsum.batch_scoring and the few-rows loop) against the plain loop
+# Fast paths (the batch kernel, embedsum/scoring/_batch.py, and the few-rows loop) against the plain loop
 # --------------------------------------------------------------------------------------
 
 from embedsum.scoring._batch import (  # noqa: E402
@@ -570,7 +570,7 @@ def _synthetic_multiclass(n_classes, n_features):
 
 def _reference_multiclass(model, X):
     """Per class, the plain loop; then the softmax of embedsum.scoring in Python floats."""
-    from embedsum.scoring._decision import _softmax_lists
+    from embedsum.scoring._links import _softmax_lists
 
     z = np.column_stack([
         decision_values_reference(X, model.cuts_, [np.ascontiguousarray(s[:, k]) for s in model.bin_scores_],
@@ -582,9 +582,9 @@ def _reference_multiclass(model, X):
 
 @pytest.mark.parametrize("n_classes, chunk_values", [(3, 2**16), (5, 7), (40, 64), (300, 1000)])
 def test_multiclass_probabilities_equal_the_reference_on_every_path(n_classes, chunk_values, monkeypatch):
-    import embedsum.scoring._decision as scoring
+    import embedsum.scoring._codes as codes_to_scores
 
-    monkeypatch.setattr(scoring, "_CHUNK_VALUES", chunk_values)  # chunks of a few rows: every boundary
+    monkeypatch.setattr(codes_to_scores, "_CHUNK_VALUES", chunk_values)  # chunks of a few rows: every boundary
     model = _synthetic_multiclass(n_classes, 4)
     X = probe_rows(model.cuts_, 150, seed=12)
     with np.errstate(over="ignore", invalid="ignore"):
@@ -615,3 +615,54 @@ def test_multiclass_prediction_memory_is_the_output_plus_a_constant():
         finally:
             tracemalloc.stop()
         assert peak <= output_bytes + 8 * 2**20, (method.__name__, peak / 2**20)
+
+
+# ----------------------------------------------------------------------------------------------
+# Codes -> decision values: the one function of docs/design.md#scoring-contract
+# ----------------------------------------------------------------------------------------------
+
+from embedsum.scoring._decision import decision_values_of_codes, multiclass_scores  # noqa: E402
+
+ORDER_SENSITIVE = np.array([1e16, -1e16, 1.0, -1.0, 0.1, 3.0, 0.0, -0.0, 1e-300, 2.0**-1074, 7e15])
+
+
+def _order_sensitive(rng, shape):
+    """Scores whose sum changes bits under any other order of the additions."""
+    return rng.choice(ORDER_SENSITIVE, size=shape) * rng.choice([1.0, 0.3, -2.5], size=shape)
+
+
+@pytest.mark.parametrize("n_outputs", [None, 1, 4])
+def test_codes_to_decision_values_add_each_term_left_to_right(n_outputs):
+    rng = np.random.default_rng(21)
+    n_bins, n = [2, 5, 3, 7, 4], 60
+    per_bin = () if n_outputs is None else (n_outputs,)
+    tables = [_order_sensitive(rng, (b,) + per_bin) for b in n_bins]
+    codes = [rng.integers(0, b, size=n).astype(np.uint8) for b in n_bins]  # as the Digitizer stores them
+    intercept = 0.1 if n_outputs is None else _order_sensitive(rng, per_bin)
+    expected = left_to_right(np.broadcast_to(intercept, (n,) + per_bin), [t[c] for t, c in zip(tables, codes)])
+    got = decision_values_of_codes(codes, tables, intercept)
+    assert_same_bits(got, expected)
+    assert_same_bits(decision_values_of_codes(codes, tables, intercept, out=np.full(got.shape, np.nan)), expected)
+    start = np.broadcast_to(intercept, (n,) + per_bin)
+    reordered = left_to_right(start, [t[c] for t, c in zip(tables[::-1], codes[::-1])])
+    assert not np.array_equal(bits(reordered), bits(expected))  # the data can tell the order apart
+    if n_outputs is not None:  # the chunked K-output path: the same bits
+        assert_same_bits(multiclass_scores(codes, tables, intercept), expected)
+
+
+@pytest.mark.parametrize("n_outputs", [None, 3])
+def test_a_pair_term_is_one_more_table_at_the_joint_code(n_outputs):
+    # docs/design.md#pair-terms: a pair (a, b) is scored at its joint code code_a * n_b + code_b, from its
+    # 2-D table read row by row, after the main effects; the function needs nothing more.
+    rng = np.random.default_rng(22)
+    n_a, n_b, n = 4, 6, 80
+    per_bin = () if n_outputs is None else (n_outputs,)
+    main = [_order_sensitive(rng, (n_a,) + per_bin), _order_sensitive(rng, (n_b,) + per_bin)]
+    pair = _order_sensitive(rng, (n_a, n_b) + per_bin)
+    code_a, code_b = rng.integers(0, n_a, size=n), rng.integers(0, n_b, size=n)
+    intercept = 0.1 if n_outputs is None else _order_sensitive(rng, per_bin)
+    got = decision_values_of_codes([code_a, code_b, code_a * n_b + code_b],
+                                   main + [pair.reshape((n_a * n_b,) + per_bin)], intercept)
+    expected = left_to_right(np.broadcast_to(intercept, (n,) + per_bin),
+                             [main[0][code_a], main[1][code_b], pair[code_a, code_b]])
+    assert_same_bits(got, expected)

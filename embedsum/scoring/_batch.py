@@ -1,9 +1,11 @@
 """Fast scoring of many rows, bit for bit equal to the plain per-feature loop.
 
-The contract (design.md section 3, :mod:`embedsum.scoring._decision`): the decision value is
+The contract (docs/design.md#scoring-contract): the decision value is
 ``intercept + score_0[b_0] + score_1[b_1] + ...`` added in float64, left to right, with
-``b_j = searchsorted(cuts_j, x_j, side="left")`` and NaN in the missing bin ``len(cuts_j) + 1``.
-This module computes the same numbers faster; only the way the bins are found changes.
+``b_j`` the bin code of docs/design.md#bin-codes: :func:`embedsum._bins.interval_code`
+(``searchsorted(cuts_j, x_j, side="left")``), NaN in the missing bin
+``numeric_missing(len(cuts_j))``. This module computes the same numbers faster; only the
+way the bins are found changes.
 
 How
 ---
@@ -11,17 +13,19 @@ How
   into a (features, rows) buffer, so that every pass below reads contiguous memory that is
   still in the caches.
 - **Counting, branch-free.** With the cuts of feature j extended by one ``+inf``,
-  ``r_j = #{k : x_j <= cuts_ext[k]}`` is ``len(cuts_j) + 1 - b_j`` for every non-NaN
-  value (±inf included: ``inf <= inf``) and ``0`` for NaN (every comparison with NaN
-  is false). So a table holding feature j's scores in reverse order, indexed by
-  ``r_j``, gives the score of the right bin, the missing bin included, with no NaN test.
+  ``r_j = #{k : x_j <= cuts_ext[k]}`` is ``numeric_missing(len(cuts_j)) - b_j`` for every
+  non-NaN value (±inf included: ``inf <= inf``) and ``0`` for NaN (every comparison with
+  NaN is false). So a table holding feature j's ``numeric_n_bins(len(cuts_j))`` scores in
+  reverse order, indexed by ``r_j``, gives the score of the right bin, the missing bin
+  included, with no NaN test. This count is the kernel's own arithmetic, the reversed
+  code ``numeric_missing - interval_code``; nothing else in embedsum uses it.
   Level k compares all features that have a k-th extended cut at once: features are
   processed sorted by their number of cuts, so the features still active at level k are
   a prefix of the buffer. Counts are uint8 (a feature is counted only if it has at
   most ``MAX_COUNTED_CUTS`` cuts).
 - **Binary search for many cuts.** Features with more cuts use ``np.searchsorted`` on
-  the extended cuts: NaN sorts after ``+inf``, so it lands at ``len(cuts_j) + 1``, the
-  missing bin, again with no NaN test.
+  the extended cuts: NaN sorts after ``+inf``, so it lands at ``len(cuts_j) + 1``, which
+  is ``numeric_missing(len(cuts_j))``, again with no NaN test.
 - **One gather.** Per-feature offsets turn the codes into indices into one flat table of
   all scores; one ``np.take`` fetches every score of the chunk.
 - **The sum, left to right.** ``z = intercept; z += s_0; z += s_1; ...``, one feature
@@ -41,6 +45,7 @@ from bisect import bisect_right
 
 import numpy as np
 
+from .._bins import numeric_n_bins
 from .._portable_exp import exp_nonpositive_array
 from .._threads import default_n_threads
 
@@ -56,7 +61,7 @@ class ScoringTables:
 
     Built from the model's arrays at each call (a few microseconds per feature), so it is
     never out of date. ``usable`` is False when the layout is not the canonical one (a
-    feature whose scores are not ``len(cuts) + 2`` numbers, or arrays that are not 1-D):
+    feature whose scores are not ``numeric_n_bins(len(cuts))`` numbers, or arrays that are not 1-D):
     callers then use the plain loop, which behaves as it always did.
 
     Example
@@ -76,7 +81,7 @@ class ScoringTables:
         d = len(cuts)
         if d == 0 or len(scores) != d or d > _CHUNK_VALUES // _MIN_CHUNK_ROWS:
             return  # (very wide data: chunks of few rows cost more calls than the plain loop)
-        if any(c.ndim != 1 for c in cuts) or any(s.shape != (len(c) + 2,) for c, s in zip(cuts, scores)):
+        if any(c.ndim != 1 for c in cuts) or any(s.shape != (numeric_n_bins(len(c)),) for c, s in zip(cuts, scores)):
             return
         n_cuts = [len(c) for c in cuts]
         # Counted features first, most cuts first (so the active ones at each level are a
@@ -87,7 +92,7 @@ class ScoringTables:
         self.order = order
         self.position = sorted(range(d), key=order.__getitem__)  # position[j]: row of feature j in a chunk
         self.n_counted = nc = len(counted)
-        levels = [n_cuts[j] + 1 for j in counted]  # extended by +inf; decreasing
+        levels = [n_cuts[j] + 1 for j in counted]  # the cuts extended by +inf: levels to count; decreasing
         self.n_levels = levels[0] if nc else 0
         # n_active[k]: the features with a k-th extended cut, a prefix of the counted ones
         minus_levels = [-n for n in levels]  # increasing
@@ -98,7 +103,7 @@ class ScoringTables:
         for p, j in enumerate(counted):
             level_cuts[: n_cuts[j], p, 0] = cuts[j]
         self.level_cuts = level_cuts
-        # Counted features index their scores by r = len(cuts) + 1 - bin: store them reversed.
+        # Counted features index their scores by r = numeric_missing(len(cuts)) - code: store them reversed.
         blocks = [scores[j][::-1] for j in counted] + [scores[j] for j in order[nc:]]
         self.searched = [(p, np.append(cuts[j], np.inf)) for p, j in enumerate(order) if p >= nc]
         self.table = np.concatenate(blocks)
@@ -206,7 +211,7 @@ class ScoringTables:
         """``[sigmoid(-z), sigmoid(z)]`` of each row of a 2-D float64 X, shape (n, 2).
 
         Bit for bit ``np.column_stack([sigmoid(-z), sigmoid(z)])`` with
-        :func:`embedsum.scoring._decision.sigmoid`: the same operations on the same numbers, with
+        :func:`embedsum.scoring._links.sigmoid`: the same operations on the same numbers, with
         ``exp(-|z|)`` computed once for both columns.
         """
         out = np.empty((X.shape[0], 2))
@@ -236,7 +241,7 @@ def probability_buffers(n: int) -> dict:
 
 
 def write_probabilities(z: np.ndarray, out: np.ndarray, buffers: dict) -> None:
-    """``out[:, 0] = sigmoid(-z)``, ``out[:, 1] = sigmoid(z)`` as :func:`embedsum.scoring._decision.sigmoid`
+    """``out[:, 0] = sigmoid(-z)``, ``out[:, 1] = sigmoid(z)`` as :func:`embedsum.scoring._links.sigmoid`
     computes them, bit for bit; ``buffers`` from :func:`probability_buffers` (at least z's length).
 
     sigmoid(t) is ``1 / (1 + e)`` where ``t >= 0``, else ``e / (1 + e)``, with

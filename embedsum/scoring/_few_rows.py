@@ -1,0 +1,134 @@
+"""The few-rows path: decision values of up to ``FEW_ROWS`` rows in Python floats.
+
+For one row, numpy's per-call costs dominate: a Python loop over the features (``bisect``
+on the cuts, Python floats, which are IEEE float64) is several times faster and keeps the
+scoring contract of docs/design.md#scoring-contract bit for bit. Each function returns
+None when it cannot decide exactly as numpy would (arrays that are not native float64, a
+value numpy would convert or refuse, a non-finite sum whose overflow numpy reports and
+Python floats do not): the caller then takes the numpy path.
+
+The codes are those of docs/design.md#bin-codes (:mod:`embedsum._bins`). The numeric
+models' loop, the one-row path of about 14 us, writes :func:`embedsum._bins.interval_code`
+inline (``bisect_left(cuts, v) if v == v else n_cuts + 1``): a function call per feature
+costs 2-4 % of a row there.
+"""
+
+from __future__ import annotations
+
+import math
+from bisect import bisect_left
+
+import numpy as np
+
+from .._bins import category_missing, category_other, numeric_missing
+
+
+FEW_ROWS = 10      # up to this many rows, a Python loop beats numpy's per-call costs
+_NDARRAY = np.ndarray
+_FLOAT64 = np.dtype(np.float64)
+
+
+def _few_rows_decision(X: np.ndarray, cuts, scores, intercept):
+    """Decision values of a few rows as a list of Python floats, or None when the plain
+    numpy path must decide: cuts or scores that are not 1-D native float64 arrays, or a
+    non-finite sum (whose overflow numpy reports, by warning or by np.errstate, and Python
+    floats do not)."""
+    d = X.shape[1]
+    if len(cuts) != d or len(scores) != d:
+        return None
+    features = []
+    for c, s in zip(cuts, scores):
+        # Arrays, read in place: bisect indexes the cuts, item() reads one score as a Python
+        # float (memoryviews of them cost 0.4 us each with numpy 2).
+        if type(c) is not _NDARRAY or type(s) is not _NDARRAY or c.dtype is not _FLOAT64 \
+                or s.dtype is not _FLOAT64 or c.ndim != 1 or s.ndim != 1:
+            return None  # not float64: let numpy convert
+        features.append((c, s.item, len(c) + 1))  # numeric_missing(len(c)), inline (module docstring)
+    z0 = float(np.float64(intercept))
+    result = []
+    try:
+        for row in X.tolist():
+            z = z0
+            for v, (c, score, missing) in zip(row, features):
+                # interval_code(c, v) inline: bisect_left is searchsorted(side="left"); NaN (v != v) is missing.
+                z = z + score(bisect_left(c, v) if v == v else missing)
+            if not math.isfinite(z):
+                return None
+            result.append(z)
+    except (TypeError, ValueError, IndexError):
+        return None  # scores too short: the plain loop says what is wrong
+    return result
+
+
+def few_rows_mixed_decision(rows: list, cuts, scores, intercept, categories, rare_categories, unseen_scores):
+    """Decision values of a few rows of a model with categorical features, as Python floats,
+    or None when the numpy path must decide.
+
+    ``rows`` are lists of Python values (``X.tolist()``). A numeric feature takes Python
+    floats and ints only (anything else, None included, goes to the numpy path, which
+    converts or refuses it); a categorical feature's value is keyed by
+    :func:`~embedsum.binning._categories.value_key` and found by binary search in the sorted
+    kept categories, then in the rare ones (docs/design.md#categorical-features). One
+    output (a multiclass model calls it once per class).
+
+    Example
+    -------
+    >>> import numpy as np
+    >>> few_rows_mixed_decision([[0.5, "b"], [2.0, "zzz"]], [np.array([1.0]), None],
+    ...     [np.array([-1.0, 1.0, 0.0]), np.array([0.5, 0.25, 0.0])], 0.0,
+    ...     [None, np.array(["b"], dtype=object)], [None, np.array([], dtype=object)], [None, 0.125])
+    [-0.5, 1.125]
+    """
+    from ..binning._categories import value_key
+
+    if type(intercept) is not float and np.ndim(intercept) != 0:
+        return None
+    try:
+        score_views = list(map(memoryview, scores))
+        if {view.format for view in score_views} != {"d"} or len(score_views) != len(cuts):
+            return None
+        features = []  # (kind, kept or cuts, rare, unseen score, "other" code, missing code)
+        for j, feature_cuts in enumerate(cuts):
+            if feature_cuts is None:
+                kept, rare = categories[j], rare_categories[j]
+                m = len(kept)
+                if kept.dtype.kind == "f":  # memoryviews index to Python floats, fast
+                    kept, rare, kind = memoryview(kept), memoryview(rare), "number"
+                else:
+                    kind = "str"
+                features.append((kind, kept, rare, float(unseen_scores[j]), category_other(m), category_missing(m)))
+            else:
+                view = memoryview(feature_cuts)
+                if view.format != "d":
+                    return None
+                features.append((None, view, None, None, None, numeric_missing(len(view))))
+        z0 = float(np.float64(intercept))
+        result = []
+        for row in rows:
+            if len(row) != len(features):
+                return None
+            z = z0
+            for j, (v, (kind, a, b, unseen, other, missing), s) in enumerate(zip(row, features, score_views)):
+                if kind is None:
+                    if type(v) is int:
+                        v = float(v)  # rounded as numpy converts it, before comparing with the cuts
+                    elif type(v) is not float:
+                        return None
+                    z = z + s[bisect_left(a, v) if v == v else missing]  # interval_code, inline
+                    continue
+                key = value_key(v, kind, j)
+                if key is None:
+                    z = z + s[missing]
+                    continue
+                i = bisect_left(a, key)
+                if i < len(a) and a[i] == key:
+                    z = z + s[i]  # a kept category's code is its rank
+                    continue
+                i = bisect_left(b, key)
+                z = z + (s[other] if i < len(b) and b[i] == key else unseen)
+            if not math.isfinite(z):
+                return None
+            result.append(z)
+    except (TypeError, ValueError, IndexError, NotImplementedError, OverflowError):
+        return None  # the numpy path says what is wrong
+    return result
