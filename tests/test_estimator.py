@@ -7,7 +7,7 @@ import pytest
 
 from embedsum import ConvergenceWarning, EmbeddingSumClassifier
 from embedsum.datasets import load_breast_cancer
-from embedsum.estimators._base import mirad_importances
+from embedsum.estimators._importances import mirad_importances
 from embedsum.inspection._metrics import roc_auc
 
 

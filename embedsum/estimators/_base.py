@@ -1,10 +1,11 @@
 """What every embedding-sum estimator shares: binning, the solve, the fitted model, scoring.
 
-:class:`EmbeddingSumModel` turns a table into bins (quantile bins for numeric
-features, category bins for categorical ones), minimises the objective of the
-subclass's loss with L-BFGS-B (monotone constraints as bounds), and scores rows by the
-bit-exact contract of :mod:`embedsum.scoring._decision`. The classifier and the regressor add
-their targets and outputs.
+:class:`EmbeddingSumModel` turns a table into bins (:mod:`~embedsum.estimators._fitted_bins`:
+quantile bins for numeric features, category bins for categorical ones), minimises the
+objective of the subclass's loss with L-BFGS-B (monotone constraints as bounds), sets its
+fitted attributes in one place (``_set_fitted``, for fit and load alike), and scores rows by
+the bit-exact contract of :mod:`embedsum.scoring._decision` (:mod:`~embedsum.estimators._decisions`).
+The classifier and the regressor add their targets and outputs.
 """
 
 from __future__ import annotations
@@ -17,25 +18,11 @@ import numpy as np
 
 from .._exceptions import ConvergenceWarning
 from .._hyperparameters import HYPERPARAMETERS, check_hyperparameters
-from ..binning._digitizer import Digitizer, code_dtype
+from .._validation import check_is_fitted
+from ._decisions import DecisionMixin
+from ._fitted_bins import FittedBins, fit_bins
+from ._importances import mirad_importances
 from ._params import ParamsMixin
-from ..scoring._decision import (
-    FEW_ROWS,
-    decision_values,
-    decision_values_of_codes,
-    feature_codes,
-    few_rows_mixed_decision,
-    scoring_tables,
-)
-from .._validation import (
-    as_frame,
-    check_array,
-    check_feature_names,
-    check_is_fitted,
-    check_n_features,
-    check_sample_weight,
-    check_table,
-)
 
 if TYPE_CHECKING:  # fitting-only, loaded on use
     from ..training._layout import ParameterLayout
@@ -48,76 +35,7 @@ _WARM_START_ROWS = 2**21
 _SUBSAMPLE_ROWS = 2**20
 
 
-def mirad_importances(bin_scores, bin_weights) -> np.ndarray:
-    """MIRAD feature importance: the weighted mean absolute deviation of each shape function.
-
-    ``importance_j = sum_k u_jk |theta_jk - sum_k u_jk theta_jk|`` with ``u_j`` the
-    training weights of feature j's bins, normalised to sum to 1. With K values per bin
-    (multiclass), the mean over the K classes.
-
-    Example
-    -------
-    >>> mirad_importances([[1.0, -1.0, 0.0]], [[0.5, 0.5, 0.0]]).tolist()
-    [1.0]
-    >>> mirad_importances([[1.7e308, -1.7e308]], [[0.9, 0.1]]).tolist()
-    [6.119999999999999e+307]
-    """
-    out = []
-    for theta, v in zip(bin_scores, bin_weights):
-        u = np.asarray(v, dtype=np.float64)
-        u = u / u.sum()
-        theta = np.asarray(theta, dtype=np.float64)
-        # Scores near the float64 limit: deviations computed on scores scaled by a power of
-        # two (exact), capped at the largest |score| they cannot exceed, then scaled back.
-        largest = np.max(np.abs(theta), axis=0)
-        scale = np.ldexp(1.0, np.frexp(largest)[1] - 1)
-        with np.errstate(under="ignore"):
-            t = theta / scale
-            deviation = u @ np.abs(t - u @ t)
-            importance = np.minimum(deviation, largest / scale) * scale
-            if theta.ndim == 1:
-                # One class: a number (np.mean would add 8 us per feature to every model load).
-                out.append(float(importance))
-            else:
-                shrink = np.ldexp(1.0, -int(np.ceil(np.log2(len(importance)))))
-                out.append(float(np.mean(importance * shrink) / shrink))
-    return np.array(out)
-
-
-class FittedBins:
-    """The bins of a training table: what the solver needs and what the model keeps.
-
-    Attributes: ``codes`` (n, d) bin codes; ``cuts`` (None for categorical features);
-    ``categories`` and ``rare_categories`` (None for numeric features); ``bin_weights``;
-    ``n_bins``; ``is_categorical``; ``values``, the (n, d) float64 values of the numeric
-    features (NaN in categorical columns) when known.
-
-    Example
-    -------
-    >>> import numpy as np
-    >>> from embedsum import EmbeddingSumClassifier
-    >>> bins = EmbeddingSumClassifier(min_category_count=1)._bins(np.array([[0.5, "tcp"], [1.5, "udp"]], dtype=object), None)
-    >>> bins.n_bins.tolist(), bins.categories[1].tolist(), bins.layout().n_params
-    ([3, 4], ['tcp', 'udp'], 8)
-    """
-
-    def __init__(self, codes, cuts, categories, rare_categories, bin_weights, is_categorical):
-        self.codes = codes
-        self.cuts = cuts
-        self.categories = categories
-        self.rare_categories = rare_categories
-        self.bin_weights = bin_weights
-        self.is_categorical = is_categorical
-        self.n_bins = np.array([len(w) for w in bin_weights], dtype=np.intp)
-        self.values = None
-
-    def layout(self, n_outputs: int = 1) -> "ParameterLayout":
-        from ..training._layout import ParameterLayout
-
-        return ParameterLayout(self.n_bins, self.bin_weights, n_outputs=n_outputs, ordered=~self.is_categorical)
-
-
-class EmbeddingSumModel(ParamsMixin):
+class EmbeddingSumModel(DecisionMixin, ParamsMixin):
     """Base class of the embedding-sum estimators (not used directly).
 
     Subclasses define ``__init__`` (storing the shared parameters below and their own),
@@ -136,47 +54,9 @@ class EmbeddingSumModel(ParamsMixin):
     # --- fitting -------------------------------------------------------------------
 
     def _bins(self, X, names, sample_weight=None) -> FittedBins:
-        """Bin a training table: quantile bins for numeric columns, category bins for the others.
-
-        ``sample_weight`` (checked here) weighs the rows of the quantiles, the category
-        counts and the bin weights as repeated rows (see :mod:`embedsum.binning._digitizer`).
-        """
-        from ..binning._categories import fit_categories, resolve_categorical_features  # fitting-only: loaded on use
-
-        frame = as_frame(X)
-        if frame is not None:
-            X = frame  # read a data frame once: the categorical choice and the values use it
-        n_features = _n_columns(X)
-        is_categorical = resolve_categorical_features(self.categorical_features, X, n_features, names)
-        if not is_categorical.any():
-            values = check_array(X)
-            sw = None if sample_weight is None else check_sample_weight(sample_weight, values.shape[0])
-            digitizer = Digitizer(max_bins=self.max_bins)
-            codes = digitizer.fit_transform(values, sample_weight=sw)
-            d = codes.shape[1]
-            bins = FittedBins(codes, digitizer.cuts_, [None] * d, [None] * d, digitizer.bin_weights_,
-                              np.zeros(d, dtype=bool))
-            bins.values = values
-            return bins
-        numeric, columns = check_table(X, is_categorical)
-        n, d = numeric.shape
-        sw = None if sample_weight is None else check_sample_weight(sample_weight, n)
-        cuts, categories, rare, weights = [None] * d, [None] * d, [None] * d, [None] * d
-        codes = np.empty((n, d), dtype=np.intp, order="F")
-        numeric_columns = np.flatnonzero(~is_categorical)
-        if len(numeric_columns):
-            digitizer = Digitizer(max_bins=self.max_bins)
-            codes[:, numeric_columns] = digitizer.fit_transform(numeric[:, numeric_columns], sample_weight=sw)
-            for j, c, w in zip(numeric_columns, digitizer.cuts_, digitizer.bin_weights_):
-                cuts[j], weights[j] = c, w
-        for j in np.flatnonzero(is_categorical):
-            categories[j], rare[j], codes[:, j], weights[j] = fit_categories(
-                columns[j], self.min_category_count, j, sample_weight=sw)
-        n_bins_max = max(len(w) for w in weights)
-        bins = FittedBins(codes.astype(code_dtype(n_bins_max), order="F"), cuts, categories, rare, weights,
-                          is_categorical)
-        bins.values = numeric
-        return bins
+        """Bin a training table with this model's parameters (see :func:`._fitted_bins.fit_bins`)."""
+        return fit_bins(X, names, sample_weight, categorical_features=self.categorical_features,
+                        max_bins=self.max_bins, min_category_count=self.min_category_count)
 
     def _all_regularizers(self) -> list:
         from ..training._regularizers import L2, EmbeddingSumLoss, StepLoss
@@ -360,96 +240,6 @@ class EmbeddingSumModel(ParamsMixin):
         elif hasattr(self, "history_"):
             del self.history_
 
-    # --- scoring -------------------------------------------------------------------
-
-    def _has_categories(self) -> bool:
-        mask = getattr(self, "is_categorical_", None)
-        # tolist() and `in`: 0.3 us, where np.any takes 3 us of a one-row prediction's 15.
-        return mask is not None and True in np.asarray(mask).tolist()
-
-    def _validated(self, X):
-        """X checked against the fitted model: a float64 array, or ``(numeric, columns)``
-        when the model has categorical features (see :func:`~embedsum._validation.check_table`)."""
-        check_is_fitted(self, "bin_scores_")
-        check_feature_names(self, X)
-        if not self._has_categories():
-            X = check_array(X)
-            check_n_features(self, X)
-            return X
-        numeric, columns = check_table(X, self.is_categorical_)
-        check_n_features(self, numeric)
-        return numeric, columns
-
-    def _decision(self, X) -> np.ndarray:
-        """Decision values, (n,) with one output and (n, K) with K, by the bit-exact contract."""
-        if self._has_categories():
-            z = self._few_rows_mixed(X)
-            if z is not None:
-                return np.asarray(z, dtype=np.float64)
-        return self._decision_of(self._validated(X))
-
-    def _few_rows_mixed(self, X):
-        """A few rows (a list or an array) of a model with categorical features, scored in
-        pure Python (numpy's per-call costs dominate there); None where the numpy path must decide."""
-        if type(X) is np.ndarray:
-            if X.ndim != 2 or not 0 < X.shape[0] <= FEW_ROWS:
-                return None
-            rows = X.tolist()
-        elif type(X) is list and 0 < len(X) <= FEW_ROWS and all(type(row) in (list, tuple) for row in X):
-            rows = X
-        else:
-            return None
-        check_is_fitted(self, "bin_scores_")
-        if any(len(row) != self.n_features_in_ for row in rows):
-            return None
-        check_feature_names(self, X)
-        intercept = self.intercept_
-        if self._n_outputs == 1:
-            return few_rows_mixed_decision(rows, self.cuts_, self.bin_scores_, intercept, self.categories_,
-                                           self.rare_categories_, self.unseen_scores_)
-        # K outputs: one pass per class (each class's sum keeps the contract), as (n, K) rows.
-        per_class = []
-        for k in range(self._n_outputs):
-            z = few_rows_mixed_decision(
-                rows, self.cuts_, [np.ascontiguousarray(s[:, k]) for s in self.bin_scores_], float(intercept[k]),
-                self.categories_, self.rare_categories_, [None if u is None else u[k] for u in self.unseen_scores_])
-            if z is None:
-                return None
-            per_class.append(z)
-        return np.array(per_class, dtype=np.float64).T
-
-    def _decision_of(self, data) -> np.ndarray:
-        """:meth:`_decision` of what :meth:`_validated` returned."""
-        intercept = self.intercept_
-        # One output (binary, regression); K outputs are scored by the classifier in row chunks.
-        if isinstance(data, np.ndarray) and self._n_outputs == 1:
-            return decision_values(data, self.cuts_, self.bin_scores_, intercept)
-        return decision_values_of_codes(self._codes(data), scoring_tables(self.bin_scores_, self.unseen_scores_),
-                                        intercept)
-
-    def _codes(self, data) -> list:
-        if isinstance(data, np.ndarray):
-            data = (data, [None] * data.shape[1])
-        numeric, columns = data
-        return feature_codes(numeric, columns, self.cuts_, self.categories_, self.rare_categories_)
-
-    def row_scores(self, X) -> np.ndarray:
-        """The bin score of each feature for each row: (n, d), or (n, d, K) for multiclass.
-
-        Adding them to ``intercept_`` left to right gives the decision values bit for bit.
-
-        Example
-        -------
-        >>> import numpy as np
-        >>> from embedsum import EmbeddingSumRegressor
-        >>> X = np.random.default_rng(0).normal(size=(100, 2))
-        >>> EmbeddingSumRegressor(max_bins=4).fit(X, X[:, 0]).row_scores(X[:3]).shape
-        (3, 2)
-        """
-        codes = self._codes(self._validated(X))
-        tables = scoring_tables(self.bin_scores_, self.unseen_scores_)
-        return np.stack([table[c] for table, c in zip(tables, codes)], axis=1)
-
     # --- explanations and persistence -------------------------------------------------
 
     def contributions(self, X) -> np.ndarray:
@@ -550,15 +340,3 @@ def _neutral_score(scores: np.ndarray, weights: np.ndarray, n_outputs: int):
     u = u / total if total > 0 else u
     mean = u @ np.asarray(scores, dtype=np.float64)
     return float(mean) if n_outputs == 1 else np.asarray(mean, dtype=np.float64)
-
-
-def _n_columns(X) -> int:
-    shape = getattr(X, "shape", None)
-    if shape is not None and len(shape) == 2:
-        return int(shape[1])
-    try:
-        arr = np.asarray(X, dtype=object)
-    except ValueError:
-        return 0
-    return int(arr.shape[1]) if arr.ndim == 2 else 0
-
