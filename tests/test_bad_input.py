@@ -1,4 +1,4 @@
-"""Bad input gets a clear error and loses nothing (design.md, section 3).
+"""Bad input gets a clear error and loses nothing (docs/design.md#bad-input).
 
 Every bad input raises a ValueError or TypeError whose message says what is wrong;
 NaN is a missing value (its own bin) and ±inf are ordered values (the end bins).

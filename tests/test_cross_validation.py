@@ -1,7 +1,7 @@
 """EmbeddingSumClassifierCV and EmbeddingSumRegressorCV: regularisation chosen by k-fold cross-validation.
 
-Issue 7 (the binary classifier) and issue 5 (every capability: categorical features,
-monotone constraints, multiclass, regression).
+docs/design.md#cross-validation; every capability: categorical features, monotone
+constraints, multiclass, regression.
 """
 
 import os
@@ -318,7 +318,7 @@ def test_blas_thread_limit_is_set_once_around_the_path_and_once_for_the_refit(da
 
 
 def test_every_scoring_path_gives_the_reference_bits(fitted):
-    # The CV model scores through the same fast paths as the base class (design.md section 3).
+    # The CV model scores through the same fast paths as the base class (docs/design.md#scoring-contract).
     rng = np.random.default_rng(5)
     X = rng.normal(size=(3000, fitted.n_features_in_)) * 2
     X[rng.random(X.shape) < 0.05] = np.nan

@@ -1,4 +1,4 @@
-"""Multiclass classification (issue 5): a softmax model with one score per bin and class.
+"""Multiclass classification (docs/design.md#multiclass): a softmax model with one score per bin and class.
 
 Each class's decision value is ``intercept_[k] + bin_scores_[0][b_0, k] + ... `` added left to
 right in float64 on every scoring path (few rows, many rows, categorical); the tests compare
@@ -225,3 +225,27 @@ def test_iris():
     # petal features (2, 3) separate the species; the sepal width (1) hardly does
     assert model.feature_importances_[2] > model.feature_importances_[1]
     assert model.feature_importances_[3] > model.feature_importances_[1]
+
+
+def test_the_number_of_outputs_is_set_once_by_fit_and_by_load():
+    from embedsum import EmbeddingSumRegressor, from_json
+
+    rng = np.random.default_rng(3)
+    X = rng.normal(size=(200, 2))
+    models = {
+        1: EmbeddingSumClassifier(max_bins=4).fit(X, X[:, 0] > 0),
+        3: EmbeddingSumClassifier(max_bins=4).fit(X, np.digitize(X[:, 0], [-0.5, 0.5])),
+    }
+    for k, model in [*models.items(), (1, EmbeddingSumRegressor(max_bins=4).fit(X, X[:, 1]))]:
+        loaded = from_json(model.to_json())
+        assert model.__dict__["_n_outputs"] == loaded.__dict__["_n_outputs"] == k
+        assert sorted(vars(loaded)) == sorted(vars(model))  # the same fitted attributes, set by _set_fitted
+        assert np.ndim(loaded.intercept_) == (0 if k == 1 else 1)
+    # A model assembled attribute by attribute (as some tests build them) derives it from its classes.
+    assembled = EmbeddingSumClassifier()
+    for name, value in vars(models[3]).items():
+        if name.endswith("_") and not name.startswith("_"):
+            setattr(assembled, name, value)
+    assert "_n_outputs" not in vars(assembled)
+    assert_array_equal(assembled.predict_proba(X[:5]), models[3].predict_proba(X[:5]))
+    assert assembled._n_outputs == 3

@@ -1,4 +1,4 @@
-"""The JSON model format (design.md, section 3 "Persistence" and "Bad input"; issue 5).
+"""The JSON model format (docs/design.md#persistence-format, #loader-bounds and #bad-input).
 
 - a saved model loads back as the same kind of estimator (EmbeddingSumClassifier or
   EmbeddingSumRegressor): same parameters, same fitted attributes (values, dtypes and bits),
@@ -7,7 +7,7 @@
   unseen and missing values at predict time), monotone constraints, with and without
   feature names, with missing-value bins and -inf cuts;
 - the same model always gives the same bytes; writing always writes format_version 2;
-- format_version 1 documents (written before issue 5) still load, with their decision values;
+- format_version 1 documents (written before categorical features, multiclass and regression) still load, with their decision values;
 - every damaged or hostile document raises a ValueError that names the field and the problem;
 - random mutations of valid documents (structure and bytes) either load as a working model
   or raise ValueError, never anything else, each in well under a second;
@@ -989,7 +989,7 @@ def test_number_categories_may_be_written_as_integers():
 
 
 # ----------------------------------------------------------------------------------------------
-# Format version 1: documents written before issue 5 still load
+# Format version 1: documents written before categorical features, multiclass and regression still load
 # ----------------------------------------------------------------------------------------------
 
 # Written by embedsum at commit 7c59626 (the last format_version 1 writer):

@@ -1,4 +1,4 @@
-"""What loading costs and what saving keeps (design.md, section 3 "Persistence").
+"""What loading costs and what saving keeps (docs/design.md#persistence-format, #loader-bounds).
 
 - loading allocates at most a small constant times the document's size, whatever the
   document says (a dtype width, a count): crafted documents measured with tracemalloc;

@@ -1,4 +1,4 @@
-"""EmbeddingSumRegressor (issue 5): squared error on the same bins, regularisers and constraints.
+"""EmbeddingSumRegressor (docs/design.md#regression): squared error on the same bins, regularisers and constraints.
 
 It follows scikit-learn's regressor conventions by duck typing: its estimator checks pass,
 and it works inside clone, Pipeline, GridSearchCV and cross_val_score.

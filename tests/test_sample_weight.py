@@ -1,4 +1,4 @@
-"""Sample weights mean what they mean in scikit-learn (design.md §2).
+"""Sample weights mean what they mean in scikit-learn (docs/design.md#sample-weights).
 
 A weight of 2 is the row repeated, a weight of 0 the row removed, and multiplying every
 weight by a constant changes nothing: in the data term (divided by sum(w)), the quantile
