@@ -36,150 +36,33 @@ note, and a history without ``"loss"`` draws the series it has.
 
 from __future__ import annotations
 
-import math
 import numbers
 
 import numpy as np
 
-from ._attributions import _attributions_kw
-from ._kinds import _class_choice, _is_categorical, _kind, _label, _select, feature_names
-from ._scores import _numeric_part, _scores_of
+from .._validation import check_is_fitted
+from ._kinds import _class_choice, _is_categorical, _select, feature_names
+from ._plot_data import _feature_scores, _value_range
+from ._plot_style import (
+    _LITERAL,
+    _axes,
+    _bars,
+    _class_colour,
+    _class_names,
+    _colour,
+    _drawing_scale,
+    _legend,
+    _pyplot,
+    _scale_note,
+    _scaled,
+    _score_label,
+)
+from ._scores import _numeric_part
 from ._shape_functions import _category_text, category_order
-from .._validation import check_array, check_is_fitted, check_n_features, check_table
 
-
-_POSITIVE = "tab:green"
-_NEGATIVE = "tab:red"
-_ZERO = "tab:gray"
-_INSTALL_HINT = "pip install embedsum[plot]"
-
-
-def _pyplot():
-    """matplotlib.pyplot, or an ImportError that says how to install it."""
-    try:
-        import matplotlib.pyplot as plt
-    except ImportError as err:
-        raise ImportError(f"embedsum's plots need matplotlib, which is not installed: {_INSTALL_HINT}") from err
-    return plt
-
-
-def _axes(ax, figsize=(6.4, 4.0)):
-    """The caller's axes, or new ones on a new pyplot figure (so that ``plt.show()`` shows it)."""
-    plt = _pyplot()  # also when ax is given: the error message is the same everywhere
-    if ax is not None:
-        return ax
-    _, ax = plt.subplots(figsize=figsize, layout="constrained")
-    return ax
-
-
-# Text the plots draw from the model (names, labels, categories) is shown as it is: mathtext
-# would fail on "$\\foo$" and read "a_1" as a subscript.
-_LITERAL = {"parse_math": False}
-
-
-def _legend(ax, handles, labels, **style):
-    """A legend of exactly these entries, drawn literally. Given explicitly, a label that starts
-    with "_" is kept (matplotlib's automatic legend leaves such labels out)."""
-    legend = ax.legend(handles, [str(label) for label in labels], **style)
-    for text in [*legend.get_texts(), legend.get_title()]:
-        text.set_parse_math(False)
-    return legend
-
-
-# matplotlib's transforms and tick locators overflow on axes that span more than about
-# 4e307: coordinates are kept within 2**1000 (1e301), with room for padding and margins.
-_DRAWABLE_EXPONENT = 1000
-
-
-def _drawing_scale(*arrays, terms: int = 1) -> float:
-    """A power of two (exact to multiply by) that brings every finite value of ``arrays``, and
-    any sum of ``terms`` of them, within what matplotlib can draw; 1.0 for ordinary models.
-    Only a model with scores or cuts near the float64 limit is drawn scaled (the axis says so)."""
-    largest = 0.0
-    for values in arrays:
-        values = np.abs(np.asarray(values, dtype=np.float64).ravel())
-        values = values[np.isfinite(values)]
-        if values.size:
-            largest = max(largest, float(values.max()))
-    if largest == 0.0:
-        return 1.0
-    exponent = math.frexp(largest)[1] + math.ceil(math.log2(max(terms, 1)))  # largest < 2**exponent
-    return 1.0 if exponent <= _DRAWABLE_EXPONENT else math.ldexp(1.0, _DRAWABLE_EXPONENT - exponent)
-
-
-def _scaled(values, scale: float) -> np.ndarray:
-    values = np.asarray(values, dtype=np.float64)
-    if scale == 1.0:
-        return values
-    with np.errstate(under="ignore"):  # values far below the largest may round to 0 once scaled
-        return values * scale
-
-
-def _scale_note(scale: float) -> str:
-    return "" if scale == 1.0 else f" (drawn x 2^{-math.frexp(scale)[1] + 1})"
-
-
-def _colour(value: float) -> str:
-    return _POSITIVE if value > 0 else _NEGATIVE if value < 0 else _ZERO
-
-
-def _class_colour(k: int) -> str:
-    return f"C{k % 10}"
-
-
-def _class_names(model) -> list[str]:
-    return [str(_label(c)) for c in model.classes_]
-
-
-def _feature_scores(model, feature, class_):
-    """``(j, k, sign, scores, weights)`` of one feature: its scores as :func:`_select` reads
-    them for ``class_`` ((n_bins,) or (n_bins, K)), its weights (n_bins,)."""
-    j = _feature_index(model, feature)
-    k, sign = _class_choice(model, class_)
-    scores = _select(np.asarray(model.bin_scores_[j], dtype=np.float64), k, sign)
-    return j, k, sign, scores, np.asarray(model.bin_weights_[j], dtype=np.float64)
-
-
-def _feature_index(model, feature) -> int:
-    """Column index of ``feature``, given as an index or as a feature name."""
-    check_is_fitted(model, "bin_scores_")
-    names = feature_names(model)
-    if isinstance(feature, numbers.Integral) and not isinstance(feature, bool):
-        if not 0 <= feature < len(names):
-            raise ValueError(f"feature index {feature} is out of range: the model has {len(names)} features (0..{len(names) - 1}).")
-        return int(feature)
-    if isinstance(feature, str):
-        if feature not in names:
-            raise ValueError(f"unknown feature {feature!r}; the model's features are {names[:10]}{' ...' if len(names) > 10 else ''}")
-        return names.index(feature)
-    raise TypeError(f"feature must be a column index or a feature name, got {feature!r}")
-
-
-def _score_label(model, k: int | None = None, sign: float = 1.0) -> str:
-    """What a score means: log-odds (binary), logit per class (multiclass), target units (regressor)."""
-    kind = _kind(model)
-    if kind == "regression":
-        return "contribution to the prediction"
-    if kind == "binary":
-        return f"score (log-odds of {_label(model.classes_[1 if sign > 0 else 0])!r})"
-    if k is None:
-        return "score (logit of each class)"
-    return f"score (logit of {_label(model.classes_[k])!r})"
-
-
-def _bars(ax, lefts, widths, heights, model, **style):
-    """Bars of one score each (coloured by sign), or K side-by-side bars per bin (one
-    colour per class) when ``heights`` is (n, K). Returns the bar containers, one per class
-    (the legend's handles)."""
-    lefts, widths = np.asarray(lefts, dtype=np.float64), np.asarray(widths, dtype=np.float64)
-    heights = np.asarray(heights, dtype=np.float64)
-    style = {"edgecolor": "black", "linewidth": 0.5, **style}
-    if heights.ndim == 1:
-        return [ax.bar(lefts, heights, width=widths, align="edge", color=[_colour(h) for h in heights], **style)]
-    n_classes = heights.shape[1]
-    return [ax.bar(lefts + k * widths / n_classes, heights[:, k], width=widths / n_classes, align="edge",
-                   color=_class_colour(k), **style)
-            for k in range(n_classes)]
+# The public names of embedsum.plot drawn elsewhere, re-imported.
+from ._history_plot import history_plot  # noqa: F401
+from ._waterfall_plot import waterfall_plot  # noqa: F401
 
 
 def bar_plot(model, feature, ax=None, class_=None):
@@ -284,23 +167,6 @@ def _category_bars(model, j, ax, scores, weights, k, sign):
     if scores.ndim == 2:
         _legend(ax, kept if m else other, _class_names(model), title="class", fontsize=7, title_fontsize=7)
     return ax
-
-
-def _value_range(cuts: np.ndarray, values) -> tuple[float, float]:
-    """Finite x range for a step plot: the data's range when given, else the cuts padded."""
-    if values is not None:
-        finite = values[np.isfinite(values)]
-        if finite.size:
-            lo = min(float(finite.min()), *(cuts[:1] if cuts.size else ()))
-            hi = max(float(finite.max()), *(cuts[-1:] if cuts.size else ()))
-            if hi > lo:
-                return lo, hi
-    if cuts.size == 0:
-        return -1.0, 1.0
-    span = float(cuts[-1] - cuts[0])
-    # The end bins are unbounded: give each the width of an average inner bin.
-    pad = span / max(cuts.size - 1, 1) if span > 0 else max(abs(float(cuts[0])) * 0.1, 1.0)
-    return float(cuts[0]) - pad, float(cuts[-1]) + pad
 
 
 def step_plot(model, feature, ax=None, X=None, class_=None):
@@ -437,207 +303,3 @@ def plot_all(model, top: int | None = None, kind: str = "step", class_=None):
     for ax in axes.flat[len(order):]:
         fig.delaxes(ax)
     return fig
-
-
-def history_plot(model, ax=None):
-    """The training history: the total loss and each loss term at the start and after every iteration.
-
-    One line per series of ``model.history_`` (``"loss"`` first), against the iteration
-    number, on a log y axis when every value is >= 0 and some are > 0 (zeros are then not
-    drawn, and the axis spans at most 8 decades below the largest value). Terms that are 0
-    at every iteration (e.g. ``l2`` when its weight is 0) are left out, and the legend
-    says so. A model without a history (loaded from a document that has none) gets empty
-    axes that say so; a history without some series draws the ones it has.
-
-    Example
-    -------
-    >>> import matplotlib; matplotlib.use("Agg")
-    >>> import numpy as np
-    >>> from embedsum import EmbeddingSumClassifier
-    >>> X = np.random.default_rng(0).normal(size=(200, 2))
-    >>> ax = history_plot(EmbeddingSumClassifier(max_bins=4).fit(X, X[:, 0] > 0))
-    >>> [line.get_label() for line in ax.lines]
-    ['loss', 'classification', 'step', 'embedding_sum']
-    >>> import matplotlib.pyplot as plt; plt.close(ax.figure)
-    """
-    check_is_fitted(model, "bin_scores_")
-    ax = _axes(ax)
-    history = {str(k): np.asarray(v, dtype=np.float64).ravel() for k, v in (getattr(model, "history_", None) or {}).items()}
-    keys = sorted(history, key=lambda k: k != "loss")  # "loss" first, the others in their order
-    shown = [k for k in keys if k == "loss" or np.any(history[k] != 0)]
-    skipped = [k for k in keys if k not in shown]
-    lines = []
-    for k in shown:
-        lines += ax.plot(np.arange(len(history[k])), history[k], label=k,
-                         linewidth=2.2 if k == "loss" else 1.2, color="black" if k == "loss" else None)
-    values = np.concatenate([history[k] for k in shown]) if shown else np.empty(0)
-    positive = values[values > 0]
-    if positive.size and np.all(values >= 0):
-        ax.set_yscale("log")
-        # A term that starts at exactly 0 passes through tiny values (1e-36, say) on its first
-        # step; showing those would squash everything else: keep 8 decades below the top.
-        top = float(positive.max())
-        ax.set_ylim(max(float(positive.min()), top * 1e-8) / 2, min(top * 2, np.finfo(np.float64).max))
-    ax.set_xlabel("L-BFGS-B iteration")
-    ax.set_ylabel("loss (weighted terms)")
-    if not history:
-        ax.text(0.5, 0.5, "no training history\n(the model was loaded without one)", transform=ax.transAxes,
-                ha="center", va="center", fontsize=9, color="0.4")
-        return ax
-    title = f"always 0, not drawn: {', '.join(skipped)}" if skipped else None
-    _legend(ax, lines, shown, title=title, title_fontsize=8, fontsize=8)
-    return ax
-
-
-def _one_row(model, x):
-    """One row as validated data and as an input the explanations accept again.
-
-    ``x`` is a 1-D array (or list) of the row's values, or a one-row table."""
-    if hasattr(x, "columns"):  # a one-row DataFrame: its names are checked against the model's
-        row = x
-        data = model._validated(row)
-    else:
-        # Numbers and categories together: an object array keeps each value as it is.
-        row = np.asarray(x, dtype=object if model._has_categories() else None)
-        if row.ndim == 2 and row.shape[0] == 1:
-            row = row[0]
-        if row.ndim != 1:
-            raise ValueError(f"x must be one row (a 1-D array), got an array of shape {np.shape(x)}")
-        row = row[None]
-        # A 1-D row is positional by nature: the names come from the model. So it is checked
-        # as model._validated does, less the feature-name check, whose "fitted with feature
-        # names" warning would only be noise here.
-        if model._has_categories():
-            numeric, columns = check_table(row, model.is_categorical_)
-            check_n_features(model, numeric)
-            data = (numeric, columns)
-        else:
-            data = check_array(row)
-            check_n_features(model, data)
-    n = len(_numeric_part(data))
-    if n != 1:
-        raise ValueError(f"x must be one row, got {n} rows")
-    return data
-
-
-def _value_texts(model, data) -> list[str]:
-    """The row's value of each feature as the waterfall labels show it."""
-    numeric = _numeric_part(data)[0]
-    codes = model._codes(data)
-    texts = []
-    for j in range(model.n_features_in_):
-        if not _is_categorical(model, j):
-            texts.append(f"{numeric[j]:.4g}")
-            continue
-        m, code = len(model.categories_[j]), int(codes[j][0])
-        value = data[1][j][0]
-        texts.append("missing" if code == m + 1 else _category_text(value) + {m: " (other)", m + 2: " (unseen)"}.get(code, ""))
-    return texts
-
-
-def waterfall_plot(model, x, ax=None, top: int | None = None, baseline: str | None = None, class_=None,
-                   **baseline_kw):
-    """One row's exact explanation, as a waterfall from the intercept to the decision value.
-
-    With ``baseline`` (a name of :func:`embedsum.explain.attributions`, e.g. ``"expected"``,
-    with its keyword arguments), the bars are the attributions against that baseline and
-    the waterfall starts at the baseline's decision value instead of the intercept.
-
-    One horizontal bar per feature, largest ``|contribution|`` first (at the top); each
-    bar starts where the previous one ended, the first at ``model.intercept_``, so the last
-    one ends at the row's decision value (to rounding: the bars are added in this order,
-    the model adds in feature order). With ``top``, the remaining features are summed into
-    one "other" bar. Dashed lines mark the intercept and the decision value. Contributions
-    come from :func:`embedsum.explain.contributions`. A categorical value is labelled by
-    name, with "(other)" for a rare category and "(unseen)" for one never seen in training.
-
-    A multiclass model explains one class: ``class_`` (a label of ``classes_``), by default
-    the row's predicted class; the title names it. A regressor's waterfall ends at the
-    prediction, in target units. ``class_=classes_[0]`` on a binary model explains the
-    log-odds of ``classes_[0]`` (every value negated).
-
-    Example
-    -------
-    >>> import matplotlib; matplotlib.use("Agg")
-    >>> import numpy as np
-    >>> from embedsum import EmbeddingSumClassifier
-    >>> X = np.random.default_rng(0).normal(size=(200, 3))
-    >>> model = EmbeddingSumClassifier(max_bins=4).fit(X, X[:, 0] > 0)
-    >>> ax = waterfall_plot(model, X[0], top=2)
-    >>> end = ax.patches[-1].get_x() + ax.patches[-1].get_width()
-    >>> bool(abs(end - model.decision_function(X[:1])[0]) < 1e-12)
-    True
-    >>> import matplotlib.pyplot as plt; plt.close(ax.figure)
-    """
-    check_is_fitted(model, "bin_scores_")
-    if top is not None and (isinstance(top, bool) or not isinstance(top, numbers.Integral) or top < 1):
-        raise ValueError(f"top must be a positive integer or None, got {top!r}")
-    k, sign = _class_choice(model, class_)
-    data = _one_row(model, x)
-    scores = _scores_of(model, data)[0]  # (d,) or (d, K)
-    intercept = np.asarray(model.intercept_, dtype=np.float64)
-    kind = _kind(model)
-    if kind == "multiclass" and k is None:
-        # The model's own sums, class by class, left to right: the predicted class is theirs.
-        totals = intercept.copy()
-        for s in scores:
-            totals = totals + s
-        k = int(np.argmax(totals))
-    c = _select(scores, k, sign)
-    first = float(_select(intercept, k, sign))
-    attributed = None if baseline is None else _select(_attributions_kw(model, data, baseline, **baseline_kw)[0], k, sign)
-    # Drawn in units scaled by a power of two when sums of the values would pass what
-    # matplotlib can draw (scores near the float64 limit); the labels give the true values.
-    x_scale = _drawing_scale(c, first, () if attributed is None else attributed, terms=len(c) + 2)
-    # The model's own sum (intercept, then features left to right) is the decision value bit
-    # for bit; the bars, added largest first, end there to rounding.
-    decision, drawn_decision = first, first * x_scale
-    for value, drawn in zip(c.tolist(), _scaled(c, x_scale).tolist()):
-        decision += value
-        drawn_decision += drawn
-    start, drawn_start, start_label = first, first * x_scale, "intercept"
-    with np.errstate(over="ignore", invalid="ignore"):  # only labels of such models read inf or nan
-        if attributed is not None:
-            c = attributed
-            start, start_label = decision - float(np.sum(c)), f"{baseline} baseline"
-            drawn_start = drawn_decision - float(np.sum(_scaled(c, x_scale)))
-        names = feature_names(model)
-        values = _value_texts(model, data)
-        order = np.argsort(-np.abs(c), kind="stable")
-        shown = order if top is None else order[:top]
-        labels = [f"{names[j]} = {values[j]}" for j in shown]
-        amounts = [float(c[j]) for j in shown]
-        drawn_amounts = _scaled(c, x_scale)[shown].tolist()
-        rest = order[len(shown):]
-        if rest.size:
-            labels.append(f"other ({rest.size} features)")
-            amounts.append(float(np.sum(c[rest])))
-            drawn_amounts.append(float(np.sum(_scaled(c[rest], x_scale))))
-    ax = _axes(ax, figsize=(7.0, 0.4 * len(amounts) + 1.6))
-    lefts = drawn_start + np.concatenate([[0.0], np.cumsum(drawn_amounts)[:-1]])
-    rows = np.arange(len(amounts))
-    ax.barh(rows, drawn_amounts, left=lefts, color=[_colour(a) for a in amounts], edgecolor="black",
-            linewidth=0.5, height=0.7)
-    for row, left, amount, drawn in zip(rows, lefts, amounts, drawn_amounts):
-        ax.annotate(f"{amount:+.3g}", (left + drawn, row), xytext=(3 if amount >= 0 else -3, 0),
-                    textcoords="offset points", ha="left" if amount >= 0 else "right", va="center", fontsize=7)
-    end_name = "prediction" if kind == "regression" else "decision value"
-    start_line = ax.axvline(drawn_start, color="0.3", linestyle="--", linewidth=1,
-                            label=f"{start_label} {start:+.3g}")
-    end_line = ax.axvline(drawn_decision, color="tab:blue", linestyle="--", linewidth=1.5,
-                          label=f"{end_name} {decision:+.3g}")
-    ax.axvline(0.0, color="black", linewidth=0.6)
-    ax.margins(x=0.12)  # room for the value labels beside the outermost bars
-    ax.set_yticks(rows)
-    ax.set_yticklabels(labels, fontsize=8, **_LITERAL)
-    ax.invert_yaxis()  # largest contribution at the top
-    if kind == "regression":
-        ax.set_xlabel("prediction (intercept + contributions, target units)" + _scale_note(x_scale))
-    else:
-        ax.set_xlabel(_score_label(model, k, sign).replace("score", "decision value") + _scale_note(x_scale),
-                      **_LITERAL)
-    if kind == "multiclass":
-        ax.set_title(f"class {_label(model.classes_[k])!r}" + (" (predicted)" if class_ is None else ""),
-                     fontsize=10, **_LITERAL)
-    _legend(ax, [start_line, end_line], [start_line.get_label(), end_line.get_label()], fontsize=8, loc="best")
-    return ax

@@ -1,0 +1,123 @@
+"""How the plots draw: matplotlib on demand, colours, literal text, bars, a scale matplotlib can draw.
+
+matplotlib is imported inside :func:`_pyplot`, never at module level, so that ``import
+embedsum.plot`` stays light and works where matplotlib is absent.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from ._kinds import _kind, _label
+
+
+_POSITIVE = "tab:green"
+_NEGATIVE = "tab:red"
+_ZERO = "tab:gray"
+_INSTALL_HINT = "pip install embedsum[plot]"
+
+
+def _pyplot():
+    """matplotlib.pyplot, or an ImportError that says how to install it."""
+    try:
+        import matplotlib.pyplot as plt
+    except ImportError as err:
+        raise ImportError(f"embedsum's plots need matplotlib, which is not installed: {_INSTALL_HINT}") from err
+    return plt
+
+
+def _axes(ax, figsize=(6.4, 4.0)):
+    """The caller's axes, or new ones on a new pyplot figure (so that ``plt.show()`` shows it)."""
+    plt = _pyplot()  # also when ax is given: the error message is the same everywhere
+    if ax is not None:
+        return ax
+    _, ax = plt.subplots(figsize=figsize, layout="constrained")
+    return ax
+
+
+# Text the plots draw from the model (names, labels, categories) is shown as it is: mathtext
+# would fail on "$\\foo$" and read "a_1" as a subscript.
+_LITERAL = {"parse_math": False}
+
+
+def _legend(ax, handles, labels, **style):
+    """A legend of exactly these entries, drawn literally. Given explicitly, a label that starts
+    with "_" is kept (matplotlib's automatic legend leaves such labels out)."""
+    legend = ax.legend(handles, [str(label) for label in labels], **style)
+    for text in [*legend.get_texts(), legend.get_title()]:
+        text.set_parse_math(False)
+    return legend
+
+
+# matplotlib's transforms and tick locators overflow on axes that span more than about
+# 4e307: coordinates are kept within 2**1000 (1e301), with room for padding and margins.
+_DRAWABLE_EXPONENT = 1000
+
+
+def _drawing_scale(*arrays, terms: int = 1) -> float:
+    """A power of two (exact to multiply by) that brings every finite value of ``arrays``, and
+    any sum of ``terms`` of them, within what matplotlib can draw; 1.0 for ordinary models.
+    Only a model with scores or cuts near the float64 limit is drawn scaled (the axis says so)."""
+    largest = 0.0
+    for values in arrays:
+        values = np.abs(np.asarray(values, dtype=np.float64).ravel())
+        values = values[np.isfinite(values)]
+        if values.size:
+            largest = max(largest, float(values.max()))
+    if largest == 0.0:
+        return 1.0
+    exponent = math.frexp(largest)[1] + math.ceil(math.log2(max(terms, 1)))  # largest < 2**exponent
+    return 1.0 if exponent <= _DRAWABLE_EXPONENT else math.ldexp(1.0, _DRAWABLE_EXPONENT - exponent)
+
+
+def _scaled(values, scale: float) -> np.ndarray:
+    values = np.asarray(values, dtype=np.float64)
+    if scale == 1.0:
+        return values
+    with np.errstate(under="ignore"):  # values far below the largest may round to 0 once scaled
+        return values * scale
+
+
+def _scale_note(scale: float) -> str:
+    return "" if scale == 1.0 else f" (drawn x 2^{-math.frexp(scale)[1] + 1})"
+
+
+def _colour(value: float) -> str:
+    return _POSITIVE if value > 0 else _NEGATIVE if value < 0 else _ZERO
+
+
+def _class_colour(k: int) -> str:
+    return f"C{k % 10}"
+
+
+def _class_names(model) -> list[str]:
+    return [str(_label(c)) for c in model.classes_]
+
+
+def _score_label(model, k: int | None = None, sign: float = 1.0) -> str:
+    """What a score means: log-odds (binary), logit per class (multiclass), target units (regressor)."""
+    kind = _kind(model)
+    if kind == "regression":
+        return "contribution to the prediction"
+    if kind == "binary":
+        return f"score (log-odds of {_label(model.classes_[1 if sign > 0 else 0])!r})"
+    if k is None:
+        return "score (logit of each class)"
+    return f"score (logit of {_label(model.classes_[k])!r})"
+
+
+def _bars(ax, lefts, widths, heights, model, **style):
+    """Bars of one score each (coloured by sign), or K side-by-side bars per bin (one
+    colour per class) when ``heights`` is (n, K). Returns the bar containers, one per class
+    (the legend's handles)."""
+    lefts, widths = np.asarray(lefts, dtype=np.float64), np.asarray(widths, dtype=np.float64)
+    heights = np.asarray(heights, dtype=np.float64)
+    style = {"edgecolor": "black", "linewidth": 0.5, **style}
+    if heights.ndim == 1:
+        return [ax.bar(lefts, heights, width=widths, align="edge", color=[_colour(h) for h in heights], **style)]
+    n_classes = heights.shape[1]
+    return [ax.bar(lefts + k * widths / n_classes, heights[:, k], width=widths / n_classes, align="edge",
+                   color=_class_colour(k), **style)
+            for k in range(n_classes)]

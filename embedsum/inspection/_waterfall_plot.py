@@ -1,0 +1,122 @@
+"""One row's exact explanation as a waterfall, from the intercept (or a baseline) to the decision value."""
+
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+
+from .._validation import check_is_fitted
+from ._attributions import _attributions_kw
+from ._kinds import _class_choice, _kind, _label, _select, feature_names
+from ._plot_data import _one_row, _value_texts
+from ._plot_style import _LITERAL, _axes, _colour, _drawing_scale, _legend, _scale_note, _scaled, _score_label
+from ._scores import _scores_of
+
+
+def waterfall_plot(model, x, ax=None, top: int | None = None, baseline: str | None = None, class_=None,
+                   **baseline_kw):
+    """One row's exact explanation, as a waterfall from the intercept to the decision value.
+
+    With ``baseline`` (a name of :func:`embedsum.explain.attributions`, e.g. ``"expected"``,
+    with its keyword arguments), the bars are the attributions against that baseline and
+    the waterfall starts at the baseline's decision value instead of the intercept.
+
+    One horizontal bar per feature, largest ``|contribution|`` first (at the top); each
+    bar starts where the previous one ended, the first at ``model.intercept_``, so the last
+    one ends at the row's decision value (to rounding: the bars are added in this order,
+    the model adds in feature order). With ``top``, the remaining features are summed into
+    one "other" bar. Dashed lines mark the intercept and the decision value. Contributions
+    come from :func:`embedsum.explain.contributions`. A categorical value is labelled by
+    name, with "(other)" for a rare category and "(unseen)" for one never seen in training.
+
+    A multiclass model explains one class: ``class_`` (a label of ``classes_``), by default
+    the row's predicted class; the title names it. A regressor's waterfall ends at the
+    prediction, in target units. ``class_=classes_[0]`` on a binary model explains the
+    log-odds of ``classes_[0]`` (every value negated).
+
+    Example
+    -------
+    >>> import matplotlib; matplotlib.use("Agg")
+    >>> import numpy as np
+    >>> from embedsum import EmbeddingSumClassifier
+    >>> X = np.random.default_rng(0).normal(size=(200, 3))
+    >>> model = EmbeddingSumClassifier(max_bins=4).fit(X, X[:, 0] > 0)
+    >>> ax = waterfall_plot(model, X[0], top=2)
+    >>> end = ax.patches[-1].get_x() + ax.patches[-1].get_width()
+    >>> bool(abs(end - model.decision_function(X[:1])[0]) < 1e-12)
+    True
+    >>> import matplotlib.pyplot as plt; plt.close(ax.figure)
+    """
+    check_is_fitted(model, "bin_scores_")
+    if top is not None and (isinstance(top, bool) or not isinstance(top, numbers.Integral) or top < 1):
+        raise ValueError(f"top must be a positive integer or None, got {top!r}")
+    k, sign = _class_choice(model, class_)
+    data = _one_row(model, x)
+    scores = _scores_of(model, data)[0]  # (d,) or (d, K)
+    intercept = np.asarray(model.intercept_, dtype=np.float64)
+    kind = _kind(model)
+    if kind == "multiclass" and k is None:
+        # The model's own sums, class by class, left to right: the predicted class is theirs.
+        totals = intercept.copy()
+        for s in scores:
+            totals = totals + s
+        k = int(np.argmax(totals))
+    c = _select(scores, k, sign)
+    first = float(_select(intercept, k, sign))
+    attributed = None if baseline is None else _select(_attributions_kw(model, data, baseline, **baseline_kw)[0], k, sign)
+    # Drawn in units scaled by a power of two when sums of the values would pass what
+    # matplotlib can draw (scores near the float64 limit); the labels give the true values.
+    x_scale = _drawing_scale(c, first, () if attributed is None else attributed, terms=len(c) + 2)
+    # The model's own sum (intercept, then features left to right) is the decision value bit
+    # for bit; the bars, added largest first, end there to rounding.
+    decision, drawn_decision = first, first * x_scale
+    for value, drawn in zip(c.tolist(), _scaled(c, x_scale).tolist()):
+        decision += value
+        drawn_decision += drawn
+    start, drawn_start, start_label = first, first * x_scale, "intercept"
+    with np.errstate(over="ignore", invalid="ignore"):  # only labels of such models read inf or nan
+        if attributed is not None:
+            c = attributed
+            start, start_label = decision - float(np.sum(c)), f"{baseline} baseline"
+            drawn_start = drawn_decision - float(np.sum(_scaled(c, x_scale)))
+        names = feature_names(model)
+        values = _value_texts(model, data)
+        order = np.argsort(-np.abs(c), kind="stable")
+        shown = order if top is None else order[:top]
+        labels = [f"{names[j]} = {values[j]}" for j in shown]
+        amounts = [float(c[j]) for j in shown]
+        drawn_amounts = _scaled(c, x_scale)[shown].tolist()
+        rest = order[len(shown):]
+        if rest.size:
+            labels.append(f"other ({rest.size} features)")
+            amounts.append(float(np.sum(c[rest])))
+            drawn_amounts.append(float(np.sum(_scaled(c[rest], x_scale))))
+    ax = _axes(ax, figsize=(7.0, 0.4 * len(amounts) + 1.6))
+    lefts = drawn_start + np.concatenate([[0.0], np.cumsum(drawn_amounts)[:-1]])
+    rows = np.arange(len(amounts))
+    ax.barh(rows, drawn_amounts, left=lefts, color=[_colour(a) for a in amounts], edgecolor="black",
+            linewidth=0.5, height=0.7)
+    for row, left, amount, drawn in zip(rows, lefts, amounts, drawn_amounts):
+        ax.annotate(f"{amount:+.3g}", (left + drawn, row), xytext=(3 if amount >= 0 else -3, 0),
+                    textcoords="offset points", ha="left" if amount >= 0 else "right", va="center", fontsize=7)
+    end_name = "prediction" if kind == "regression" else "decision value"
+    start_line = ax.axvline(drawn_start, color="0.3", linestyle="--", linewidth=1,
+                            label=f"{start_label} {start:+.3g}")
+    end_line = ax.axvline(drawn_decision, color="tab:blue", linestyle="--", linewidth=1.5,
+                          label=f"{end_name} {decision:+.3g}")
+    ax.axvline(0.0, color="black", linewidth=0.6)
+    ax.margins(x=0.12)  # room for the value labels beside the outermost bars
+    ax.set_yticks(rows)
+    ax.set_yticklabels(labels, fontsize=8, **_LITERAL)
+    ax.invert_yaxis()  # largest contribution at the top
+    if kind == "regression":
+        ax.set_xlabel("prediction (intercept + contributions, target units)" + _scale_note(x_scale))
+    else:
+        ax.set_xlabel(_score_label(model, k, sign).replace("score", "decision value") + _scale_note(x_scale),
+                      **_LITERAL)
+    if kind == "multiclass":
+        ax.set_title(f"class {_label(model.classes_[k])!r}" + (" (predicted)" if class_ is None else ""),
+                     fontsize=10, **_LITERAL)
+    _legend(ax, [start_line, end_line], [start_line.get_label(), end_line.get_label()], fontsize=8, loc="best")
+    return ax
