@@ -1,4 +1,4 @@
-"""Exported Python and C score rows bit for bit like the numpy model (design.md section 3).
+"""Exported Python and C score rows bit for bit like the numpy model (docs/design.md#export).
 
 Every model here is scored on 10,000 rows made of NaN, ±inf, ±0.0, values exactly on
 cuts and one step (np.nextafter) on either side of them, and random values, by: numpy
@@ -30,6 +30,7 @@ import sys
 import types
 from decimal import Decimal
 from fractions import Fraction
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -40,7 +41,8 @@ from hypothesis import strategies as st
 import embedsum
 from embedsum import EmbeddingSumClassifier, EmbeddingSumRegressor, NotFittedError
 from embedsum import export
-from embedsum.export import _c as export_c
+from embedsum.export import _c_literals as export_c
+from embedsum.export import _c_runtime
 from embedsum.scoring._decision import sigmoid, softmax
 
 from _oracles import bits, synthetic_multiclass
@@ -153,7 +155,7 @@ def _load_python(source: str, path):
 
 
 def _assert_probabilities(got, expected):
-    """Probabilities equal bit for bit: every path uses embedsum's portable exp (design.md section 3)."""
+    """Probabilities equal bit for bit: every path uses embedsum's portable exp (docs/design.md#portable-exp)."""
     got, expected = np.asarray(got, dtype=np.float64), np.asarray(expected, dtype=np.float64)
     assert got.shape == expected.shape
     np.testing.assert_array_equal(bits(got), bits(expected))
@@ -646,6 +648,125 @@ def test_c_header_refuses_fast_math_and_compiles_as_cpp(cases, tmp_path):
     gxx = require_tool("g++")
     _compile([gxx, "-x", "c++", "-std=c++17", "-Wall", "-Wextra", "-Wpedantic", "-Werror", "-fsyntax-only",
               str(header)], tmp_path)
+
+
+# --------------------------------------------------------------------------------------
+# The static runtime (docs/design.md#export): package data, compiled on its own
+# --------------------------------------------------------------------------------------
+
+RUNTIME_DIR = Path(export.__file__).resolve().parent
+# Each kind of model: the flags the generator sets, and the tables _runtime.c reads.
+RUNTIME_KINDS = {
+    "binary": ("-DEMBEDSUM_BINARY=1 -DEMBEDSUM_CLASSIFIER=1", 1, 2),
+    "multiclass": ("-DEMBEDSUM_MULTICLASS=1 -DEMBEDSUM_CLASSIFIER=1", 3, 3),
+    "regression": ("-DEMBEDSUM_REGRESSION=1", 1, 0),
+}
+RUNTIME_STUB = r"""
+#define EMBEDSUM_N_FEATURES 2
+#define EMBEDSUM_N_OUTPUTS %(n_outputs)d
+#define EMBEDSUM_N_CLASSES %(n_classes)d
+#define EMBEDSUM_CLASS_BLOCK 2
+#include "_runtime.h"
+#if EMBEDSUM_TEXT
+#define EMBEDSUM_ROW const double *row, const char *const *text
+#define EMBEDSUM_ROW_ARGS row, text
+#define EMBEDSUM_ROW_NULL row == NULL || text == NULL
+#define EMBEDSUM_ROWS const double *rows, const char *const *texts
+#define EMBEDSUM_ROWS_NULL rows == NULL || texts == NULL
+#define EMBEDSUM_ROW_I rows + i * EMBEDSUM_N_FEATURES, texts + i * EMBEDSUM_N_FEATURES
+#define EMBEDSUM_TEXT_READ (void)text;
+#else
+#define EMBEDSUM_ROW const double *row
+#define EMBEDSUM_ROW_ARGS row
+#define EMBEDSUM_ROW_NULL row == NULL
+#define EMBEDSUM_ROWS const double *rows
+#define EMBEDSUM_ROWS_NULL rows == NULL
+#define EMBEDSUM_ROW_I rows + i * EMBEDSUM_N_FEATURES
+#define EMBEDSUM_TEXT_READ
+#endif
+static const char embedsum_feature_name_data[4] = "a" "\000" "b";
+static const size_t embedsum_feature_name_offsets[2] = {0, 2};
+static const char embedsum_class_name_data[6] = "x" "\000" "y" "\000" "z";
+static const size_t embedsum_class_name_offsets[3] = {0, 2, 4};
+static const double embedsum_cuts[1] = {0.0};
+%(tables)s
+#include "_runtime.c"
+"""
+RUNTIME_TERMS = {
+    1: """static const double embedsum_intercept = 0.5;
+static const double embedsum_scores[3] = {1.0, 2.0, 3.0};
+static inline double embedsum_add_terms(EMBEDSUM_ROW, double z)
+{
+    EMBEDSUM_TEXT_READ
+    z += embedsum_scores[0 + embedsum_bin(embedsum_cuts, 1, row[0])];
+    return z;
+}""",
+    3: """static const double embedsum_intercept[3] = {0.5, 0.25, 0.125};
+static const double embedsum_scores[9] = {1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0};
+static inline void embedsum_add_terms(EMBEDSUM_ROW, size_t first, size_t n, double *z)
+{
+    EMBEDSUM_TEXT_READ
+    embedsum_add_scores(z, embedsum_scores + (0 + embedsum_bin(embedsum_cuts, 1, row[0])) * 3 + first, n);
+}""",
+}
+
+
+def test_runtime_is_package_data_read_next_to_the_module():
+    assert {"_runtime.h", "_runtime.c"} <= {p.name for p in RUNTIME_DIR.iterdir()}
+    for name in ("_runtime.h", "_runtime.c"):
+        text = (RUNTIME_DIR / name).read_text(encoding="utf-8")
+        assert _c_runtime._read(name) == text[text.index("*/\n") + 3:]
+        assert "docs/design.md#export" in text.split("*/")[0]  # the opening comment, which headers do not copy
+
+
+def test_runtime_files_compile_on_their_own_with_every_flag(tmp_path):
+    """_runtime.h alone, and _runtime.c after the tables it reads, for every kind of model, with and
+    without text and value categories, as C99 and as C++, with every warning an error."""
+    gcc, gxx = require_tool("gcc"), require_tool("g++")
+    commands = []
+    for kind, (flags, n_outputs, n_classes) in RUNTIME_KINDS.items():
+        stub = RUNTIME_STUB % {"n_outputs": n_outputs, "n_classes": max(n_classes, 1),
+                               "tables": RUNTIME_TERMS[n_outputs]}
+        (tmp_path / f"{kind}.c").write_text(stub, encoding="utf-8")
+        for text in ("0", "1"):
+            for values in ("0", "1"):
+                defines = [*flags.split(), f"-DEMBEDSUM_TEXT={text}", f"-DEMBEDSUM_VALUES={values}",
+                           f"-I{RUNTIME_DIR}"]
+                for compiler, language in ((gcc, ["-x", "c", *C_FLAGS]),
+                                           (gxx, ["-x", "c++", "-std=c++17", *C_FLAGS[1:]])):
+                    commands.append([compiler, *language, *defines, "-fsyntax-only", str(RUNTIME_DIR / "_runtime.h")])
+                    commands.append([compiler, *language, *defines, "-fsyntax-only", f"{kind}.c"])
+    _compile_all(commands, tmp_path)
+
+
+def test_runtime_exp_is_the_portable_exp():
+    from embedsum._portable_exp import c_source
+
+    assert c_source("embedsum").strip() in (RUNTIME_DIR / "_runtime.h").read_text(encoding="utf-8")
+
+
+def test_runtime_blocks_are_selected_by_the_model_flags():
+    source = "\n".join([
+        "a", "#if EMBEDSUM_TEXT", "text", "#if defined(__GNUC__)", "gnu", "#else", "other", "#endif", "#else",
+        "no text", "#endif", "#if EMBEDSUM_CLASSIFIER || EMBEDSUM_TEXT", "either", "#endif",
+        "#if !EMBEDSUM_CLASSIFIER && !EMBEDSUM_TEXT", "neither", "#endif", "#if EMBEDSUM_N_CLASSES > 2", "kept",
+        "#endif", "z", "",
+    ])
+    kept = ["#if EMBEDSUM_N_CLASSES > 2", "kept", "#endif", "z"]
+    assert _c_runtime._select(source, {"TEXT": True, "CLASSIFIER": False}).splitlines() == [
+        "a", "text", "#if defined(__GNUC__)", "gnu", "#else", "other", "#endif", "either", *kept]
+    assert _c_runtime._select(source, {"TEXT": False, "CLASSIFIER": False}).splitlines() == [
+        "a", "no text", "neither", *kept]
+    with pytest.raises(ValueError, match="not closed"):
+        _c_runtime._select("#if EMBEDSUM_TEXT\n", {"TEXT": True})
+
+
+def test_headers_carry_their_prefix_only_and_no_runtime_flags(kind_cases):
+    for name, (model, _, _, _) in kind_cases.items():
+        header = export.to_c(model, prefix="m")
+        assert not re.search(r"\b(embedsum_|EMBEDSUM_)", header), name
+        assert not re.search(r"#\s*if\s.*\bEMBEDSUM", header), name
+        assert re.search(r"^static inline int m_decision_many\(", header, flags=re.M), name
 
 
 # --------------------------------------------------------------------------------------

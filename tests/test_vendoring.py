@@ -1,4 +1,4 @@
-"""embedsum can be vendored, imported light, and used for prediction without scipy (design.md, section 3).
+"""embedsum can be vendored, imported light, and used for prediction without scipy (docs/design.md#dependencies-and-vendoring).
 
 - a copy of the package folder under another name imports and works on its own;
 - ``import embedsum`` does not import scipy (nor scikit-learn, pandas, torch, matplotlib);
@@ -14,6 +14,7 @@ import shutil
 import subprocess
 import sys
 import textwrap
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -119,6 +120,43 @@ def test_vendored_copy_runs_as_a_module(vendored):
     assert proc.returncode == 0, proc.stderr
     assert "test AUC" in proc.stdout
     assert "features by importance" in proc.stdout
+
+
+def test_vendored_copy_exports_c_from_its_own_runtime(vendored):
+    """to_c reads the static C runtime next to its module: the renamed copy's, not the installed one's."""
+    runtime = vendored / VENDORED_NAME / "export" / "_runtime.c"
+    runtime.write_text(runtime.read_text(encoding="utf-8") + "/* vendored marker */\n", encoding="utf-8")
+    code = f"""
+        import numpy as np
+        from {VENDORED_NAME} import EmbeddingSumClassifier, export
+
+        model = EmbeddingSumClassifier(max_bins=2).fit(np.array([[0.0], [1.0], [2.0], [3.0]]), [0, 0, 1, 1])
+        header = export.to_c(model, prefix="v")
+        print(header.count("/* vendored marker */"), "v_predict_proba(" in header)
+    """
+    proc = _check(_run_python(code, cwd=vendored, pythonpath=vendored))
+    assert proc.stdout.split() == ["1", "True"]
+
+
+def test_built_wheel_ships_the_c_runtime(tmp_path):
+    """The files to_c reads are package data (setup.cfg [options.package_data]): a wheel built from the
+    sources holds them, unchanged."""
+    source = tmp_path / "source"
+    shutil.copytree(PACKAGE_DIR, source / "embedsum", ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+    for name in ("setup.cfg", "pyproject.toml", "README.md", "LICENSE"):
+        shutil.copy(PACKAGE_DIR.parent / name, source / name)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTHON")}
+    proc = subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "--no-index", "-q",
+         "-w", str(tmp_path / "wheel"), str(source)],
+        cwd=str(tmp_path), env=env, capture_output=True, text=True, timeout=TIMEOUT,
+    )
+    _check(proc)
+    (wheel,) = (tmp_path / "wheel").glob("embedsum-*.whl")
+    with zipfile.ZipFile(wheel) as archive:
+        for name in ("_runtime.h", "_runtime.c"):
+            shipped = archive.read(f"embedsum/export/{name}")
+            assert shipped == (PACKAGE_DIR / "export" / name).read_bytes(), name
 
 
 # ----------------------------------------------------------------------------------------------

@@ -2,7 +2,7 @@
 
 Every model kind is covered: binary and multiclass classifiers, regressors, numeric and
 categorical features, monotone constraints (which change nothing at scoring time).
-Both outputs keep the scoring contract of :mod:`embedsum.scoring._decision` (design.md section 3):
+Both outputs keep the scoring contract of :mod:`embedsum.scoring._decision` (docs/design.md#scoring-contract):
 each decision value is ``intercept + score_0[b_0] + score_1[b_1] + ...`` added in
 float64, left to right, in feature order (per class for a multiclass model), where
 ``b_j`` is the number of cuts of numeric feature ``j`` strictly below the value (NaN:
@@ -22,7 +22,8 @@ fusing them into FMAs, and calls no libm function.
 
 This module reads and checks the fitted model once, into plain Python tables; the
 generators that write the source from them are :mod:`embedsum.export._python` and
-:mod:`embedsum.export._c` (with ``to_python`` and ``to_c``), which import this module.
+:mod:`embedsum.export._c` (with ``to_python`` and ``to_c``), which import this module
+(docs/design.md#export; bins as in docs/design.md#bin-codes).
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ import math
 
 import numpy as np
 
+from .._bins import category_missing, category_n_bins, numeric_missing, numeric_n_bins
 from .._validation import check_is_fitted
 
 
@@ -51,7 +53,7 @@ class _Feature:
 
     @property
     def missing_bin(self) -> int:
-        return len(self.cuts) + 1 if self.kind == _NUMERIC else len(self.kept) + 1
+        return numeric_missing(len(self.cuts)) if self.kind == _NUMERIC else category_missing(len(self.kept))
 
 
 def _floats(values, shape, what: str):
@@ -118,12 +120,12 @@ class _Tables:
                 c = np.asarray(cuts[j], dtype=np.float64).ravel()
                 if np.isnan(c).any() or np.any(np.diff(c) <= 0):
                     raise ValueError(f"the cuts of feature {j} are not strictly increasing numbers; refit the model.")
-                if len(s) != len(c) + 2 or np.isnan(s).any():
+                if len(s) != numeric_n_bins(len(c)) or np.isnan(s).any():
                     raise ValueError(
-                        f"feature {j} needs {len(c) + 2} bin scores (its interval bins and the missing bin), "
+                        f"feature {j} needs {numeric_n_bins(len(c))} bin scores (its interval bins and the missing bin), "
                         f"none of them NaN; the model has {len(s)}."
                     )
-                table = _floats(s, (len(c) + 2,) + k_shape, f"the bin scores of feature {j}")
+                table = _floats(s, (numeric_n_bins(len(c)),) + k_shape, f"the bin scores of feature {j}")
                 self.features.append(_Feature(_NUMERIC, table, cuts=tuple(c.tolist())))
                 continue
             if categories[j] is None or rare[j] is None or unseen[j] is None:
@@ -134,7 +136,7 @@ class _Tables:
             rare_j = _category_values(rare[j], kind, j, "rare categories")
             if len(set(kept + rare_j)) != len(kept) + len(rare_j):  # (0.0 == -0.0: a duplicate too)
                 raise ValueError(f"feature {j} lists a category twice; refit the model.")
-            table = _floats(s, (len(kept) + 2,) + k_shape, f"the bin scores of feature {j}")
+            table = _floats(s, (category_n_bins(len(kept)),) + k_shape, f"the bin scores of feature {j}")
             self.features.append(_Feature(kind, table, kept=kept, rare=rare_j,
                                           unseen=_floats(unseen[j], k_shape, f"the unseen score of feature {j}")))
         self.kinds = {f.kind for f in self.features}
