@@ -58,7 +58,7 @@ def test_bars_point_by_sign_and_scale_with_the_score():
         assert (right_bar.strip() != "") == (score > 0) and (left_bar.strip() != "") == (score < 0)
 
 
-# --- every kind of model: categorical features, multiclass, regression (issue 5) ---
+# --- every kind of model: categorical features, multiclass, regression (docs/design.md#extensions) ---
 
 import pytest  # noqa: E402
 from test_explain import KINDS, _round_trip, fit_kind, mixed_data  # noqa: E402

@@ -198,7 +198,7 @@ def test_shape_functions_match_the_fitted_arrays():
     assert np.array_equal(model.contributions(X[:5]), contributions(model, X[:5]))
 
 
-# --- every kind of model: categorical features, multiclass, regression (issue 5) ---
+# --- every kind of model: categorical features, multiclass, regression (docs/design.md#extensions) ---
 
 from embedsum import EmbeddingSumRegressor  # noqa: E402
 from embedsum.explain import category_order  # noqa: E402

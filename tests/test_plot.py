@@ -432,7 +432,7 @@ def test_waterfall_against_the_expected_baseline_starts_at_the_baseline_decision
 
 
 # ------------------------------------------------------------------------------------------
-# every kind of model: categorical features, multiclass, regression (issue 5)
+# every kind of model: categorical features, multiclass, regression (docs/design.md#extensions)
 # ------------------------------------------------------------------------------------------
 
 from test_explain import KINDS, fit_kind, mixed_data, odd_rows  # noqa: E402

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from .._bins import category_missing, category_other, category_unseen, interval_code
 from ._arguments import _limits
 from ._named_columns import _named
 from ._safe_output import _say
@@ -14,19 +15,19 @@ def _value_and_bin(model, row, j: int) -> str:
     value = row[0, j]
     categories = model.categories_[j]
     if categories is None:
-        from ..binning._digitizer import bin_codes
         from ..inspection._describe import bin_labels
 
-        code = int(bin_codes(np.array([value], dtype=np.float64), model.cuts_[j])[0])
+        code = interval_code(model.cuts_[j], float(value))
         shown = "missing" if np.isnan(value) else f"{value:g}"
         return f"value {shown} in {bin_labels(model.cuts_[j])[code]}"
     from ..binning._categories import encode_categories
 
     m = len(categories)
     code = int(encode_categories(row[:, j], categories, model.rare_categories_[j], j)[0])
-    if code == m + 1:
+    if code == category_missing(m):
         return "value missing"
-    where = {m: "rare in training: the 'other' bin", m + 2: "never seen in training: the neutral score"}
+    where = {category_other(m): "rare in training: the 'other' bin",
+             category_unseen(m): "never seen in training: the neutral score"}
     return f"value {str(value)!r}" + (f" ({where[code]})" if code in where else "")
 
 

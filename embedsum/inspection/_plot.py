@@ -40,6 +40,7 @@ import numbers
 
 import numpy as np
 
+from .._bins import category_missing, category_other
 from .._validation import check_is_fitted
 from ._kinds import _class_choice, _is_categorical, _select, feature_names
 from ._plot_data import _feature_scores, _value_range
@@ -89,7 +90,8 @@ def bar_plot(model, feature, ax=None, class_=None):
     >>> X = np.random.default_rng(0).normal(size=(200, 1))
     >>> model = EmbeddingSumClassifier(max_bins=4).fit(X, X[:, 0] > 0)
     >>> ax = bar_plot(model, 0)
-    >>> len(ax.patches) == len(model.cuts_[0]) + 1
+    >>> from embedsum.explain import shape_functions
+    >>> len(ax.patches) == len(shape_functions(model)[0].scores)  # one bar per interval bin
     True
     >>> import matplotlib.pyplot as plt; plt.close(ax.figure)
     """
@@ -132,6 +134,7 @@ def bar_plot(model, feature, ax=None, class_=None):
 def _category_bars(model, j, ax, scores, weights, k, sign):
     """Bar plot of a categorical feature: categories by score, then "other", "missing", "unseen"."""
     m = len(model.categories_[j])
+    other, missing = category_other(m), category_missing(m)  # docs/design.md#bin-codes
     order = category_order(scores[:m])
     n_rare = len(model.rare_categories_[j]) if getattr(model, "rare_categories_", None) else 0
     width = 0.8
@@ -141,8 +144,9 @@ def _category_bars(model, j, ax, scores, weights, k, sign):
     y_scale = _drawing_scale(scores, unseen)
     scores, unseen = _scaled(scores, y_scale), _scaled(unseen, y_scale)
     kept = _bars(ax, lefts[:m], np.full(m, width), scores[order], model)
-    other = _bars(ax, lefts[m:m + 1], [width], scores[m:m + 1], model, hatch="..")
-    _bars(ax, lefts[m + 1:], [width], scores[m + 1:m + 2], model, hatch="//")
+    # The slots after the kept categories hold the "other" and the missing bin, in code order.
+    other_bars = _bars(ax, lefts[other:other + 1], [width], scores[other:other + 1], model, hatch="..")
+    _bars(ax, lefts[missing:missing + 1], [width], scores[missing:missing + 1], model, hatch="//")
     unseen_x = m + 2.5
     if np.ndim(unseen) == 0:
         ax.plot([unseen_x], [unseen], marker="D", fillstyle="none", linestyle="none", markersize=7,
@@ -155,7 +159,7 @@ def _category_bars(model, j, ax, scores, weights, k, sign):
                     color=_class_colour(c), label="_unseen")
     names = [_category_text(v) for v in np.asarray(model.categories_[j])[order]]
     labels = [f"{name}\n{100 * w:.1f}%" for name, w in zip(names, weights[order])]
-    labels += [f"other ({n_rare} rare)\n{100 * weights[m]:.1f}%", f"missing\n{100 * weights[m + 1]:.1f}%",
+    labels += [f"other ({n_rare} rare)\n{100 * weights[other]:.1f}%", f"missing\n{100 * weights[missing]:.1f}%",
                "unseen\n(not in training)"]
     many = len(labels) > 6
     ax.set_xticks(np.append(positions, unseen_x))
@@ -165,7 +169,7 @@ def _category_bars(model, j, ax, scores, weights, k, sign):
     ax.set_xlabel(feature_names(model)[j], **_LITERAL)
     ax.set_ylabel(_score_label(model, k, sign) + _scale_note(y_scale), **_LITERAL)
     if scores.ndim == 2:
-        _legend(ax, kept if m else other, _class_names(model), title="class", fontsize=7, title_fontsize=7)
+        _legend(ax, kept if m else other_bars, _class_names(model), title="class", fontsize=7, title_fontsize=7)
     return ax
 
 

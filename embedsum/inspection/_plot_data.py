@@ -10,6 +10,7 @@ import numbers
 
 import numpy as np
 
+from .._bins import category_missing, category_other, category_unseen
 from .._validation import check_array, check_is_fitted, check_n_features, check_table
 from ._kinds import _class_choice, _is_categorical, _select, feature_names
 from ._scores import _numeric_part
@@ -99,5 +100,9 @@ def _value_texts(model, data) -> list[str]:
             continue
         m, code = len(model.categories_[j]), int(codes[j][0])
         value = data[1][j][0]
-        texts.append("missing" if code == m + 1 else _category_text(value) + {m: " (other)", m + 2: " (unseen)"}.get(code, ""))
+        if code == category_missing(m):
+            texts.append("missing")
+        else:
+            note = {category_other(m): " (other)", category_unseen(m): " (unseen)"}.get(code, "")
+            texts.append(_category_text(value) + note)
     return texts

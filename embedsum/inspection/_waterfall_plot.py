@@ -11,7 +11,7 @@ from ._attributions import _attributions_kw
 from ._kinds import _class_choice, _kind, _label, _select, feature_names
 from ._plot_data import _one_row, _value_texts
 from ._plot_style import _LITERAL, _axes, _colour, _drawing_scale, _legend, _scale_note, _scaled, _score_label
-from ._scores import _scores_of
+from ._scores import _decision_of, _scores_of
 
 
 def waterfall_plot(model, x, ax=None, top: int | None = None, baseline: str | None = None, class_=None,
@@ -56,23 +56,21 @@ def waterfall_plot(model, x, ax=None, top: int | None = None, baseline: str | No
     scores = _scores_of(model, data)[0]  # (d,) or (d, K)
     intercept = np.asarray(model.intercept_, dtype=np.float64)
     kind = _kind(model)
+    # The decision value(s) by the scoring contract's one codes -> decision sum (intercept, then
+    # features left to right: the model's own bit for bit, docs/design.md#scoring-contract).
+    with np.errstate(over="ignore", invalid="ignore"):  # a model near the float64 limit may overflow
+        z = _decision_of(model, data)[0]
     if kind == "multiclass" and k is None:
-        # The model's own sums, class by class, left to right: the predicted class is theirs.
-        totals = intercept.copy()
-        for s in scores:
-            totals = totals + s
-        k = int(np.argmax(totals))
+        k = int(np.argmax(z))  # the predicted class
     c = _select(scores, k, sign)
     first = float(_select(intercept, k, sign))
     attributed = None if baseline is None else _select(_attributions_kw(model, data, baseline, **baseline_kw)[0], k, sign)
     # Drawn in units scaled by a power of two when sums of the values would pass what
     # matplotlib can draw (scores near the float64 limit); the labels give the true values.
     x_scale = _drawing_scale(c, first, () if attributed is None else attributed, terms=len(c) + 2)
-    # The model's own sum (intercept, then features left to right) is the decision value bit
-    # for bit; the bars, added largest first, end there to rounding.
-    decision, drawn_decision = first, first * x_scale
-    for value, drawn in zip(c.tolist(), _scaled(c, x_scale).tolist()):
-        decision += value
+    # The bars, added largest first, end at the decision value to rounding.
+    decision, drawn_decision = float(_select(z, k, sign)), first * x_scale
+    for drawn in _scaled(c, x_scale).tolist():
         drawn_decision += drawn
     start, drawn_start, start_label = first, first * x_scale, "intercept"
     with np.errstate(over="ignore", invalid="ignore"):  # only labels of such models read inf or nan
