@@ -569,7 +569,7 @@ def _synthetic_multiclass(n_classes, n_features):
 
 
 def _reference_multiclass(model, X):
-    """Per class, the plain loop; then the softmax of embedsum.scoring in Python floats."""
+    """Per class, the plain loop; then the softmax of embedsum/scoring/_links.py in Python floats."""
     from embedsum.scoring._links import _softmax_lists
 
     z = np.column_stack([
