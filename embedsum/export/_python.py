@@ -13,7 +13,8 @@ from __future__ import annotations
 import math
 
 from .._portable_exp import python_source as _exp_source
-from ._tables import _NUMERIC, _TEXT, _Tables
+from ._python_helpers import _PY_CATEGORY_HELPERS
+from ._tables import _NUMERIC, _TEXT, _Feature, _Tables
 
 
 # Python's expression compiler recurses once per "+"; long sums are split into
@@ -61,66 +62,22 @@ def _py_unpack(names: list[str], value: str) -> str:
     return ", ".join(names) + ("," if len(names) == 1 else "") + f" = {value}"
 
 
-# The value-to-key rules of embedsum.categories.category_keys, for one value, without numpy.
-_PY_CATEGORY_HELPERS = '''
-
-def _is_numpy(v, names):
-    return any(c.__module__ == "numpy" and c.__name__ in names for c in type(v).__mro__)
-
-
-def _is_missing(v):
-    """None, "", a float NaN, pandas NA or NaT: a missing category."""
-    if v is None:
-        return True
-    if isinstance(v, str):
-        return v == ""
-    if isinstance(v, float) or _is_numpy(v, ("floating",)):
-        return v != v
-    return type(v).__name__ in ("NAType", "NaTType")
+def _py_main_effect(j: int, f: _Feature) -> str:
+    """The score lookup of feature j's term: its table ``_S{j}`` at the bin of ``x{j}``."""
+    if f.kind == _NUMERIC:
+        # x == x is False only for NaN, which takes the missing bin (bisect would place NaN anywhere).
+        return f"_S{j}[_bisect_left(_C{j}, x{j}) if x{j} == x{j} else {f.missing_bin}]"
+    helper = "_text_bin" if f.kind == _TEXT else "_number_bin"
+    return f"_S{j}[{helper}(x{j}, _K{j}, {j}, {len(f.kept)})]"
 
 
-def _checked(v, j):
-    # Complex numbers have no key (embedsum refuses them); other numbers (Decimal, ...) do.
-    number = isinstance(v, _Number) and (isinstance(v, _Real) or not isinstance(v, _Complex))
-    if number or isinstance(v, (str, bool)) or _is_numpy(v, ("bool", "bool_")):
-        return v
-    raise TypeError(
-        f"feature {j} ({FEATURES[j]!r}) holds a {type(v).__name__} ({v!r}); a category must be a string or a number"
-    )
+def _py_terms(t: _Tables) -> list:
+    """One score lookup per term, in the order the decision value adds them (docs/design.md#scoring-contract).
 
-
-def _text_bin(v, lookup, j, m):
-    """Bin of v in string-kind feature j with m kept categories: m + 1 missing, m + 2 never seen."""
-    if type(v) is str:
-        return lookup.get(v, m + 2) if v else m + 1
-    if _is_missing(v):
-        return m + 1
-    _checked(v, j)
-    if isinstance(v, bool) or _is_numpy(v, ("bool", "bool_")):
-        return lookup.get("True" if v else "False", m + 2)
-    return lookup.get(str(v), m + 2)
-
-
-def _number_bin(v, lookup, j, m):
-    """Bin of v in number-kind feature j (categories compared as floats, by value)."""
-    if type(v) is float:
-        return lookup.get(v, m + 2) if v == v else m + 1
-    if _is_missing(v):
-        return m + 1
-    _checked(v, j)
-    try:
-        v = float(v)
-    except (TypeError, ValueError):
-        return m + 2  # not a number (e.g. text): never seen
-    return lookup.get(v, m + 2)
-
-
-def _lookup(kept, rare):
-    """Category -> bin: kept category i -> i, a rare one -> len(kept) (the "other" bin)."""
-    table = {key: i for i, key in enumerate(kept)}
-    table.update((key, len(kept)) for key in rare)
-    return table
-'''
+    The terms are the main effects, in feature order; a term of another kind (a pair of
+    features, docs/design.md#pair-terms) is one more lookup, appended after them.
+    """
+    return [_py_main_effect(j, f) for j, f in enumerate(t.features)]
 
 
 def _py_docstring(t: _Tables) -> list[str]:
@@ -234,7 +191,8 @@ def _python_source(t: _Tables) -> str:
         _py_unpack([f"_C{j}" for j in range(d)], "CUTS"),
     ]
     if t.categorical:
-        # A categorical feature's table has its unseen score appended: index m + 2.
+        # A categorical feature's table has its unseen score appended, at the unseen code
+        # (docs/design.md#bin-codes).
         tables = [f"SCORES[{j}]" if f.kind == _NUMERIC else f"SCORES[{j}] + (UNSEEN[{j}],)"
                   for j, f in enumerate(t.features)]
         out.append(_py_unpack([f"_S{j}" for j in range(d)], "(" + "".join(f"\n    {x}," for x in tables) + "\n)"))
@@ -268,14 +226,7 @@ def _python_source(t: _Tables) -> str:
             "    except TypeError:  # None: missing, as numpy reads it",
             "        " + _py_unpack(xs, "map(_float, row)"),
         ]
-    terms = []
-    for j, f in enumerate(t.features):
-        if f.kind == _NUMERIC:
-            # x == x is False only for NaN, which takes the missing bin (bisect would place NaN anywhere).
-            terms.append(f"_S{j}[_bisect_left(_C{j}, x{j}) if x{j} == x{j} else {f.missing_bin}]")
-        else:
-            helper = "_text_bin" if f.kind == _TEXT else "_number_bin"
-            terms.append(f"_S{j}[{helper}(x{j}, _K{j}, {j}, {len(f.kept)})]")
+    terms = _py_terms(t)
     if t.n_outputs == 1:
         for start in range(0, d, _TERMS_PER_STATEMENT):
             head = "INTERCEPT" if start == 0 else "z"
