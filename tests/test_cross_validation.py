@@ -25,7 +25,16 @@ from embedsum import ConvergenceWarning, Digitizer, EmbeddingSumClassifier, Embe
 from embedsum import EmbeddingSumRegressor, export
 from embedsum.estimators._cv import EmbeddingSumRegressorCV
 from embedsum.estimators._folds import shuffled_folds, stratified_folds
-from embedsum.estimators._regularization_path import held_out_log_loss, held_out_squared_error
+from embedsum.training._losses import LOSSES
+
+
+
+def held_out_log_loss(y, z, sample_weight):
+    """The held-out log-loss the CV classifier ranks candidates by: binary or K classes."""
+    return LOSSES["softmax" if np.ndim(z) == 2 else "log"].held_out(y, z, sample_weight)
+
+
+held_out_squared_error = LOSSES["squared"].held_out
 
 from _oracles import bits, linear_data, reference_decision, training_data
 

@@ -235,7 +235,7 @@ def test_a_users_loss_object_is_asked_for_its_terms_and_its_gradient_is_exact():
     value, grad = objective.loss_gradient(coef)
     assert loss.shapes == [(60,)]  # one output: z of shape (n,)
     z = objective.decision(coef)
-    np.testing.assert_allclose(objective.last_components["classification"],
+    np.testing.assert_allclose(objective.last_components["pseudo_huber"],
                                np.sum(w * (np.sqrt(1 + (z - y) ** 2) - 1)) / np.sum(w), rtol=1e-12)
     fd = approx_fprime(coef, lambda c: objective.loss_gradient(c)[0], 1e-7)
     np.testing.assert_allclose(grad, fd, rtol=1e-5, atol=1e-6)

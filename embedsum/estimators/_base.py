@@ -77,19 +77,9 @@ class EmbeddingSumModel(DecisionMixin, ParamsMixin):
         return cst
 
     def _start(self, target, sw, layout: ParameterLayout) -> np.ndarray:
-        """Zero bin scores; the intercept(s) at the best constant model."""
+        """Zero bin scores; the intercept(s) at the best constant model (the loss says which)."""
         x0 = np.zeros(layout.n_params)
-        loss = self._loss(layout.n_outputs)
-        total = float(sw.sum())
-        if loss == "log":
-            positive = float(np.sum(sw * target))
-            x0[-1] = np.log(positive) - np.log(total - positive)
-        elif loss == "softmax":
-            shares = np.bincount(target.astype(np.intp), weights=sw, minlength=layout.n_outputs) / total
-            # A class without weight would pull its intercept to -inf: start it far down instead.
-            layout.intercepts(x0)[:] = np.log(np.maximum(shares, 1e-12))
-        else:
-            x0[-1] = float(np.sum(sw * target)) / total
+        layout.intercepts(x0)[:] = self._loss(layout.n_outputs).intercept_start(target, sw, layout.n_outputs)
         return x0
 
     def _solve(self, codes, target, sw, layout: ParameterLayout, x0=None, *, warn: bool = True,
@@ -109,7 +99,8 @@ class EmbeddingSumModel(DecisionMixin, ParamsMixin):
         sw = sw / sw.max()
         # The solver's stopping rules are absolute: solve in units where they mean the same
         # on any data (regression: y over its standard deviation; classification: as is).
-        y_scale = self._target_scale(target, sw)
+        loss = self._loss(layout.n_outputs)
+        y_scale = loss.target_scale(target, sw)
         if y_scale != 1.0:
             target = target / y_scale
             x0 = None if x0 is None else np.asarray(x0, dtype=np.float64) / y_scale
@@ -138,7 +129,6 @@ class EmbeddingSumModel(DecisionMixin, ParamsMixin):
             x0 = parameterization.from_coef(x0)
         row_scale = np.sqrt(np.maximum(weights, _SCALE_FLOOR) / max(weights[:-1].max(), _SCALE_FLOOR))
         scale = np.repeat(row_scale, layout.n_outputs)
-        loss = self._loss(layout.n_outputs)
         with EmbeddingSumObjective(codes, target, sw, layout, self._all_regularizers(), loss=loss) as objective:
             solved = objective if parameterization is None else ReparameterizedObjective(objective, parameterization)
             result = minimize_lbfgs(
@@ -154,10 +144,6 @@ class EmbeddingSumModel(DecisionMixin, ParamsMixin):
         if warn:
             _warn_if_not_converged(result, stacklevel=4)
         return result
-
-    def _target_scale(self, target, sw) -> float:
-        """The unit of the target in which :meth:`_solve` works (1: the target as given)."""
-        return 1.0
 
     def _fittable(self, target, sw, n_outputs: int) -> bool:
         """Whether a subsample still has what a fit needs (weight on two classes, for a classifier)."""

@@ -125,8 +125,10 @@ class EmbeddingSumClassifier(EmbeddingSumModel):
         self.monotonic_cst = monotonic_cst
 
     @staticmethod
-    def _loss(n_outputs: int) -> str:
-        return "log" if n_outputs == 1 else "softmax"
+    def _loss(n_outputs: int):
+        from ..training._losses import LOSSES  # fitting-only: loaded on use
+
+        return LOSSES["log" if n_outputs == 1 else "softmax"]
 
     def fit(self, X, y, sample_weight=None) -> "EmbeddingSumClassifier":
         """Fit the bins and their scores to X (NaN = missing) and labels y.

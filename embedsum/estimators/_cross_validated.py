@@ -146,7 +146,7 @@ class _CrossValidated:
         from ..training._solver import one_blas_thread
 
         with one_blas_thread():  # once for all the solves: setting it costs more than a small solve
-            path = regularization_path(solve, self._held_out_score, codes, target, sw, layout, folds, paths)
+            path = regularization_path(solve, self._loss(n_outputs).held_out, codes, target, sw, layout, folds, paths)
         candidates = [c for p in paths for c in p]
         mean = path["scores"].mean(axis=1)
         best = int(np.argmin(mean))  # the first of equals: the strongest regularisation

@@ -37,7 +37,6 @@ from ._classifier import EmbeddingSumClassifier
 from ._cross_validated import _CrossValidated
 from ._folds import shuffled_folds, stratified_folds
 from ._regressor import EmbeddingSumRegressor
-from ._regularization_path import held_out_log_loss, held_out_squared_error
 
 
 class EmbeddingSumClassifierCV(_CrossValidated, EmbeddingSumClassifier):
@@ -132,7 +131,6 @@ categories_, rare_categories_, bin_scores_, unseen_scores_, bin_weights_, featur
 
     _base = EmbeddingSumClassifier
     _score_name = "log_loss"
-    _held_out_score = staticmethod(held_out_log_loss)
     _unfittable_fold = "have positive sample_weight in one class only; use fewer folds, or stratified ones"
 
     def __init__(self, step_loss_weights=8, l2s=None, cv=5, average_folds=False, random_state=0, max_bins=64,
@@ -238,7 +236,6 @@ rare_categories_, bin_scores_, unseen_scores_, bin_weights_, feature_importances
 
     _base = EmbeddingSumRegressor
     _score_name = "squared_error"
-    _held_out_score = staticmethod(held_out_squared_error)
     _unfittable_fold = "all have sample_weight 0; they cannot fit a model"
 
     def __init__(self, step_loss_weights=8, l2s=None, cv=5, average_folds=False, random_state=0, max_bins=64,

@@ -65,17 +65,10 @@ rare_categories_, bin_scores_, unseen_scores_, bin_weights_, feature_importances
         self.monotonic_cst = monotonic_cst
 
     @staticmethod
-    def _loss(n_outputs: int) -> str:
-        return "squared"
+    def _loss(n_outputs: int):
+        from ..training._losses import LOSSES  # fitting-only: loaded on use
 
-    def _target_scale(self, target, sw) -> float:
-        # L-BFGS-B's stopping rules are absolute (gradient below tol; relative reduction of a
-        # loss below 1), while c * y multiplies the optimal scores by c and the loss by c**2.
-        # Solving for y / std(y), then scaling the scores back, makes tol and the iterations
-        # the same in any units: every term is quadratic, so the minimiser is the same.
-        mean = float(np.sum(sw * target)) / float(np.sum(sw))
-        std = float(np.sqrt(np.sum(sw * (target - mean) ** 2) / np.sum(sw)))
-        return std if std > 0 and np.isfinite(std) and np.isfinite(1.0 / std) else 1.0
+        return LOSSES["squared"]
 
     def fit(self, X, y, sample_weight=None) -> "EmbeddingSumRegressor":
         """Fit the bins and their scores to X (NaN = missing) and the numeric target y.

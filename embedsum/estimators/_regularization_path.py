@@ -1,4 +1,4 @@
-"""The regularisation path of the cross-validated estimators, and the held-out scores it ranks candidates by.
+"""The regularisation path of the cross-validated estimators.
 
 Every fold fits every candidate on the same bins and in the same parameter layout, warm-started
 along each path from strong to weak regularisation (docs/design.md#cross-validation).
@@ -9,50 +9,14 @@ from __future__ import annotations
 import numpy as np
 
 from ..training._layout import ParameterLayout
-from ..training._objective import log_loss_terms, softmax_loss_terms
-
-
-def held_out_log_loss(y, z, sample_weight) -> float:
-    """Weighted mean log-loss of targets y at decision values z (exact, no clipping).
-
-    Binary: ``y`` holds 0/1 and ``z`` the log-odds, shape (n,). Multiclass: ``y`` holds
-    class indices and ``z`` the K class scores, shape (n, K); the loss of a row is
-    ``logsumexp(z_i) - z_i[y_i]``. The mean is ``sum(w * loss) / sum(w)``.
-
-    Example
-    -------
-    >>> import numpy as np
-    >>> round(held_out_log_loss(np.array([0.0, 1.0]), np.zeros(2), np.array([1.0, 3.0])), 6)
-    0.693147
-    >>> round(held_out_log_loss(np.array([2, 0]), np.zeros((2, 3)), np.ones(2)), 6)  # log(3)
-    1.098612
-    """
-    z = np.array(z, dtype=np.float64)
-    if z.ndim == 2:
-        loss, _ = softmax_loss_terms(z, np.asarray(y).astype(np.intp))
-    else:
-        loss, _ = log_loss_terms(z, np.asarray(y, dtype=np.float64))
-    return float(np.sum(loss * sample_weight) / np.sum(sample_weight))
-
-
-def held_out_squared_error(y, z, sample_weight) -> float:
-    """Weighted mean squared error ``sum(w * (z - y)**2) / sum(w)`` of predictions z.
-
-    Example
-    -------
-    >>> import numpy as np
-    >>> held_out_squared_error(np.array([0.0, 1.0]), np.array([1.0, 1.0]), np.array([1.0, 3.0]))
-    0.25
-    """
-    residual = np.asarray(z, dtype=np.float64) - np.asarray(y, dtype=np.float64)
-    return float(np.sum(sample_weight * residual**2) / np.sum(sample_weight))
+from ..scoring._decision import decision_values_of_codes
 
 
 def _decision(coef: np.ndarray, codes: np.ndarray, layout: ParameterLayout) -> np.ndarray:
-    """Decision values of binned rows: (n,) with one output, (n, K) with K."""
-    z = layout.table(coef)[codes.astype(np.intp) + layout.offsets[:-1]].sum(axis=1)
-    z += layout.intercepts(coef)
-    return z[:, 0] if layout.n_outputs == 1 else z
+    """Decision values of binned rows, (n,) with one output and (n, K) with K: the scoring
+    contract's codes -> decision function (docs/design.md#scoring-contract)."""
+    scores, intercept = layout.split(coef)
+    return decision_values_of_codes([codes[:, j] for j in range(layout.n_features)], scores, intercept)
 
 
 def regularization_path(solve, score, codes, y, sample_weight, layout: ParameterLayout, folds, paths) -> dict:
@@ -80,7 +44,8 @@ def regularization_path(solve, score, codes, y, sample_weight, layout: Parameter
     >>> def solve(weight, codes, y, w, layout, x0):
     ...     return EmbeddingSumClassifier(step_loss_weight=weight)._solve(codes, y, w, layout, x0)
     >>> folds = stratified_folds(y, 2, random_state=0)
-    >>> path = regularization_path(solve, held_out_log_loss, codes, y, np.ones(20), layout, folds, [[1.0, 0.0]])
+    >>> from embedsum.training._losses import LOSSES
+    >>> path = regularization_path(solve, LOSSES["log"].held_out, codes, y, np.ones(20), layout, folds, [[1.0, 0.0]])
     >>> path["scores"].shape, path["coefs"].shape
     ((2, 2), (2, 2, 4))
     """

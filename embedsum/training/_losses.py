@@ -14,8 +14,7 @@ Each loss gives:
   start with zero bin scores;
 - :meth:`~Loss.held_out`: the weighted mean score cross-validation ranks candidates by;
 - :meth:`~Loss.target_scale`: the unit of the target the solver works in (1: as given);
-- ``history_name``: the key its data term is to have in ``history_`` (today the objective
-  records every loss under "classification", the key saved documents carry).
+- ``history_name``: the key of its data term in the objective's components and ``history_``.
 
 The objective (see docs/design.md#published-objective, #multiclass and #regression) is the
 weighted mean of the per-row losses plus the regularisers. :data:`LOSSES` maps each name to
@@ -220,7 +219,6 @@ class HalfSquaredError(Loss):
     """
 
     name = "squared"
-    # The objective still records "classification" (docs/design.md#objective-and-gradient).
     history_name = "squared_error"
 
     def loss_gradient(self, z, y):

@@ -37,10 +37,6 @@ from ._losses import log_loss_terms, softmax_loss_terms  # noqa: F401
 # The engine of each loss class that has a tuned one; any other loss (a subclass too, as it
 # may change the loss) is evaluated by the general engine through its loss_gradient.
 _ENGINES = {BinaryLogLoss: BinaryLogEngine}
-# The key of the data term in last_components (and so in history_ and saved documents), for
-# every loss today: see docs/design.md#objective-and-gradient. ``loss.history_name`` is the
-# name each loss will record under once the estimators and persistence switch to it.
-_DATA_TERM = "classification"
 
 
 class EmbeddingSumObjective:
@@ -72,8 +68,8 @@ class EmbeddingSumObjective:
         object; "softmax" needs ``layout.n_outputs == K`` classes, the others one output
         (the loss's ``accepts``).
 
-    After each call, ``last_components`` maps "classification" (the data term, whatever
-    the loss) and each regulariser's name to its (weighted) value at the coef just
+    After each call, ``last_components`` maps the loss's ``history_name`` (the data term:
+    "classification" for the log-losses, "squared_error" for the squared loss) and each regulariser's name to its (weighted) value at the coef just
     evaluated. The binary log-loss is evaluated by a tuned engine whose sums are taken
     in a fixed order, so the number of threads changes no bit; ``max_cells`` and
     ``chunk_rows`` change the result only through rounding.
@@ -131,7 +127,7 @@ class EmbeddingSumObjective:
         coef = np.asarray(coef, dtype=np.float64)
         grad = np.empty_like(coef)
         data_term = self._engine.data_term(coef, grad)
-        components = {_DATA_TERM: data_term}
+        components = {self.loss.history_name: data_term}
         total = data_term
         for reg in self.regularizers:
             value, reg_grad = reg.value_gradient(coef, self.layout)
