@@ -482,6 +482,21 @@ def test_document_fields_of_a_regressor():
     assert type(doc["intercept"]) is float and all(type(u) is float for u in doc["unseen_scores"][1:])
 
 
+def test_a_regressors_data_term_is_named_by_its_loss_and_older_documents_load_renamed():
+    model = _categorical_model("regressor")
+    assert "squared_error" in model.history_ and "classification" not in model.history_
+    doc = json.loads(model.to_json())
+    assert list(doc["history"]) == list(model.history_)
+    # A regressor saved before the data term was named by its loss called it "classification".
+    doc["history"] = {("classification" if k == "squared_error" else k): v for k, v in doc["history"].items()}
+    loaded = from_json(json.dumps(doc))
+    assert list(loaded.history_) == list(model.history_)
+    assert np.array_equal(loaded.history_["squared_error"], model.history_["squared_error"])
+    # A classifier's data term keeps its name.
+    classifier = EmbeddingSumClassifier(max_bins=4).fit(*linear_data(0, n=60, d=2))
+    assert "classification" in from_json(classifier.to_json()).history_
+
+
 def test_missing_bins_and_minus_inf_cut_round_trip(model, doc):
     # column 1 has NaN: its missing-value bin has weight and a fitted score
     assert model.bin_weights_[1][-1] > 0 and doc["bin_weights"][1][-1] == model.bin_weights_[1][-1]
