@@ -86,7 +86,7 @@ def torch_objective(torch, tables, intercept, codes, y, w, v, ordered, loss, ste
     l2 = torch.sum(all_bins**2) / all_bins.shape[0]
 
     components = {
-        "classification": data,
+        "squared_error" if loss == "squared" else "classification": data,
         "step": step_w * step,
         "embedding_sum": es_w * embedding_sum,
         "l2": l2_w * l2,
@@ -405,4 +405,4 @@ def test_reference_hand_example(torch):
     assert c["l2"] == pytest.approx(329 / 7, rel=1e-14)
     p2 = dict(p, loss="squared", K=1, y=np.array([2.5]), tables=[t[:, :1] for t in tables], intercept=np.array([0.5]))
     _, c2, _ = torch_value_and_gradient(torch, p2)
-    assert c2["classification"] == pytest.approx(0.5 * (0.5 + 0.0 + 0.0 - 2.5) ** 2, rel=1e-14)
+    assert c2["squared_error"] == pytest.approx(0.5 * (0.5 + 0.0 + 0.0 - 2.5) ** 2, rel=1e-14)
