@@ -26,8 +26,10 @@ The algorithm, for ``x <= 0`` (the sigmoid needs ``exp(-|z|)``, the softmax
 Measured against an exact reference (Python's decimal module at 60 digits), the result is within 1 ulp of exp(x)
 (see tests/test_portable_exp.py). :func:`exp_nonpositive` (Python floats) and
 :func:`exp_nonpositive_array` (numpy) perform these operations in this order;
-:func:`python_source` and :func:`c_source` write them for the generated code, with the
-constants as ``repr`` (Python) and hexadecimal (C) literals, which read back exactly.
+:func:`python_source` writes them for the generated Python (constants as ``repr``
+literals, which read back exactly); the C runtime of the export (embedsum/export/_runtime.h)
+performs the same operations with the same constants as hexadecimal literals, and the
+export's tests check that it scores the same bits (docs/design.md#portable-exp).
 Nothing here handles ``x > 0``, which no caller needs.
 """
 
@@ -150,77 +152,3 @@ def {name}(x):
 {horner}\
     return _ldexp(1.0 + (r + (q * r) * r), n + {SHIFT}) * {TWO_TO_MINUS_SHIFT!r}
 '''
-
-
-def c_source(p: str) -> str:
-    """Source of the C99 functions ``p_pow2`` and ``p_exp`` computing :func:`exp_nonpositive`.
-
-    Needs ``<stdint.h>`` and ``<string.h>``, no libm. Every product that an addition
-    reads goes through ``P_ROUNDED`` (P = p in capitals), which keeps the compiler from
-    fusing the two into one FMA, whatever ``-ffp-contract`` says (see the comment written
-    with it).
-
-    Example
-    -------
-    >>> "static inline double m_exp(double x)" in c_source("m")
-    True
-    """
-    up = p.upper()
-
-    def product(var: str, expression: str) -> str:
-        return f"    {var} = {expression};\n    {up}_ROUNDED({var});\n"
-
-    horner = f"    q = {float.hex(COEFFICIENTS[0])};\n" + "".join(
-        product("q", "q * r") + f"    q = q + {float.hex(c)};\n" for c in COEFFICIENTS[1:])
-    return f"""
-/* No FMA contraction in {p}_exp: a * b + c must round twice, as Python and numpy do; an FMA
- * rounds once and changes the last bit now and then. C lets compilers contract unless told
- * not to, and not every compiler listens: GCC ignores #pragma STDC FP_CONTRACT (and contracts
- * by default in GNU modes), clang obeys it except under -ffp-contract=fast. So with GCC and
- * clang (and compilers that accept GNU asm) every product that an addition reads passes
- * through {up}_ROUNDED: an empty asm statement that takes the rounded double in a register
- * (x86, ARM64) or in memory and hands it back as a value the compiler cannot see into, so
- * it cannot fuse it with the addition. It emits no instruction. Other compilers get the
- * standard pragma (MSVC its own). */
-#if defined(__GNUC__) && (defined(__x86_64__) || defined(__i386__))
-#define {up}_ROUNDED(v) __asm__("" : "+x"(v))
-#elif defined(__GNUC__) && defined(__aarch64__)
-#define {up}_ROUNDED(v) __asm__("" : "+w"(v))
-#elif defined(__GNUC__)
-#define {up}_ROUNDED(v) __asm__("" : "+m"(v))
-#else
-#define {up}_ROUNDED(v) ((void)0)
-#endif
-
-/* 2**k for -1022 <= k <= 1023, from its bits (no libm). */
-static inline double {p}_pow2(int k)
-{{
-    uint64_t bits = (uint64_t)(k + 1023) << 52;
-    double v;
-    memcpy(&v, &bits, sizeof v);
-    return v;
-}}
-
-/* exp(x) for x <= 0 (or NaN), bit for bit the exp of embedsum's numpy and Python code:
- * n = round(x / ln2) (half to even), r = (x - n ln2_hi) - n ln2_lo (n ln2_hi exact),
- * e**r by Horner's rule on the Taylor polynomial of degree 13, then scaled by 2**n:
- * exactly by 2**(n + {SHIFT}), then once rounded (subnormal results) by 2**-{SHIFT}.
- * Each operation is one IEEE double operation, in this order. */
-static inline double {p}_exp(double x)
-{{
-#if defined(_MSC_VER) && !defined(__clang__)
-#pragma fp_contract(off)
-#elif !defined(__GNUC__) || defined(__clang__)
-#pragma STDC FP_CONTRACT OFF
-#endif
-    double t, n, a, b, r, q;
-    if (!(x >= {X_MIN!r})) {{
-        return x != x ? x : 0.0;
-    }}
-{product("t", f"x * {float.hex(INV_LN2)}")}    /* round half to even (in the default rounding mode), as |t| < 2**51 */
-    n = (t + 0x1.8p+52) - 0x1.8p+52;
-{product("a", f"n * {float.hex(LN2_HI)}")}{product("b", f"n * {float.hex(LN2_LO)}")}    r = (x - a) - b;
-{horner}{product("q", "q * r")}{product("q", "q * r")}    q = 1.0 + (r + q);
-    return (q * {p}_pow2((int)n + {SHIFT})) * {float.hex(TWO_TO_MINUS_SHIFT)};
-}}
-"""

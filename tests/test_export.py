@@ -739,10 +739,19 @@ def test_runtime_files_compile_on_their_own_with_every_flag(tmp_path):
     _compile_all(commands, tmp_path)
 
 
-def test_runtime_exp_is_the_portable_exp():
-    from embedsum._portable_exp import c_source
+def test_runtime_exp_uses_the_portable_exps_constants():
+    # The C form of the portable exp is written in the static runtime; the compiled tests check its
+    # bits, and here each constant of the numpy/Python form appears in it as an exact hex literal.
+    from embedsum import _portable_exp as pe
 
-    assert c_source("embedsum").strip() in (RUNTIME_DIR / "_runtime.h").read_text(encoding="utf-8")
+    runtime = (RUNTIME_DIR / "_runtime.h").read_text(encoding="utf-8")
+    constants = [pe.INV_LN2, pe.LN2_HI, pe.LN2_LO, pe.TWO_TO_MINUS_SHIFT, *pe.COEFFICIENTS]
+    for value in constants:
+        assert float.hex(value) in runtime, value
+    assert f"(int)n + {pe.SHIFT}" in runtime and f"!(x >= {pe.X_MIN!r})" in runtime
+    hexes = [float.fromhex(h) for h in re.findall(r"0x1\.[0-9a-f]+p[-+][0-9]+", runtime)]
+    coefficients = [h for h in hexes if h in pe.COEFFICIENTS]
+    assert coefficients == list(pe.COEFFICIENTS)  # in Horner's order, each once
 
 
 def test_runtime_blocks_are_selected_by_the_model_flags():
