@@ -7,14 +7,14 @@ Three measurements, each in the same run as its baseline:
     features are scored by
 
     - the straightforward baseline: per feature ``np.searchsorted`` + a gather, added left
-      to right (``embedsum.scoring.decision_values_reference``), then the two stable sigmoids
+      to right (``embedsum.scoring._reference.decision_values_reference``), then the two stable sigmoids
       with ``np.exp`` stacked (what ``predict_proba`` computed before it was made fast, and
       before it used embedsum's portable exp, which costs more than ``np.exp``);
     - ``model.predict_proba(X)`` (all CPUs), and the same kernel on one thread;
     - ``model.decision_function(X)``.
 
     Seconds are the best of 5 interleaved runs. The script checks that predict_proba and
-    the kernel give the bits of the plain loop followed by ``embedsum.scoring.sigmoid`` (the
+    the kernel give the bits of the plain loop followed by ``embedsum.scoring._links.sigmoid`` (the
     portable exp), and decision_function those of the plain loop.
     Targets: ``predict_proba`` at least 3x the baseline's throughput; for reference, the
     seconds against 0.13 s (>= 100 million feature values/s) are printed too.

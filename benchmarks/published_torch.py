@@ -12,7 +12,7 @@ To compare like with like, the bins are embedsum's own
 bin per feature, which takes part in the embedding-sum loss (with its training weight)
 but not in the step loss. The fitted scores come back as float64 numpy arrays in
 embedsum's layout, so that one evaluator (:func:`published_objective`, which uses
-:class:`embedsum.objective.EmbeddingSumObjective` in float64) scores both models.
+:class:`embedsum.training._objective.EmbeddingSumObjective` in float64) scores both models.
 """
 
 from __future__ import annotations

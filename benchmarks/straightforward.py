@@ -3,7 +3,7 @@
 The published objective (docs/design.md#published-objective) written the plain way: one gather per feature to
 build the decision values, whole-array numpy passes for the log-loss, one ``np.bincount``
 per feature for the gradient. No feature grouping, no chunks, no threads, no subsample
-start. It is minimised by embedsum's own L-BFGS-B call (``embedsum.solver.minimize_lbfgs``)
+start. It is minimised by embedsum's own L-BFGS-B call (``embedsum.training._solver.minimize_lbfgs``)
 with the options, preconditioning, regularisers and bins of ``EmbeddingSumClassifier()``,
 so a difference in the objective reached comes from the objective code alone.
 """
@@ -23,7 +23,7 @@ class StraightforwardObjective:
     """``mean_i(w_i (softplus(z_i) - y_i z_i))`` + regularisers, and its gradient, the plain way.
 
     Same constructor and ``loss_gradient``/``last_components`` as
-    ``embedsum.objective.EmbeddingSumObjective``.
+    ``embedsum.training._objective.EmbeddingSumObjective``.
     """
 
     def __init__(self, codes, y, sample_weight, layout: ParameterLayout, regularizers=()):

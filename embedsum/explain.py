@@ -1,7 +1,8 @@
 """Exact explanations of a fitted model: contributions, attributions against baselines, significance.
 
-The public face of :mod:`embedsum.inspection._explain`, where the functions and their
-examples live.
+The public face of :mod:`embedsum.inspection`, whose modules hold the functions and their
+examples (contributions in ``_explain``, attributions, baselines, significance and shape
+functions each in its own module).
 
 Example
 -------
