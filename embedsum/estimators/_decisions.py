@@ -13,6 +13,7 @@ from ..scoring._decision import (
     feature_codes,
     few_rows_mixed_decision,
     scoring_tables,
+    term_scores,
 )
 from .._validation import check_array, check_feature_names, check_is_fitted, check_n_features, check_table
 
@@ -114,5 +115,4 @@ class DecisionMixin:
         (3, 2)
         """
         codes = self._codes(self._validated(X))
-        tables = scoring_tables(self.bin_scores_, self.unseen_scores_)
-        return np.stack([table[c] for table, c in zip(tables, codes)], axis=1)
+        return term_scores(codes, scoring_tables(self.bin_scores_, self.unseen_scores_))

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..scoring._decision import decision_values_of_codes, scoring_tables
+from ..scoring._decision import decision_values_of_codes, scoring_tables, term_scores
 
 
 def _numeric_part(data) -> np.ndarray:
@@ -27,8 +27,7 @@ def _codes_and_tables(model, data) -> tuple[list, list]:
 def _scores_of(model, data) -> np.ndarray:
     """Bin scores of already validated rows ((n, d) array or ``(numeric, columns)``):
     what ``model.row_scores`` returns, for rows built here (baseline points)."""
-    codes, tables = _codes_and_tables(model, data)
-    return np.stack([table[c] for table, c in zip(tables, codes)], axis=1)
+    return term_scores(*_codes_and_tables(model, data))
 
 
 def _decision_of(model, data) -> np.ndarray:

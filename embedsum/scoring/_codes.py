@@ -128,6 +128,18 @@ def feature_codes(numeric: np.ndarray, columns, cuts, categories, rare_categorie
     return out
 
 
+def term_scores(codes, tables) -> np.ndarray:
+    """Each term's score for each row, (n, n_terms) or (n, n_terms, K): the addends of
+    :func:`decision_values_of_codes` (added to the intercept left to right, they give its bits).
+
+    Example
+    -------
+    >>> term_scores([np.array([1, 0]), np.array([0, 0])], [np.array([1.0, 2.0]), np.array([0.5])]).tolist()
+    [[2.0, 0.5], [1.0, 0.5]]
+    """
+    return np.stack([table[c] for table, c in zip(tables, codes)], axis=1)
+
+
 def scoring_tables(scores, unseen_scores) -> list:
     """Each feature's scores indexed by :func:`feature_codes`.
 

@@ -29,7 +29,13 @@ from __future__ import annotations
 import numpy as np
 
 # Importable from here: the estimators, the inspection and the command line use these names.
-from ._codes import decision_values_of_codes, feature_codes, multiclass_scores, scoring_tables  # noqa: F401
+from ._codes import (  # noqa: F401
+    decision_values_of_codes,
+    feature_codes,
+    multiclass_scores,
+    scoring_tables,
+    term_scores,
+)
 from ._few_rows import FEW_ROWS, _few_rows_decision, few_rows_mixed_decision  # noqa: F401
 from ._links import (  # noqa: F401
     FEW_VALUES,
