@@ -33,7 +33,8 @@ class Hyperparameter(NamedTuple):
     """One shared hyperparameter.
 
     ``kind`` is the constraint: ``"integer"`` or ``"number"`` (finite, at least ``low``; above
-    it when ``low_inclusive`` is False; at most ``high`` when given), ``"regularizers"``
+    it when ``low_inclusive`` is False; at most ``high`` when given), ``"choice"`` (a str among
+    ``choices``), ``"regularizers"``
     (None or objects with a ``name`` and a ``value_gradient``), or ``"resolved at fit"``
     (checked against the data by fit). ``default_cv`` is the default of the cross-validated
     estimators; ``since_format`` the first format_version of saved models that stores it.
@@ -53,6 +54,7 @@ class Hyperparameter(NamedTuple):
     high: float | None = None
     default_cv: Any = None
     since_format: int = 1
+    choices: tuple = ()
 
     @property
     def is_number(self) -> bool:
@@ -89,6 +91,15 @@ _ROWS = (
     _row("monotonic_cst", None, "resolved at fit",
          "Per feature (or by column name): +1 the score never decreases from one interval bin to the next, "
          "-1 it never increases, 0 no constraint.", since_format=2),
+    # The plain estimators keep the published quantile cuts; the cross-validated ones, whose
+    # step loss is tuned to the bins, take the adaptive cuts (docs/design.md#bin-codes).
+    _row("binning", "quantile", "choice",
+         "How the cut points of each numeric feature are chosen: \"quantile\" (the published quantile cuts) "
+         "or \"adaptive\" (a bin for each heavy value, quantiles of the rest; see :mod:`embedsum.binning._adaptive`).",
+         choices=("quantile", "adaptive"), default_cv="adaptive", since_format=3),
+    _row("min_bin_count", 5, "integer",
+         "With binning=\"adaptive\", the fewest rows (counted with their sample weights) of an interval bin; "
+         "unused with \"quantile\".", low=1, since_format=3),
 )
 HYPERPARAMETERS: dict[str, Hyperparameter] = {row.name: row for row in _ROWS}
 
@@ -133,6 +144,9 @@ def check_hyperparameters(values: dict) -> None:
         if row.is_number:
             check_number(name, value, low=row.low, integer=row.kind == "integer", low_inclusive=row.low_inclusive,
                          high=row.high)
+        elif row.kind == "choice":
+            if not isinstance(value, str) or value not in row.choices:
+                raise ValueError(f"{name} must be one of {list(row.choices)}, got {value!r}")
         elif row.kind == "regularizers":
             for reg in value or ():
                 if not (hasattr(reg, "value_gradient") and hasattr(reg, "name")):

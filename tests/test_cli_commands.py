@@ -268,6 +268,7 @@ def test_text_column_becomes_a_categorical_feature_of_a_binary_model(kinds, tmp_
     model = embedsum.load(tmp_path / "m.json")
     assert model.is_categorical_.tolist() == [False, True, False]
     assert model.categories_[1].tolist() == ["icmp", "tcp", "udp"] and model.rare_categories_[1].tolist() == ["gre"]
+    assert model.binning == "quantile"  # the published cuts, as the plain estimator's default
     direct = embedsum.EmbeddingSumClassifier(max_bins=8, categorical_features=[False, True, False])
     direct.fit(X, targets["binary"])
     assert np.array_equal(model.decision_function(X), direct.decision_function(X))
@@ -436,8 +437,31 @@ def test_auto_step_loss_weight_is_cross_validated_for_each_task(kinds, tmp_path,
     cv = EmbeddingSumRegressorCV if kind == "regression" else EmbeddingSumClassifierCV
     direct = cv(cv=3, max_bins=16, categorical_features=[False, True, False]).fit(X, targets[kind])
     assert model.step_loss_weight == direct.step_loss_weight_
+    assert model.binning == direct.binning == "adaptive"  # the cross-validated estimators' default
     predict = (lambda m: m.predict(X)) if kind == "regression" else (lambda m: m.decision_function(X))
     assert np.array_equal(predict(model), predict(direct))
+
+
+@pytest.mark.parametrize("options, params", [
+    ([], dict(binning="quantile")),
+    (["--binning", "adaptive", "--min-bin-count", 7], dict(binning="adaptive", min_bin_count=7)),
+    (["--step-loss-weight", "auto", "--cv", 3, "--binning", "quantile"], dict(binning="quantile")),
+])
+def test_binning_options_reach_the_estimator(kinds, tmp_path, capsys, options, params):
+    tmp, X, targets = kinds
+    code, _, err = cli(capsys, "fit", tmp / "binary.csv", "--target", "target", "-o", tmp_path / "m.json",
+                       "--max-bins", 16, "--quiet", *options)
+    assert code == 0, err
+    model = embedsum.load(tmp_path / "m.json")
+    assert model.binning == params["binning"] and model.min_bin_count == params.get("min_bin_count", 5)
+    if "auto" in options:
+        from embedsum.estimators._cv import EmbeddingSumClassifierCV as direct_cls
+        direct = direct_cls(cv=3, max_bins=16, categorical_features=[False, True, False], **params)
+    else:
+        direct = embedsum.EmbeddingSumClassifier(max_bins=16, categorical_features=[False, True, False], **params)
+    direct.fit(X, targets["binary"])
+    assert [c.tolist() for c in model.cuts_ if c is not None] == [c.tolist() for c in direct.cuts_ if c is not None]
+    assert np.array_equal(model.decision_function(X), direct.decision_function(X))
 
 
 @pytest.mark.parametrize(

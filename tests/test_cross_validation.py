@@ -344,7 +344,7 @@ def test_every_scoring_path_gives_the_reference_bits(fitted):
 def test_saved_params_are_the_ordinary_estimators_with_the_chosen_weights(fitted):
     params = fitted._saved_params()
     assert sorted(params) == EmbeddingSumClassifier._param_names()
-    expected = dict(EmbeddingSumClassifier().get_params(), max_bins=8, tol=1e-4,
+    expected = dict(EmbeddingSumClassifier().get_params(), max_bins=8, tol=1e-4, binning="adaptive",
                     step_loss_weight=fitted.step_loss_weight_, l2=fitted.l2_)
     assert params == expected
 
@@ -408,7 +408,7 @@ def test_multiclass_folds_are_scored_by_the_multinomial_log_loss(iris):
     folds = stratified_folds(y, 3, random_state=0)
     model = EmbeddingSumClassifierCV(step_loss_weights=[0.05], cv=folds, average_folds=True, max_bins=8)
     model.fit(X, labels, sample_weight=sw)
-    estimator = EmbeddingSumClassifier(max_bins=8, step_loss_weight=0.05, tol=1e-4)
+    estimator = EmbeddingSumClassifier(max_bins=8, step_loss_weight=0.05, tol=1e-4, binning="adaptive")
     coefs = []
     for k, (train, test) in enumerate(folds):
         coef, codes, layout = _fold_model(estimator, X, y, sw, train, coefs[-1] if coefs else None, n_outputs=3)
@@ -601,7 +601,7 @@ def test_regressor_folds_are_shuffled_kfold_scored_by_weighted_squared_error(dia
     assert sorted(np.concatenate([t for _, t in folds]).tolist()) == list(range(len(y)))
     fold_weights = [sw[t].sum() for _, t in folds]
     assert max(fold_weights) - min(fold_weights) <= sw.max()
-    estimator = EmbeddingSumRegressor(max_bins=8, step_loss_weight=0.1, tol=1e-4)
+    estimator = EmbeddingSumRegressor(max_bins=8, step_loss_weight=0.1, tol=1e-4, binning="adaptive")
     coefs = []
     for k, (train, test) in enumerate(folds):
         coef, codes, layout = _fold_model(estimator, X, y, sw, train, coefs[-1] if coefs else None)
@@ -742,3 +742,62 @@ def test_expected_failed_regressor_checks_exist():
              for _, check in estimator_checks_generator(_REGRESSOR_CV_FOR_CHECKS, legacy=True)}
     assert "check_regressors_train" in names
     assert set(_expected_failed_checks(_REGRESSOR_CV_FOR_CHECKS)) <= names
+
+
+# ----------------------------------------------------------------------------------------------
+# Binning: adaptive cuts by default (docs/design.md#bin-codes), the published ones on request
+# ----------------------------------------------------------------------------------------------
+
+
+def _zero_inflated(n=1500, seed=0):
+    """A money-like column (92% zeros, a log-normal tail) that carries the signal, and a smooth column."""
+    rng = np.random.default_rng(seed)
+    money = np.where(rng.random(n) < 0.92, 0.0, rng.lognormal(3.0, 1.0, n))
+    X = np.column_stack([money, rng.normal(size=n)])
+    signal = np.log1p(money) + 0.5 * X[:, 1]
+    return X, (signal + rng.normal(size=n) > 1.5).astype(int), signal + rng.normal(size=n)
+
+
+@pytest.mark.parametrize("cv_cls", [EmbeddingSumClassifierCV, EmbeddingSumRegressorCV], ids=lambda c: c.__name__)
+def test_cv_default_cuts_are_the_adaptive_digitizers_and_quantile_gives_the_published_cuts(cv_cls):
+    from embedsum.binning._adaptive import AdaptiveDigitizer
+
+    X, labels, values = _zero_inflated()
+    X[::11, 1] = np.nan
+    y = values if cv_cls is EmbeddingSumRegressorCV else labels
+    sw = np.random.default_rng(1).integers(1, 4, len(y)).astype(float)
+    adaptive = cv_cls(step_loss_weights=2, cv=3).fit(X, y, sample_weight=sw)
+    assert adaptive.binning == "adaptive" and adaptive.min_bin_count == 5
+    digitizer = AdaptiveDigitizer(max_bins=64, min_bin_count=5).fit(X, sample_weight=sw)
+    for got, want, got_w, want_w in zip(adaptive.cuts_, digitizer.cuts_, adaptive.bin_weights_,
+                                        digitizer.bin_weights_):
+        assert got.tobytes() == want.tobytes() and got_w.tobytes() == want_w.tobytes()
+    # The zero-inflated column: its zero alone in the first bin, and most of the 64 bins in the tail.
+    assert adaptive.cuts_[0][0] == 0.0 and adaptive.bin_weights_[0][0] > 0.9
+    quantile = cv_cls(step_loss_weights=2, cv=3, binning="quantile").fit(X, y, sample_weight=sw)
+    published = Digitizer(max_bins=64).fit(X, sample_weight=sw)
+    for got, want in zip(quantile.cuts_, published.cuts_):
+        assert got.tobytes() == want.tobytes()
+    n_tail_cuts = np.count_nonzero(adaptive.cuts_[0] > 0)
+    assert n_tail_cuts >= 30 and n_tail_cuts >= 4 * np.count_nonzero(quantile.cuts_[0] > 0)
+    # Cuts are plain arrays: generated Python scores the adaptive model with the same bits.
+    namespace: dict = {}
+    exec(export.to_python(adaptive), namespace)
+    rows = np.vstack([X[:200], [[0.0, np.nan], [np.nan, 0.0], [np.inf, -np.inf]]])
+    scorer = namespace["predict"] if cv_cls is EmbeddingSumRegressorCV else namespace["decision_function"]
+    got = np.array([scorer(r) for r in rows.tolist()])
+    want = adaptive.predict(rows) if cv_cls is EmbeddingSumRegressorCV else adaptive.decision_function(rows)
+    assert_array_equal(got.view(np.uint64), want.view(np.uint64))
+
+
+@pytest.mark.parametrize("cv_cls", [EmbeddingSumClassifierCV, EmbeddingSumRegressorCV], ids=lambda c: c.__name__)
+@pytest.mark.parametrize("params, message", [
+    ({"binning": "x"}, r"binning must be one of \['quantile', 'adaptive'\], got 'x'"),
+    ({"min_bin_count": 0}, r"min_bin_count must be >= 1, got 0"),
+    ({"min_bin_count": 2.5}, r"min_bin_count must be an integer, got 2.5"),
+    ({"min_bin_count": True}, r"min_bin_count must be an integer, got True"),
+])
+def test_cv_bad_binning_parameters_raise_at_fit(cv_cls, params, message):
+    X, y, _ = _zero_inflated(n=60)
+    with pytest.raises(ValueError, match=message):
+        cv_cls(cv=3, **params).fit(X, y)

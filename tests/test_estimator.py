@@ -223,3 +223,75 @@ def test_many_rows_start_from_a_subsample_and_reach_the_same_optimum(monkeypatch
     assert solved_rows == [3000]
     objective = EmbeddingSumObjective(digitizer.transform(X), y01, sw, layout, warm._all_regularizers())
     assert result.history["loss"][0] == objective.loss_gradient(start)[0]
+
+
+# ----------------------------------------------------------------------------------------------
+# binning: the published quantile cuts by default, adaptive cuts on request (docs/design.md#bin-codes)
+# ----------------------------------------------------------------------------------------------
+
+
+def _zero_inflated(n=2000, seed=0):
+    """A money-like column: 92% zeros, a log-normal tail; a second, smooth column; a label from the tail."""
+    rng = np.random.default_rng(seed)
+    money = np.where(rng.random(n) < 0.92, 0.0, rng.lognormal(3.0, 1.0, n))
+    X = np.column_stack([money, rng.normal(size=n)])
+    y = (np.log1p(money) + X[:, 1] + rng.normal(size=n) > 2.0).astype(int)
+    return X, y
+
+
+@pytest.mark.parametrize("max_bins", [5, 20])
+def test_default_cuts_are_the_published_quantile_cuts_bit_for_bit(data, max_bins):
+    from embedsum.binning._digitizer import Digitizer
+
+    X, y = data
+    X = X.copy()
+    X[::9, 2] = np.nan
+    for X_, y_ in ((X, y), _zero_inflated()):
+        model = EmbeddingSumClassifier(max_bins=max_bins, max_iter=2)
+        assert model.binning == "quantile"
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            model.fit(X_, y_)
+        digitizer = Digitizer(max_bins=max_bins).fit(X_)
+        for got, want in zip(model.cuts_, digitizer.cuts_):
+            assert got.tobytes() == want.tobytes()
+        for got, want in zip(model.bin_weights_, digitizer.bin_weights_):
+            assert got.tobytes() == want.tobytes()
+
+
+def test_adaptive_binning_gives_the_adaptive_cuts_and_generated_python_scores_the_same_bits():
+    from embedsum import export
+    from embedsum.binning._adaptive import AdaptiveDigitizer
+
+    X, y = _zero_inflated()
+    X[::13, 1] = np.nan
+    model = EmbeddingSumClassifier(max_bins=16, binning="adaptive", min_bin_count=8).fit(X, y)
+    digitizer = AdaptiveDigitizer(max_bins=16, min_bin_count=8).fit(X)
+    for got, want in zip(model.cuts_, digitizer.cuts_):
+        assert got.tobytes() == want.tobytes()
+    assert model.cuts_[0][0] == 0.0 and model.bin_weights_[0][0] > 0.9  # the zero alone
+    from embedsum.binning._digitizer import Digitizer
+
+    assert len(model.cuts_[0]) > len(Digitizer(max_bins=16).fit(X).cuts_[0])  # more bins where the tail is
+    namespace: dict = {}
+    exec(export.to_python(model), namespace)
+    rows = np.vstack([X[:300], [[0.0, np.nan], [np.inf, -np.inf], [np.nan, 0.0]], model.cuts_[0][:2, None]
+                      * np.ones((2, 2))])
+    got = np.array([namespace["decision_function"](r) for r in rows.tolist()])
+    assert np.array_equal(got.view(np.uint64), model.decision_function(rows).view(np.uint64))
+
+
+@pytest.mark.parametrize("params, message", [
+    ({"binning": "x"}, r"binning must be one of \['quantile', 'adaptive'\], got 'x'"),
+    ({"binning": None}, r"binning must be one of"),
+    ({"min_bin_count": 0}, r"min_bin_count must be >= 1, got 0"),
+    ({"min_bin_count": 2.5}, r"min_bin_count must be an integer, got 2.5"),
+    ({"min_bin_count": True}, r"min_bin_count must be an integer, got True"),
+])
+def test_bad_binning_parameters_raise_at_fit(data, params, message):
+    from embedsum import EmbeddingSumRegressor
+
+    X, y = data
+    for model in (EmbeddingSumClassifier(**params), EmbeddingSumRegressor(**params)):
+        with pytest.raises(ValueError, match=message):
+            model.fit(X, y)

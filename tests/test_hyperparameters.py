@@ -93,6 +93,8 @@ BAD_VALUES = {
     "tol": [0.0, -1e-6, np.inf],
     "verbose": [-1, 0.5],
     "min_category_count": [0, 1.5],
+    "binning": ["x", "Quantile", None, 1, b"quantile"],
+    "min_bin_count": [0, 2.5, True, -1],
 }
 
 

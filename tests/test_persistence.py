@@ -6,8 +6,9 @@
   or more classes, regression, categorical features (string and number kind, with rare,
   unseen and missing values at predict time), monotone constraints, with and without
   feature names, with missing-value bins and -inf cuts;
-- the same model always gives the same bytes; writing always writes format_version 2;
-- format_version 1 documents (written before categorical features, multiclass and regression) still load, with their decision values;
+- the same model always gives the same bytes; writing always writes format_version 3;
+- format_version 1 documents (written before categorical features, multiclass and regression) and
+  format_version 2 documents (written before adaptive binning) still load, with their decision values;
 - every damaged or hostile document raises a ValueError that names the field and the problem;
 - random mutations of valid documents (structure and bytes) either load as a working model
   or raise ValueError, never anything else, each in well under a second;
@@ -447,11 +448,12 @@ def test_document_fields(model, doc):
                          "n_features", "feature_names", "classes", "classes_dtype", "intercept", "is_categorical",
                          "monotonic_cst", "cuts", "category_kinds", "categories", "rare_categories", "bin_scores",
                          "unseen_scores", "bin_weights", "n_iter", "history"]
-    assert doc["format"] == "embedsum" and doc["format_version"] == 2
+    assert doc["format"] == "embedsum" and doc["format_version"] == 3
     assert doc["library_version"] == embedsum.__version__
     assert doc["kind"] == "classifier"
     assert doc["params"] == {**model.get_params(), "regularizers": None}
     assert doc["params"]["categorical_features"] == "auto" and doc["params"]["monotonic_cst"] is None
+    assert doc["params"]["binning"] == "quantile" and doc["params"]["min_bin_count"] == 5
     assert doc["feature_names"] is None and doc["classes"] == [-3, 4] and doc["classes_dtype"] == "int64"
     assert doc["is_categorical"] == [False] * 3 and doc["monotonic_cst"] == [0] * 3
     for key in ("category_kinds", "categories", "rare_categories", "unseen_scores"):
@@ -663,7 +665,7 @@ def _hostile_cases(doc):
         "deep objects": ('{"a":' * 200_000, r"nested far deeper than the format"),
         "unknown format": (_text(doc, format="onnx"), r"not an embedsum model: 'format' is a string \('onnx'\)"),
         "no format": (_text(doc, format=_DELETE), r"not an embedsum model: 'format' is null"),
-        "future version": (_text(doc, format_version=3), r"format_version 3 is not supported; this embedsum reads format_version 1 and 2"),
+        "future version": (_text(doc, format_version=4), r"format_version 4 is not supported; this embedsum reads format_version 1, 2 and 3"),
         "version 0": (_text(doc, format_version=0), r"format_version 0 is not supported"),
         "version as a string": (_text(doc, format_version="1"), r"format_version: expected an integer, got a string \('1'\)"),
         "version as a bool": (_text(doc, format_version=True), r"format_version: expected an integer, got a bool \(True\)"),
@@ -1040,12 +1042,13 @@ V1_DOC = json.loads(V1_DOCUMENT)
 
 
 def _as_version_1(doc):
-    """A format_version 2 document of a binary numeric classifier, as version 1 wrote it."""
+    """A format_version 3 document of a binary numeric classifier, as version 1 wrote it."""
     v1 = _without(doc, "is_categorical", "monotonic_cst", "category_kinds", "categories", "rare_categories",
                   "unseen_scores")
     v1["format_version"] = 1
     v1["kind"] = "EmbeddingSumClassifier"
-    v1["params"] = _without(doc["params"], "categorical_features", "min_category_count", "monotonic_cst")
+    v1["params"] = _without(doc["params"], "categorical_features", "min_category_count", "monotonic_cst", "binning",
+                            "min_bin_count")
     return v1
 
 
@@ -1066,10 +1069,11 @@ def test_version_1_document_loads_with_the_decision_values_of_its_time(tmp_path)
             assert loaded.predict(V1_ROWS).tolist() == V1_PREDICT
 
 
-def test_version_1_document_is_saved_again_as_version_2():
+def test_version_1_document_is_saved_again_as_version_3():
     loaded = from_json(V1_DOCUMENT)
     doc = json.loads(loaded.to_json())
-    assert doc["format_version"] == 2 and doc["kind"] == "classifier"
+    assert doc["format_version"] == 3 and doc["kind"] == "classifier"
+    assert doc["params"]["binning"] == "quantile" and doc["params"]["min_bin_count"] == 5
     assert _as_version_1(doc) == V1_DOC  # the same numbers, bit for bit
     assert_same_model(from_json(loaded.to_json()), loaded, V1_ROWS)
 
@@ -1086,6 +1090,8 @@ def _v1_cases(v):
                                          r"unknown keys \['is_categorical'\] \(format_version 1 has \['format'"),
         "a version 2 parameter in version 1": (_with(v, ["params", "monotonic_cst"], None),
                                                r"params: unknown \['monotonic_cst'\], missing \[\]; format_version 1 has exactly"),
+        "a version 3 parameter in version 1": (_with(v, ["params", "binning"], "quantile"),
+                                               r"params: unknown \['binning'\], missing \[\]; format_version 1 has exactly"),
         "a version 1 parameter missing": (_with(v, ["params"], _without(v["params"], "l2")),
                                           r"params: unknown \[\], missing \['l2'\]; format_version 1 has exactly"),
         "version 1 params not an object": (_text(v, params=None), r"params: expected an object, got null"),
@@ -1112,6 +1118,141 @@ def test_hostile_version_1_documents_are_refused(case):
     text, pattern = V1_CASES[case]
     with pytest.raises(ValueError, match=REJECTED + r"(.|\n)*" + pattern):
         from_json(text)
+
+
+# ----------------------------------------------------------------------------------------------
+# Format version 2: documents written before adaptive binning still load, binned by quantiles
+# ----------------------------------------------------------------------------------------------
+
+# Written by embedsum at commit ef63fc3 (the last format_version 2 writer):
+#   rng = np.random.default_rng(7); 40 rows: a numeric column (NaN in every 7th row) and a
+#   categorical one (tcp/udp/icmp/gre, 3 rows of sctp), labels attack/benign/scan;
+#   EmbeddingSumClassifier(max_bins=3, max_iter=3, min_category_count=4).fit(X, y)
+V2_DOCUMENT = """{
+"format": "embedsum",
+"format_version": 2,
+"library_version": "0.1.0",
+"kind": "classifier",
+"params": {"categorical_features":"auto","embedding_sum_loss_weight":0.01,"l2":0.0,"max_bins":3,"max_iter":3,"min_category_count":4,"monotonic_cst":null,"regularizers":null,"step_loss_weight":0.01,"tol":1e-06,"verbose":0},
+"custom_regularizers": [],
+"n_features": 2,
+"feature_names": null,
+"classes": ["attack","benign","scan"],
+"classes_dtype": "U6",
+"intercept": [-1.0528881655671274,-1.245828716497198,-1.0049001712589665],
+"is_categorical": [false,true],
+"monotonic_cst": [0,0],
+"cuts": [[-0.8088372394255993,-0.0325217049455206],null],
+"category_kinds": [null,"str"],
+"categories": [null,["gre","icmp","tcp","udp"]],
+"rare_categories": [null,["sctp"]],
+"bin_scores": [[[-0.82648630308342,0.6325195173778907,0.19396678570552958],[0.013193973929371649,-0.12453891315768455,0.1113449392283125],[0.44628232378698346,-0.34798168462970974,-0.09830063915727377],[0.7944466644720077,-0.6680528595741418,-0.12639380489786503]],[[-1.6856977643118172,1.152230146035691,0.5334676182761261],[0.8004365535227587,-1.040072495237526,0.23963594171476757],[-1.0207460307486353,1.218827527474591,-0.19808149672595535],[0.43403943862758315,0.09458227476544598,-0.5286217133930294],[0.9014582149029502,-1.1451271300476837,0.24366891514473316],[0.0,0.0,0.0]]],
+"unseen_scores": [null,[-0.002422909382227242,-0.040395238114287475,0.042818147496514775]],
+"bin_weights": [[0.3,0.275,0.27499999999999997,0.15],[0.15,0.375,0.2,0.2,0.075,0.0]],
+"n_iter": 3,
+"history": {"loss":[1.0960673284468552,0.9224644044971149,0.8182419906099921,0.806114924835377],"classification":[1.0960673284468552,0.9214025413058992,0.811974490662903,0.7982478631212713],"step":[0.0,0.0010618631912157484,0.0061373087019293985,0.007832351319033438],"embedding_sum":[0.0,5.609270963027825e-35,0.00013019124515975807,3.471039507217765e-05],"l2":[0.0,0.0,0.0,0.0]}
+}
+"""
+V2_ROWS = np.array([[0.0, "tcp"], [np.nan, "udp"], [-2.0, "never seen"], [5.0, None], [1.0, "sctp"]], dtype=object)
+# What that commit's model computed for V2_ROWS
+V2_DECISION = [["-0x1.a09a21df98709p+0", "-0x1.7ffb82ab9652cp-2", "-0x1.4d20d6580a064p+0"],
+               ["0x1.679fe437936b2p-3", "-0x1.d1bd9958be954p+0", "-0x1.a8f03c10bbe3ap+0"],
+               ["-0x1.e1bd7914596ccp+0", "-0x1.4eb2591656352p-1", "-0x1.8946668607084p-1"],
+               ["-0x1.36950a78043bcp-1", "-0x1.9803f55cdd5dap+0", "-0x1.1a6b5e49a8901p+0"],
+               ["0x1.2dedc7ced77e4p-2", "-0x1.5e9581491746ep+1", "-0x1.b81490881ebb0p-1"]]
+V2_PREDICT = ["benign", "attack", "benign", "attack", "attack"]
+V2_DOC = json.loads(V2_DOCUMENT)
+
+
+def _as_version_2(doc):
+    """A format_version 3 document of a quantile-binned model, as version 2 wrote it."""
+    assert doc["params"]["binning"] == "quantile"
+    return dict(doc, format_version=2, params=_without(doc["params"], "binning", "min_bin_count"))
+
+
+def test_version_2_document_loads_binned_by_quantiles_with_the_decision_values_of_its_time():
+    loaded = from_json(V2_DOCUMENT)
+    assert type(loaded) is EmbeddingSumClassifier
+    assert loaded.get_params() == EmbeddingSumClassifier(max_bins=3, max_iter=3, min_category_count=4).get_params()
+    assert loaded.binning == "quantile" and loaded.min_bin_count == 5
+    assert loaded.categories_[1].tolist() == ["gre", "icmp", "tcp", "udp"]
+    assert [[float(v).hex() for v in row] for row in loaded.decision_function(V2_ROWS)] == V2_DECISION
+    assert loaded.predict(V2_ROWS).tolist() == V2_PREDICT
+
+
+def test_version_2_document_is_saved_again_as_version_3():
+    loaded = from_json(V2_DOCUMENT)
+    doc = json.loads(loaded.to_json())
+    assert doc["format_version"] == 3
+    assert doc["params"]["binning"] == "quantile" and doc["params"]["min_bin_count"] == 5
+    assert _as_version_2(doc) == V2_DOC  # the same numbers, bit for bit
+    assert_same_model(from_json(loaded.to_json()), loaded, V2_ROWS)
+
+
+def test_version_2_form_of_a_current_model_loads_as_that_model(model, doc):
+    loaded = from_json(json.dumps(_as_version_2(doc)))
+    assert_same_model(loaded, model)
+    assert loaded.to_json() == model.to_json()
+
+
+def test_an_adaptively_binned_model_loads_with_its_binning_and_the_same_bits():
+    X, y = _data(seed=3)
+    X[:200, 0] = 0.0  # a point mass: adaptive cuts differ from the quantile ones
+    model = EmbeddingSumClassifier(max_bins=8, binning="adaptive", min_bin_count=3).fit(X, y)
+    doc = json.loads(model.to_json())
+    assert doc["params"]["binning"] == "adaptive" and doc["params"]["min_bin_count"] == 3
+    loaded = from_json(model.to_json())
+    assert loaded.binning == "adaptive" and loaded.min_bin_count == 3
+    assert_same_model(loaded, model, X)
+
+
+V2_CASES = {
+    "a version 3 parameter in version 2": (_with(V2_DOC, ["params", "binning"], "quantile"),
+                                           r"params: unknown \['binning'\], missing \[\]; format_version 2 has exactly"),
+    "a version 2 parameter missing": (_with(V2_DOC, ["params"], _without(V2_DOC["params"], "min_category_count")),
+                                      r"params: unknown \[\], missing \['min_category_count'\]; format_version 2 has"),
+    "version 2 params not an object": (_text(V2_DOC, params=[]), r"params: expected an object, got a list"),
+    "version 2 read as version 1": (_text(V2_DOC, format_version=1), r"unknown keys \['categories', 'category_kinds'"),
+    "version 2 read as version 3": (_text(V2_DOC, format_version=3),
+                                    r"params: unknown \[\], missing \['binning', 'min_bin_count'\]; expected exactly"),
+}
+
+
+@pytest.mark.parametrize("case", list(V2_CASES))
+def test_hostile_version_2_documents_are_refused(case):
+    text, pattern = V2_CASES[case]
+    with pytest.raises(ValueError, match=REJECTED + r"(.|\n)*" + pattern):
+        from_json(text)
+
+
+BINNING_PARAM_CASES = {
+    "binning unknown": ("binning", "x", r"params: binning must be one of \['quantile', 'adaptive'\], got 'x'"),
+    "binning capitalised": ("binning", "Quantile", r"params: binning must be one of"),
+    "binning null": ("binning", None, r"params.binning: expected a string, got null"),
+    "binning a number": ("binning", 1, r"params.binning: expected a string, got an integer \(1\)"),
+    "binning a list": ("binning", ["quantile"], r"params.binning: expected a string, got a list"),
+    "binning missing": ("binning", _DELETE, r"params: unknown \[\], missing \['binning'\]"),
+    "min_bin_count zero": ("min_bin_count", 0, r"params: min_bin_count must be >= 1, got 0"),
+    "min_bin_count negative": ("min_bin_count", -5, r"params: min_bin_count must be >= 1"),
+    "min_bin_count fractional": ("min_bin_count", 2.5, r"params: min_bin_count must be an integer, got 2.5"),
+    "min_bin_count a bool": ("min_bin_count", True, r"params.min_bin_count: expected a number, got a bool"),
+    "min_bin_count a string": ("min_bin_count", "5", r"params.min_bin_count: expected a number, got a string"),
+    "min_bin_count huge": ("min_bin_count", 2**63, r"params.min_bin_count: 9223372036854775808 is out of bounds"),
+    "min_bin_count missing": ("min_bin_count", _DELETE, r"params: unknown \[\], missing \['min_bin_count'\]"),
+    "an unknown parameter": ("min_bin_counts", 5, r"params: unknown \['min_bin_counts'\], missing \[\]"),
+}
+
+
+@pytest.mark.parametrize("case", list(BINNING_PARAM_CASES))
+def test_hostile_binning_parameters_are_refused(doc, case):
+    name, value, pattern = BINNING_PARAM_CASES[case]
+    params = dict(doc["params"])
+    if value is _DELETE:
+        del params[name]
+    else:
+        params[name] = value
+    with pytest.raises(ValueError, match=REJECTED + pattern):
+        from_json(_text(doc, params=params))
 
 
 def test_null_feature_names_and_history_are_allowed(doc):
@@ -1191,8 +1332,8 @@ def test_load_reads_at_most_max_bytes_plus_one_from_an_endless_file():
 
 def test_load_names_the_file_in_its_messages(tmp_path):
     path = tmp_path / "broken.json"
-    path.write_bytes(b'{"format": "embedsum", "format_version": 3}')
-    with pytest.raises(ValueError, match=r"embedsum model file '.*broken.json' rejected: format_version 3 is not supported"):
+    path.write_bytes(b'{"format": "embedsum", "format_version": 4}')
+    with pytest.raises(ValueError, match=r"embedsum model file '.*broken.json' rejected: format_version 4 is not supported"):
         embedsum.load(path)
     with pytest.raises(FileNotFoundError):
         embedsum.load(tmp_path / "missing.json")

@@ -80,7 +80,8 @@ def _hostile_documents(doc):
     many = _labels(1024)
     v1 = dict(doc, format_version=1, kind="EmbeddingSumClassifier", n_features=MAX_FEATURES,
               params={k: v for k, v in doc["params"].items()
-                      if k not in ("categorical_features", "min_category_count", "monotonic_cst")})
+                      if k not in ("categorical_features", "min_category_count", "monotonic_cst", "binning",
+                                   "min_bin_count")})
     for key in ("is_categorical", "monotonic_cst", "category_kinds", "categories", "rare_categories",
                 "unseen_scores"):
         del v1[key]

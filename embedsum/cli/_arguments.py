@@ -50,6 +50,12 @@ def build_parser() -> argparse.ArgumentParser:
                           "decreases (+1) or never increases (-1) as the value grows; numeric features, "
                           "binary classification and regression only")
     fit.add_argument("--max-bins", type=int, default=None, help="default 20; 64 with --step-loss-weight auto")
+    fit.add_argument("--binning", choices=["quantile", "adaptive"], default=None,
+                     help="how numeric columns are cut: quantile (the published cuts; the default) or adaptive "
+                          "(a bin for each heavy value, such as the zero of a mostly-zero column; the default "
+                          "with --step-loss-weight auto)")
+    fit.add_argument("--min-bin-count", type=int, default=5,
+                     help="with --binning adaptive, the fewest rows of a numeric bin (default 5)")
     fit.add_argument("--step-loss-weight", type=_weight_or_auto, default=0.01,
                      help="a number (default 0.01, as published) or 'auto' (recommended): chosen by "
                           "cross-validation (EmbeddingSumClassifierCV, or EmbeddingSumRegressorCV)")

@@ -28,7 +28,7 @@ def _estimator(args, data):
         monotonic = [args.monotonic_cst.get(name, 0) for name in data.feature_names]
     options = dict(embedding_sum_loss_weight=args.embedding_sum_loss_weight, l2=args.l2, max_iter=args.max_iter,
                    categorical_features=data.is_categorical.tolist(), min_category_count=args.min_category_count,
-                   monotonic_cst=monotonic)
+                   monotonic_cst=monotonic, min_bin_count=args.min_bin_count)
     if args.step_loss_weight == "auto":
         return _cv_estimator(args, data, options)
     if data.task == "regression":
@@ -37,6 +37,7 @@ def _estimator(args, data):
         from ..estimators._classifier import EmbeddingSumClassifier as estimator
     return estimator(
         max_bins=20 if args.max_bins is None else args.max_bins,
+        binning="quantile" if args.binning is None else args.binning,
         step_loss_weight=args.step_loss_weight,
         tol=1e-6 if args.tol is None else args.tol,
         verbose=0 if args.quiet else 1,
@@ -48,8 +49,9 @@ def _cv_estimator(args, data, options):
     from ..estimators._cv import EmbeddingSumClassifierCV, EmbeddingSumRegressorCV
 
     estimator = EmbeddingSumRegressorCV if data.task == "regression" else EmbeddingSumClassifierCV
-    # Its own defaults for bins and tol where none are given; quiet: it fits cv x 8 models.
-    tuned = {k: v for k, v in (("max_bins", args.max_bins), ("tol", args.tol)) if v is not None}
+    # Its own defaults for bins, binning and tol where none are given; quiet: it fits cv x 8 models.
+    tuned = {k: v for k, v in (("max_bins", args.max_bins), ("binning", args.binning), ("tol", args.tol))
+             if v is not None}
     return estimator(cv=args.cv, **tuned, **options)
 
 

@@ -56,7 +56,8 @@ class EmbeddingSumModel(DecisionMixin, ParamsMixin):
     def _bins(self, X, names, sample_weight=None) -> FittedBins:
         """Bin a training table with this model's parameters (see :func:`._fitted_bins.fit_bins`)."""
         return fit_bins(X, names, sample_weight, categorical_features=self.categorical_features,
-                        max_bins=self.max_bins, min_category_count=self.min_category_count)
+                        max_bins=self.max_bins, min_category_count=self.min_category_count,
+                        binning=self.binning, min_bin_count=self.min_bin_count)
 
     def _all_regularizers(self) -> list:
         from ..training._regularizers import L2, EmbeddingSumLoss, StepLoss

@@ -25,9 +25,9 @@ def _weight_in_both_classes(y01: np.ndarray, sw: np.ndarray) -> bool:
 class EmbeddingSumClassifier(EmbeddingSumModel):
     """Classifier made of one step function per feature: ``sigmoid(intercept + sum of bin scores)``.
 
-    Each numeric feature is cut into quantile bins (see :class:`~embedsum.binning._digitizer.Digitizer`,
-    plus one bin for missing values), each categorical feature into one bin per frequent
-    category (see :mod:`embedsum.binning._categories`); the model learns one score per bin by
+    Each numeric feature is cut into quantile bins (see :class:`~embedsum.binning._digitizer.Digitizer`;
+    adaptive ones with ``binning="adaptive"``; plus one bin for missing values), each categorical
+    feature into one bin per frequent category (see :mod:`embedsum.binning._categories`); the model learns one score per bin by
     minimising the published objective (mean log-loss, weighted mean divided by sum(w)
     with sample weights, + step loss + embedding-sum loss,
     plus an optional l2 term and any regularisers you add) with scipy's L-BFGS-B. With
@@ -65,6 +65,14 @@ class EmbeddingSumClassifier(EmbeddingSumModel):
         Per feature (or by column name): +1 the score never decreases from one interval
         bin to the next, -1 it never increases, 0 no constraint. Enforced exactly;
         numeric features and one output per bin (not multiclass) only.
+    binning : {"quantile", "adaptive"}, default="quantile"
+        How the cut points of each numeric feature are chosen: "quantile" (the published
+        quantile cuts) or "adaptive" (a bin for each heavy value, quantiles of the rest; see
+        :mod:`embedsum.binning._adaptive`). "adaptive" gives a point mass (the zero of a
+        zero-inflated column) its own bin and the tail beyond it most of ``max_bins``.
+    min_bin_count : int, default=5
+        With binning="adaptive", the fewest rows (counted with their sample weights) of an
+        interval bin; unused with "quantile".
 
     Attributes
     ----------
@@ -111,7 +119,7 @@ class EmbeddingSumClassifier(EmbeddingSumModel):
 
     def __init__(self, max_bins=20, step_loss_weight=0.01, embedding_sum_loss_weight=0.01, l2=0.0,
                  regularizers=None, max_iter=1000, tol=1e-6, verbose=0, categorical_features="auto",
-                 min_category_count=10, monotonic_cst=None):
+                 min_category_count=10, monotonic_cst=None, binning="quantile", min_bin_count=5):
         self.max_bins = max_bins
         self.step_loss_weight = step_loss_weight
         self.embedding_sum_loss_weight = embedding_sum_loss_weight
@@ -123,6 +131,8 @@ class EmbeddingSumClassifier(EmbeddingSumModel):
         self.categorical_features = categorical_features
         self.min_category_count = min_category_count
         self.monotonic_cst = monotonic_cst
+        self.binning = binning
+        self.min_bin_count = min_bin_count
 
     @staticmethod
     def _loss(n_outputs: int):

@@ -1,4 +1,4 @@
-"""The bins of a training table: numeric columns cut at quantiles, categorical ones coded by category.
+"""The bins of a training table: numeric columns cut at quantiles (or adaptively), categorical ones coded by category.
 
 What the solver needs (the codes, the bin weights) and what the fitted model keeps (cuts,
 categories); the codes follow the bin contract of docs/design.md#bin-codes.
@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from ..binning._adaptive import AdaptiveDigitizer
 from ..binning._digitizer import Digitizer, code_dtype
 from .._validation import as_frame, check_array, check_sample_weight, check_table
 
@@ -49,9 +50,14 @@ class FittedBins:
         return ParameterLayout(self.n_bins, self.bin_weights, n_outputs=n_outputs, ordered=~self.is_categorical)
 
 
-def fit_bins(X, names, sample_weight, *, categorical_features, max_bins: int, min_category_count: int) -> FittedBins:
-    """Bin a training table: quantile bins for numeric columns, category bins for the others.
+def fit_bins(X, names, sample_weight, *, categorical_features, max_bins: int, min_category_count: int,
+             binning: str = "quantile", min_bin_count: int = 5) -> FittedBins:
+    """Bin a training table: quantile (or adaptive) bins for numeric columns, category bins for the others.
 
+    ``binning`` chooses the numeric cuts: ``"quantile"`` the published ones
+    (:class:`~embedsum.binning._digitizer.Digitizer`), ``"adaptive"`` those of
+    :class:`~embedsum.binning._adaptive.AdaptiveDigitizer` with ``min_bin_count``; both are
+    plain cut arrays under the same bin contract (docs/design.md#bin-codes).
     ``sample_weight`` (checked here) weighs the rows of the quantiles, the category
     counts and the bin weights as repeated rows (see :mod:`embedsum.binning._digitizer`).
 
@@ -72,7 +78,7 @@ def fit_bins(X, names, sample_weight, *, categorical_features, max_bins: int, mi
     if not is_categorical.any():
         values = check_array(X)
         sw = None if sample_weight is None else check_sample_weight(sample_weight, values.shape[0])
-        digitizer = Digitizer(max_bins=max_bins)
+        digitizer = _digitizer(binning, max_bins, min_bin_count)
         codes = digitizer.fit_transform(values, sample_weight=sw)
         d = codes.shape[1]
         bins = FittedBins(codes, digitizer.cuts_, [None] * d, [None] * d, digitizer.bin_weights_,
@@ -86,7 +92,7 @@ def fit_bins(X, names, sample_weight, *, categorical_features, max_bins: int, mi
     codes = np.empty((n, d), dtype=np.intp, order="F")
     numeric_columns = np.flatnonzero(~is_categorical)
     if len(numeric_columns):
-        digitizer = Digitizer(max_bins=max_bins)
+        digitizer = _digitizer(binning, max_bins, min_bin_count)
         codes[:, numeric_columns] = digitizer.fit_transform(numeric[:, numeric_columns], sample_weight=sw)
         for j, c, w in zip(numeric_columns, digitizer.cuts_, digitizer.bin_weights_):
             cuts[j], weights[j] = c, w
@@ -98,6 +104,13 @@ def fit_bins(X, names, sample_weight, *, categorical_features, max_bins: int, mi
                       is_categorical)
     bins.values = numeric
     return bins
+
+
+def _digitizer(binning: str, max_bins: int, min_bin_count: int):
+    """The numeric binning asked for (the parameters are checked by the estimator)."""
+    if binning == "adaptive":
+        return AdaptiveDigitizer(max_bins=max_bins, min_bin_count=min_bin_count)
+    return Digitizer(max_bins=max_bins)
 
 
 def _n_columns(X) -> int:

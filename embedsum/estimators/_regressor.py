@@ -25,7 +25,7 @@ class EmbeddingSumRegressor(EmbeddingSumModel):
     Parameters
     ----------
     max_bins, step_loss_weight, embedding_sum_loss_weight, l2, regularizers, max_iter, tol, verbose, \
-categorical_features, min_category_count, monotonic_cst
+categorical_features, min_category_count, monotonic_cst, binning, min_bin_count
         As for :class:`~embedsum.EmbeddingSumClassifier`.
 
     Attributes
@@ -51,7 +51,7 @@ rare_categories_, bin_scores_, unseen_scores_, bin_weights_, feature_importances
 
     def __init__(self, max_bins=20, step_loss_weight=0.01, embedding_sum_loss_weight=0.01, l2=0.0,
                  regularizers=None, max_iter=1000, tol=1e-6, verbose=0, categorical_features="auto",
-                 min_category_count=10, monotonic_cst=None):
+                 min_category_count=10, monotonic_cst=None, binning="quantile", min_bin_count=5):
         self.max_bins = max_bins
         self.step_loss_weight = step_loss_weight
         self.embedding_sum_loss_weight = embedding_sum_loss_weight
@@ -63,6 +63,8 @@ rare_categories_, bin_scores_, unseen_scores_, bin_weights_, feature_importances
         self.categorical_features = categorical_features
         self.min_category_count = min_category_count
         self.monotonic_cst = monotonic_cst
+        self.binning = binning
+        self.min_bin_count = min_bin_count
 
     @staticmethod
     def _loss(n_outputs: int):

@@ -1,18 +1,18 @@
 """The saved-model format: the JSON document, its constants and its bounds (docs/design.md#persistence-format).
 
-Format ``"embedsum"``, ``format_version`` 2
+Format ``"embedsum"``, ``format_version`` 3
 -------------------------------------------
 One JSON object, one key per line, always in this order; every key is required and no
 other key is allowed. Here a multiclass model with a numeric and a categorical feature::
 
     {
     "format": "embedsum",
-    "format_version": 2,
+    "format_version": 3,
     "library_version": "0.1.0",
     "kind": "classifier",
-    "params": {"categorical_features":"auto","embedding_sum_loss_weight":0.01,"l2":0.0,
-               "max_bins":4,"max_iter":1000,"min_category_count":10,"monotonic_cst":null,
-               "regularizers":null,"step_loss_weight":0.01,"tol":1e-06,"verbose":0},
+    "params": {"binning":"quantile","categorical_features":"auto","embedding_sum_loss_weight":0.01,
+               "l2":0.0,"max_bins":4,"max_iter":1000,"min_bin_count":5,"min_category_count":10,
+               "monotonic_cst":null,"regularizers":null,"step_loss_weight":0.01,"tol":1e-06,"verbose":0},
     "custom_regularizers": [],
     "n_features": 2,
     "feature_names": ["bytes_written","protocol"],
@@ -45,6 +45,8 @@ other key is allowed. Here a multiclass model with a numeric and a categorical f
   ``categorical_features`` is ``"auto"``, ``null`` or a list of all integers (indices), all
   bools (a mask) or all strings (column names); ``monotonic_cst`` is ``null``, a list of
   -1/0/1 or an object from feature name to -1/0/1. A tuple or an array comes back as a list.
+  ``binning`` is ``"quantile"`` or ``"adaptive"`` (how the cuts were chosen; the cuts are
+  stored either way, so scoring does not depend on it) and ``min_bin_count`` an integer >= 1.
 - ``classes`` (classifier): the K >= 2 labels in increasing order as JSON values, and
   ``classes_dtype`` the dtype of ``classes_``, so that ``predict`` returns labels of the
   same dtype: ``"bool"``, ``"int8"`` ... ``"int64"``, ``"uint8"`` ... ``"uint64"``,
@@ -94,9 +96,14 @@ Format version 1 (written by embedsum before categorical features, multiclass an
 regression) is still read: it has only the keys ``format`` ... ``classes_dtype``,
 ``intercept``, ``cuts``, ``bin_scores``, ``bin_weights``, ``n_iter`` and ``history`` above,
 ``kind`` ``"EmbeddingSumClassifier"``, two classes, numeric features only and the eight
-hyperparameters other than ``categorical_features``, ``min_category_count`` and
-``monotonic_cst``; it loads as a binary classifier with those three at their defaults.
-Writing always writes version 2.
+hyperparameters other than ``categorical_features``, ``min_category_count``,
+``monotonic_cst``, ``binning`` and ``min_bin_count``; it loads as a binary classifier with
+the first three at their defaults (then as version 2).
+
+Format version 2 (written before adaptive binning) is still read: it has every key above and
+the parameters other than ``binning`` and ``min_bin_count``; it loads with
+``binning="quantile"`` (every version 2 model was binned so) and ``min_bin_count=5``, and a
+version 1 document loads through version 2. Writing always writes version 3.
 
 Bounds (documents beyond them are refused): the document is at most ``max_bytes``
 bytes (64 MiB by default, checked before parsing); ``n_features`` <= 2**20; at most
@@ -118,8 +125,8 @@ from .._validation import MAX_BINS
 
 
 FORMAT_NAME = "embedsum"
-FORMAT_VERSION = 2
-_READABLE_VERSIONS = (1, 2)
+FORMAT_VERSION = 3
+_READABLE_VERSIONS = (1, 2, 3)
 MAX_BYTES = 64 * 2**20
 MAX_FEATURES = 2**20
 MAX_BINS_PER_FEATURE = numeric_n_bins(MAX_BINS - 1)  # max_bins quantiles propose at most MAX_BINS - 1 cuts
@@ -138,6 +145,7 @@ _KINDS = ("classifier", "regressor")
 # The saved hyperparameters, sorted by name (see embedsum/_hyperparameters.py).
 _PARAMS = tuple(sorted(HYPERPARAMETERS))
 _NUMBER_PARAMS = tuple(sorted(name for name, row in HYPERPARAMETERS.items() if row.is_number))
+_CHOICE_PARAMS = tuple(sorted(name for name, row in HYPERPARAMETERS.items() if row.kind == "choice"))
 _KEYS = ("format", "format_version", "library_version", "kind", "params", "custom_regularizers",
          "n_features", "feature_names", "classes", "classes_dtype", "intercept", "is_categorical",
          "monotonic_cst", "cuts", "category_kinds", "categories", "rare_categories", "bin_scores",
@@ -145,6 +153,8 @@ _KEYS = ("format", "format_version", "library_version", "kind", "params", "custo
 # Version 1: binary numeric classifiers, before categorical_features, min_category_count and monotonic_cst.
 _KIND_V1 = "EmbeddingSumClassifier"
 _PARAMS_V1 = tuple(sorted(name for name, row in HYPERPARAMETERS.items() if row.since_format == 1))
+# Version 2: the keys of today, the parameters before binning and min_bin_count.
+_PARAMS_V2 = tuple(sorted(name for name, row in HYPERPARAMETERS.items() if row.since_format <= 2))
 _KEYS_V1 = ("format", "format_version", "library_version", "kind", "params", "custom_regularizers",
             "n_features", "feature_names", "classes", "classes_dtype", "intercept", "cuts",
             "bin_scores", "bin_weights", "n_iter", "history")

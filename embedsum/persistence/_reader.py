@@ -3,7 +3,7 @@
 A loader that trusts nothing: the bytes are size-checked and parsed by
 :mod:`~embedsum.persistence._safe_json`, every field is checked (:mod:`~embedsum.persistence._values`,
 :mod:`~embedsum.persistence._fields`, :mod:`~embedsum.persistence._features`; version 1 documents
-through :mod:`~embedsum.persistence._migrate`), and the estimator registered for the document's
+and version 2 ones through :mod:`~embedsum.persistence._migrate`), and the estimator registered for the document's
 ``kind`` is built from its params and given its fitted attributes by its own ``_set_fitted``.
 The format and its bounds are documented in :mod:`embedsum.persistence._format`
 (docs/design.md#persistence-format, #loader-bounds).
@@ -19,7 +19,7 @@ from ._fields import _classes, _feature_names, _history, _params
 from ._format import (  # noqa: F401  (the format's public constants, importable from here too)
     _DOCUMENT, _KEYS, _KEYS_V1, _KINDS, _READABLE_VERSIONS, FORMAT_NAME, FORMAT_VERSION, MAX_BINS,
     MAX_BINS_PER_FEATURE, MAX_BYTES, MAX_FEATURES)
-from ._migrate import _v1_as_v2
+from ._migrate import _v1_as_v2, _v2_as_v3
 from ._safe_json import _checked_max_bytes, _size_error, _within_memory, decoded, parsed
 from ._values import _bad, _describe, _integer, _list, _outputs, _text
 
@@ -142,8 +142,8 @@ def _build(doc):
         raise _bad("format_version", f"expected an integer, got {_describe(version)}")
     if version not in _READABLE_VERSIONS:  # before the keys: another version may have other keys
         raise ValueError(f"format_version {version} is not supported; this embedsum reads format_version "
-                         f"{' and '.join(map(str, _READABLE_VERSIONS))} (was the file written by a newer embedsum?)")
-    keys = _KEYS if version == FORMAT_VERSION else _KEYS_V1
+                         f"{', '.join(map(str, _READABLE_VERSIONS[:-1]))} and {_READABLE_VERSIONS[-1]} (was the file written by a newer embedsum?)")
+    keys = _KEYS_V1 if version == 1 else _KEYS  # version 2 differs from 3 in its params only
     unknown = sorted(set(doc) - set(keys))
     if unknown:
         raise ValueError(f"unknown keys {unknown[:5]} (format_version {version} has {list(keys)})")
@@ -155,6 +155,8 @@ def _build(doc):
     _text(doc["library_version"], "library_version")
     if version == 1:
         doc = _v1_as_v2(doc)
+    if version <= 2:
+        doc = _v2_as_v3(doc)
     kind = doc["kind"]
     if type(kind) is not str or kind not in _KINDS:
         raise _bad("kind", f"unknown model kind {_describe(kind)}; expected 'classifier' or 'regressor'")

@@ -17,8 +17,8 @@ import numpy as np
 
 from .._validation import check_is_fitted
 from .._version import __version__
-from ._format import (_DOCUMENT, _INFINITIES, _KEYS, _KINDS, _NUMBER_PARAMS, _PARAMS, FORMAT_NAME, FORMAT_VERSION,
-                      _label_width_fits)
+from ._format import (_CHOICE_PARAMS, _DOCUMENT, _INFINITIES, _KEYS, _KINDS, _NUMBER_PARAMS, _PARAMS, FORMAT_NAME,
+                      FORMAT_VERSION, _label_width_fits)
 from ._reader import _estimator_class, _model_from_document
 
 
@@ -36,7 +36,7 @@ def to_json(model) -> str:
     >>> model = EmbeddingSumClassifier(max_bins=4).fit(X, X[:, 0] > 0)
     >>> doc = json.loads(to_json(model))
     >>> doc["format"], doc["format_version"], doc["kind"], doc["classes"], doc["classes_dtype"]
-    ('embedsum', 2, 'classifier', [False, True], 'bool')
+    ('embedsum', 3, 'classifier', [False, True], 'bool')
     """
     doc = _document(model)
     try:  # what is written must load: check it with the loader's own rules
@@ -90,6 +90,9 @@ def _document(model) -> dict:
     json_params["regularizers"] = None if params["regularizers"] is None or custom else []
     json_params["categorical_features"] = _plain(params["categorical_features"])
     json_params["monotonic_cst"] = _plain(params["monotonic_cst"])
+    for name in _CHOICE_PARAMS:  # a str (np.str_ too) is written as one; anything else fails the check below
+        value = params[name]
+        json_params[name] = str(value) if isinstance(value, str) else value
     is_classifier = kind == "classifier"
     classes, classes_dtype = _classes_to_json(np.asarray(model.classes_)) if is_classifier else (None, None)
     d = _int_or_value(model.n_features_in_)
