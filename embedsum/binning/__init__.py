@@ -1,4 +1,5 @@
-"""Binning: a numeric column's quantile cuts (the published digitizer) and a categorical column's categories.
+"""Binning: a numeric column's cuts (the published quantile digitizer, or adaptive cuts that see
+point masses and tails) and a categorical column's categories.
 
 Private: :class:`embedsum.Digitizer` is the public name.
 

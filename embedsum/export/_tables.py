@@ -1,4 +1,6 @@
-"""Export a fitted model as standalone source code: a pure-Python module or a C99 header.
+"""The checked tables both generators of the export read from a fitted model (cuts, scores, categories).
+
+The export writes a fitted model as standalone source code: a pure-Python module or a C99 header.
 
 Every model kind is covered: binary and multiclass classifiers, regressors, numeric and
 categorical features, monotone constraints (which change nothing at scoring time).
