@@ -45,8 +45,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._validation import check_array, check_is_fitted, check_n_features, check_sample_weight, sample_weight_counts
-from ._digitizer import bin_codes, code_dtype
+from .._validation import check_array
+from ._digitizer import Digitizer, _row_counts
 
 
 def _distinct(column: np.ndarray, counts):
@@ -156,10 +156,6 @@ def _check_bins(max_bins, min_bin_count) -> tuple[int, float]:
     return int(max_bins), float(min_bin_count)
 
 
-def _row_counts(sample_weight, n: int):
-    return None if sample_weight is None else sample_weight_counts(check_sample_weight(sample_weight, n))
-
-
 def adaptive_cuts(column, max_bins: int = 64, *, min_bin_count: float = 5,
                   sample_weight=None) -> tuple[np.ndarray, np.ndarray]:
     """Adaptive cut points of one column and the weights of all its bins.
@@ -185,7 +181,7 @@ def adaptive_cuts(column, max_bins: int = 64, *, min_bin_count: float = 5,
     return _cuts_and_weights(column, _row_counts(sample_weight, len(column)), max_bins, min_bin_count)
 
 
-class AdaptiveDigitizer:
+class AdaptiveDigitizer(Digitizer):
     """Bin every feature with :func:`adaptive_cuts`, plus a missing-value bin.
 
     The drop-in counterpart of :class:`~embedsum.binning._digitizer.Digitizer` (same
@@ -234,16 +230,6 @@ class AdaptiveDigitizer:
         self.n_bins_ = np.array([len(w) for w in self.bin_weights_], dtype=np.intp)
         self.n_features_in_ = X.shape[1]
         return self
-
-    def transform(self, X) -> np.ndarray:
-        """Bin codes, shape (n_samples, n_features), in the smallest unsigned dtype."""
-        check_is_fitted(self, "cuts_")
-        X = check_array(X)
-        check_n_features(self, X)
-        codes = np.empty(X.shape, dtype=code_dtype(int(self.n_bins_.max())), order="F")
-        for j, cuts in enumerate(self.cuts_):
-            codes[:, j] = bin_codes(X[:, j], cuts)
-        return codes
 
     def fit_transform(self, X, y=None, sample_weight=None) -> np.ndarray:
         """Fit, then transform X."""
