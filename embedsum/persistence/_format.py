@@ -89,8 +89,8 @@ other key is allowed. Here a multiclass model with a numeric and a categorical f
   weights with the code that fit uses, which gives the same bits.
 - ``history``: ``null`` or the loss history, name -> list of finite numbers of one length. The
   data term is named by the loss: ``"classification"`` (log-losses) or ``"squared_error"``
-  (regressors; regressor documents written by earlier versions of embedsum say
-  ``"classification"`` for a regressor too, and load with it renamed).
+  (regressors; version 2 said ``"classification"`` for a regressor too, and such
+  documents load with it renamed).
 
 Format version 1 (written by embedsum before categorical features, multiclass and
 regression) is still read: it has only the keys ``format`` ... ``classes_dtype``,

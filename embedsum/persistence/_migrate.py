@@ -47,4 +47,9 @@ def _v1_as_v2(doc: dict) -> dict:
 def _v2_as_v3(doc: dict) -> dict:
     """A version 2 document (keys checked) as the version 3 document of the same model."""
     params = _exact_params(doc["params"], _PARAMS_V2, 2)
-    return dict(doc, params=dict(params, **_V3_PARAMS))
+    history = doc["history"]
+    if doc["kind"] == "regressor" and type(history) is dict and "classification" in history \
+            and "squared_error" not in history:
+        # Version 2 named every data term "classification"; version 3 names it by its loss.
+        history = {("squared_error" if name == "classification" else name): v for name, v in history.items()}
+    return dict(doc, params=dict(params, **_V3_PARAMS), history=history)

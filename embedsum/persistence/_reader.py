@@ -181,9 +181,6 @@ def _build(doc):
     is_categorical, monotonic_cst, cuts, categories, rare, scores, unseen, weights = _features(doc, n, k)
     n_iter = _integer(doc["n_iter"], "n_iter", 0, 2**63 - 1)
     history = _history(doc["history"])
-    if kind == "regressor" and history is not None and "classification" in history and "squared_error" not in history:
-        # Regressors saved before the data term was named by its loss called it "classification".
-        history = {("squared_error" if name == "classification" else name): v for name, v in history.items()}
 
     # The estimator sets its fitted attributes itself, as at fit (feature_importances_ by the same code).
     model._set_fitted(cuts=cuts, categories=categories, rare_categories=rare, bin_scores=scores, bin_weights=weights,
