@@ -222,7 +222,10 @@ def test_many_rows_start_from_a_subsample_and_reach_the_same_optimum(monkeypatch
     result = warm._solve(digitizer.transform(X), y01, sw, layout, start)
     assert solved_rows == [3000]
     objective = EmbeddingSumObjective(digitizer.transform(X), y01, sw, layout, warm._all_regularizers())
-    assert result.history["loss"][0] == objective.loss_gradient(start)[0]
+    # Equal up to rounding only: the solver works with weights over their maximum and with
+    # preconditioned coordinates, so the last bits of the first loss depend on the machine.
+    np.testing.assert_allclose(result.history["loss"][0], objective.loss_gradient(start)[0], rtol=1e-13)
+    assert result.history["loss"][0] < objective.loss_gradient(warm._start(y01, sw, layout))[0] - 1e-3
 
 
 # ----------------------------------------------------------------------------------------------
