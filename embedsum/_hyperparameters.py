@@ -34,7 +34,7 @@ class Hyperparameter(NamedTuple):
 
     ``kind`` is the constraint: ``"integer"`` or ``"number"`` (finite, at least ``low``; above
     it when ``low_inclusive`` is False; at most ``high`` when given), ``"choice"`` (a str among
-    ``choices``), ``"regularizers"``
+    ``choices``), ``"bool"`` (True or False), ``"regularizers"``
     (None or objects with a ``name`` and a ``value_gradient``), or ``"resolved at fit"``
     (checked against the data by fit). ``default_cv`` is the default of the cross-validated
     estimators; ``since_format`` the first format_version of saved models that stores it.
@@ -100,6 +100,10 @@ _ROWS = (
     _row("min_bin_count", 5, "integer",
          "With binning=\"adaptive\", the fewest rows (counted with their sample weights) of an interval bin; "
          "unused with \"quantile\".", low=1, since_format=3),
+    # Off by default: nothing is computed or stored (docs/design.md#uncertainty).
+    _row("uncertainty", False, "bool",
+         "Whether fit also computes standard errors, feature tests and the covariance behind decision_interval.",
+         since_format=4),
 )
 HYPERPARAMETERS: dict[str, Hyperparameter] = {row.name: row for row in _ROWS}
 
@@ -147,6 +151,9 @@ def check_hyperparameters(values: dict) -> None:
         elif row.kind == "choice":
             if not isinstance(value, str) or value not in row.choices:
                 raise ValueError(f"{name} must be one of {list(row.choices)}, got {value!r}")
+        elif row.kind == "bool":
+            if not isinstance(value, (bool, np.bool_)):
+                raise ValueError(f"{name} must be True or False, got {value!r}")
         elif row.kind == "regularizers":
             for reg in value or ():
                 if not (hasattr(reg, "value_gradient") and hasattr(reg, "name")):

@@ -113,7 +113,7 @@ def test_tags_report_classifier_and_allow_nan():
 _NON_DEFAULT = dict(
     max_bins=7, step_loss_weight=0.5, embedding_sum_loss_weight=0.2, l2=0.1,
     regularizers=None, max_iter=321, tol=1e-5, verbose=0, categorical_features=[1], min_category_count=3,
-    monotonic_cst=[1, 0, 0], binning="adaptive", min_bin_count=2,
+    monotonic_cst=[1, 0, 0], binning="adaptive", min_bin_count=2, uncertainty=True,
 )
 
 

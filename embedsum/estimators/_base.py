@@ -23,6 +23,7 @@ from ._decisions import DecisionMixin
 from ._fitted_bins import FittedBins, fit_bins
 from ._importances import mirad_importances
 from ._params import ParamsMixin
+from ._uncertainty import UncertaintyMixin, centred_standard_errors
 
 if TYPE_CHECKING:  # fitting-only, loaded on use
     from ..training._layout import ParameterLayout
@@ -35,7 +36,7 @@ _WARM_START_ROWS = 2**21
 _SUBSAMPLE_ROWS = 2**20
 
 
-class EmbeddingSumModel(DecisionMixin, ParamsMixin):
+class EmbeddingSumModel(DecisionMixin, UncertaintyMixin, ParamsMixin):
     """Base class of the embedding-sum estimators (not used directly).
 
     Subclasses define ``__init__`` (storing the shared parameters below and their own),
@@ -157,10 +158,20 @@ class EmbeddingSumModel(DecisionMixin, ParamsMixin):
         cst = self._monotonic(bins, names, n_outputs)
         result = self._solve(bins.codes, target, sw, layout, warn=False, monotonic_cst=cst)
         _warn_if_not_converged(result, stacklevel=4)  # at the caller of fit
+        uncertainty = self._laplace(bins.codes, target, sw, layout, result.coef)
         bins.codes = bins.values = None
         self._set_fitted_bins(bins, layout.split(result.coef), monotonic_cst=cst, names=names, classes=classes,
-                              n_iter=result.n_iter, history=result.history)
+                              n_iter=result.n_iter, history=result.history, uncertainty=uncertainty)
         return result
+
+    def _laplace(self, codes, target, sw, layout: ParameterLayout, coef):
+        """The Laplace approximation at the optimum when ``uncertainty`` asks for it, else None
+        (docs/design.md#uncertainty): one more pass over the rows."""
+        if not self.uncertainty:
+            return None
+        from ..training._laplace import laplace
+
+        return laplace(codes, target, sw, layout, coef, self._all_regularizers(), self._loss(layout.n_outputs).name)
 
     def _set_fitted_bins(self, bins: FittedBins, split_coef, **fitted) -> None:
         """:meth:`_set_fitted` from the training bins and the solved ``(bin scores, intercept)``."""
@@ -182,7 +193,8 @@ class EmbeddingSumModel(DecisionMixin, ParamsMixin):
         return self._n_outputs_for(getattr(self, "classes_", None))
 
     def _set_fitted(self, *, cuts, categories, rare_categories, bin_scores, bin_weights, intercept, is_categorical,
-                    n_iter, monotonic_cst=None, unseen_scores=None, names=None, classes=None, history=None) -> None:
+                    n_iter, monotonic_cst=None, unseen_scores=None, names=None, classes=None, history=None,
+                    uncertainty=None) -> None:
         """Set every fitted attribute: fit, the cross-validated fit and the loader all end here.
 
         Per feature j (lists of ``n_features`` entries, see docs/design.md#bin-codes):
@@ -195,7 +207,9 @@ class EmbeddingSumModel(DecisionMixin, ParamsMixin):
         ``classes`` the labels of a classifier (None for a regressor): the number of outputs
         follows from them (:meth:`_n_outputs_for`) and is kept as ``_n_outputs``. ``n_iter``
         and ``history`` (None: not kept) describe the solve. ``feature_importances_`` is
-        computed here, by fit and by load alike: a loaded model has the same bits.
+        computed here, by fit and by load alike: a loaded model has the same bits; so is
+        ``bin_scores_se_``, from ``uncertainty`` (a :class:`~embedsum.training._laplace.Laplace`
+        record, or None: no standard errors).
         """
         n_outputs = self._n_outputs_for(classes)
         d = len(bin_scores)
@@ -226,6 +240,16 @@ class EmbeddingSumModel(DecisionMixin, ParamsMixin):
             self.history_ = history
         elif hasattr(self, "history_"):
             del self.history_
+        for name in _UNCERTAINTY_ATTRIBUTES:
+            if hasattr(self, name):
+                delattr(self, name)
+        if uncertainty is not None:
+            self.covariance_ = np.array(uncertainty.covariance, dtype=np.float64)
+            self.bin_scores_se_ = centred_standard_errors(self.covariance_, self.bin_weights_, n_outputs)
+            self.feature_tests_ = {k: np.array(v, dtype=np.float64) for k, v in uncertainty.feature_tests.items()}
+            self.edf_ = float(uncertainty.edf)
+            if classes is None:
+                self.scale_ = float(uncertainty.scale)
 
     # --- explanations and persistence -------------------------------------------------
 
@@ -308,6 +332,10 @@ class EmbeddingSumModel(DecisionMixin, ParamsMixin):
         from ..persistence._writer import save
 
         save(self, path)
+
+
+# Set by _set_fitted when the model has standard errors (uncertainty=True), removed otherwise.
+_UNCERTAINTY_ATTRIBUTES = ("covariance_", "bin_scores_se_", "feature_tests_", "edf_", "scale_")
 
 
 def _warn_if_not_converged(result, stacklevel: int) -> None:

@@ -73,6 +73,10 @@ class EmbeddingSumClassifier(EmbeddingSumModel):
     min_bin_count : int, default=5
         With binning="adaptive", the fewest rows (counted with their sample weights) of an
         interval bin; unused with "quantile".
+    uncertainty : bool, default=False
+        Whether fit also computes standard errors, feature tests and the covariance behind
+        decision_interval: the Laplace approximation at the optimum, the penalties read as
+        a Gaussian prior (see docs/design.md#uncertainty). False computes and keeps nothing.
 
     Attributes
     ----------
@@ -102,6 +106,20 @@ class EmbeddingSumClassifier(EmbeddingSumModel):
     n_iter_ : int
     history_ : dict of ndarray
         Total "loss" and each weighted component at the start and after every iteration.
+    covariance_ : ndarray of shape (n_params, n_params)
+        With ``uncertainty=True`` only: the covariance of the flat parameter vector
+        (docs/design.md#parameter-layout) from the Laplace approximation; 0 on a bin the fit
+        did not estimate.
+    bin_scores_se_ : list of ndarray
+        With ``uncertainty=True`` only, shaped like ``bin_scores_``: the standard error of
+        each bin's *centred* score (the score minus the feature's training-weighted mean
+        score); inf for a bin the fit did not estimate.
+    feature_tests_ : dict of ndarray
+        With ``uncertainty=True`` only: per feature, the Wald ``statistic`` of its centred
+        shape, its ``df``, its effective degrees of freedom ``edf`` and the ``p_value`` of
+        "the feature's step function is flat".
+    edf_ : float
+        With ``uncertainty=True`` only: the model's effective degrees of freedom.
 
     Example
     -------
@@ -119,7 +137,7 @@ class EmbeddingSumClassifier(EmbeddingSumModel):
 
     def __init__(self, max_bins=20, step_loss_weight=0.01, embedding_sum_loss_weight=0.01, l2=0.0,
                  regularizers=None, max_iter=1000, tol=1e-6, verbose=0, categorical_features="auto",
-                 min_category_count=10, monotonic_cst=None, binning="quantile", min_bin_count=5):
+                 min_category_count=10, monotonic_cst=None, binning="quantile", min_bin_count=5, uncertainty=False):
         self.max_bins = max_bins
         self.step_loss_weight = step_loss_weight
         self.embedding_sum_loss_weight = embedding_sum_loss_weight
@@ -133,6 +151,7 @@ class EmbeddingSumClassifier(EmbeddingSumModel):
         self.monotonic_cst = monotonic_cst
         self.binning = binning
         self.min_bin_count = min_bin_count
+        self.uncertainty = uncertainty
 
     @staticmethod
     def _loss(n_outputs: int):

@@ -176,9 +176,10 @@ class _CrossValidated:
                 stacklevel=2,
             )
 
+        uncertainty = final._laplace(codes, target, sw, layout, coef) if self.uncertainty else None
         bins.codes = bins.values = None
         self._set_fitted_bins(bins, layout.split(coef), monotonic_cst=cst, names=names, classes=classes,
-                              n_iter=n_iter, history=history)
+                              n_iter=n_iter, history=history, uncertainty=uncertainty)
         self.step_loss_weight_ = step_loss_weight
         self.l2_ = l2
         self.best_index_ = best

@@ -97,8 +97,9 @@ class EmbeddingSumClassifierCV(_CrossValidated, EmbeddingSumClassifier):
     min_bin_count : int, default=5
         As in :class:`~embedsum.EmbeddingSumClassifier` (with binning="adaptive" only).
     embedding_sum_loss_weight, l2, regularizers, max_iter, verbose, categorical_features, \
-min_category_count, monotonic_cst
-        As in :class:`~embedsum.EmbeddingSumClassifier`.
+min_category_count, monotonic_cst, uncertainty
+        As in :class:`~embedsum.EmbeddingSumClassifier`; ``uncertainty=True`` computes the standard
+        errors of the final model (at the chosen weights) only.
 
     Attributes
     ----------
@@ -143,7 +144,7 @@ categories_, rare_categories_, bin_scores_, unseen_scores_, bin_weights_, featur
     def __init__(self, step_loss_weights=8, l2s=None, cv=5, average_folds=False, random_state=0, max_bins=64,
                  embedding_sum_loss_weight=0.01, l2=0.0, regularizers=None, max_iter=1000, tol=1e-4, verbose=0,
                  categorical_features="auto", min_category_count=10, monotonic_cst=None, binning="adaptive",
-                 min_bin_count=5):
+                 min_bin_count=5, uncertainty=False):
         self.step_loss_weights = step_loss_weights
         self.l2s = l2s
         self.cv = cv
@@ -161,6 +162,7 @@ categories_, rare_categories_, bin_scores_, unseen_scores_, bin_weights_, featur
         self.monotonic_cst = monotonic_cst
         self.binning = binning
         self.min_bin_count = min_bin_count
+        self.uncertainty = uncertainty
 
     def _cv_target(self, n_rows: int, y, sample_weight) -> tuple:
         classes, target, sw = self._fit_input(n_rows, y, sample_weight)
@@ -218,7 +220,7 @@ class EmbeddingSumRegressorCV(_CrossValidated, EmbeddingSumRegressor):
         error, which grows with the scale of y: for a target far from unit scale, standardise
         y or adapt ``tol``.
     embedding_sum_loss_weight, l2, regularizers, max_iter, verbose, categorical_features, \
-min_category_count, monotonic_cst
+min_category_count, monotonic_cst, uncertainty
         As in :class:`~embedsum.EmbeddingSumRegressor`.
 
     Attributes
@@ -253,7 +255,7 @@ rare_categories_, bin_scores_, unseen_scores_, bin_weights_, feature_importances
     def __init__(self, step_loss_weights=8, l2s=None, cv=5, average_folds=False, random_state=0, max_bins=64,
                  embedding_sum_loss_weight=0.01, l2=0.0, regularizers=None, max_iter=1000, tol=1e-4, verbose=0,
                  categorical_features="auto", min_category_count=10, monotonic_cst=None, binning="adaptive",
-                 min_bin_count=5):
+                 min_bin_count=5, uncertainty=False):
         self.step_loss_weights = step_loss_weights
         self.l2s = l2s
         self.cv = cv
@@ -271,6 +273,7 @@ rare_categories_, bin_scores_, unseen_scores_, bin_weights_, feature_importances
         self.monotonic_cst = monotonic_cst
         self.binning = binning
         self.min_bin_count = min_bin_count
+        self.uncertainty = uncertainty
 
     def _cv_target(self, n_rows: int, y, sample_weight) -> tuple:
         target = check_regression_target(y, n_rows)

@@ -25,14 +25,18 @@ class EmbeddingSumRegressor(EmbeddingSumModel):
     Parameters
     ----------
     max_bins, step_loss_weight, embedding_sum_loss_weight, l2, regularizers, max_iter, tol, verbose, \
-categorical_features, min_category_count, monotonic_cst, binning, min_bin_count
+categorical_features, min_category_count, monotonic_cst, binning, min_bin_count, uncertainty
         As for :class:`~embedsum.EmbeddingSumClassifier`.
 
     Attributes
     ----------
     n_features_in_, feature_names_in_, is_categorical_, monotonic_cst_, cuts_, categories_, \
-rare_categories_, bin_scores_, unseen_scores_, bin_weights_, feature_importances_, n_iter_, history_
-        As for :class:`~embedsum.EmbeddingSumClassifier` (one score per bin).
+rare_categories_, bin_scores_, unseen_scores_, bin_weights_, feature_importances_, n_iter_, history_, \
+covariance_, bin_scores_se_, feature_tests_, edf_
+        As for :class:`~embedsum.EmbeddingSumClassifier` (one score per bin); with ``uncertainty=True``
+        the scale of the errors is estimated from the residuals (``scale_``).
+    scale_ : float
+        With ``uncertainty=True`` only: the residual variance ``sum(c r**2) / (n - edf_)``.
     intercept_ : float
 
     Example
@@ -51,7 +55,7 @@ rare_categories_, bin_scores_, unseen_scores_, bin_weights_, feature_importances
 
     def __init__(self, max_bins=20, step_loss_weight=0.01, embedding_sum_loss_weight=0.01, l2=0.0,
                  regularizers=None, max_iter=1000, tol=1e-6, verbose=0, categorical_features="auto",
-                 min_category_count=10, monotonic_cst=None, binning="quantile", min_bin_count=5):
+                 min_category_count=10, monotonic_cst=None, binning="quantile", min_bin_count=5, uncertainty=False):
         self.max_bins = max_bins
         self.step_loss_weight = step_loss_weight
         self.embedding_sum_loss_weight = embedding_sum_loss_weight
@@ -65,6 +69,7 @@ rare_categories_, bin_scores_, unseen_scores_, bin_weights_, feature_importances
         self.monotonic_cst = monotonic_cst
         self.binning = binning
         self.min_bin_count = min_bin_count
+        self.uncertainty = uncertainty
 
     @staticmethod
     def _loss(n_outputs: int):

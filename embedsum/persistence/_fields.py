@@ -7,7 +7,7 @@ import re
 import numpy as np
 
 from .._hyperparameters import check_hyperparameters
-from ._format import (_CHOICE_PARAMS, _FLOAT_DTYPES, _INT_DTYPES, _LABEL_CELLS_PER_CHARACTER, _LABEL_CELLS_SLACK,
+from ._format import (_BOOL_PARAMS, _CHOICE_PARAMS, _FLOAT_DTYPES, _INT_DTYPES, _LABEL_CELLS_PER_CHARACTER, _LABEL_CELLS_SLACK,
                       _MAX_CLASSES, _MAX_HISTORY_LENGTH, _MAX_HISTORY_SERIES, _NUMBER_PARAMS, _PARAMS, _WIDTH_DTYPE,
                       MAX_FEATURES, _label_width_fits)
 from ._values import _bad, _constraint, _describe, _integer, _list, _numbers, _short, _text
@@ -31,6 +31,9 @@ def _params(params) -> dict:
     for name in _CHOICE_PARAMS:
         if type(params[name]) is not str:
             raise _bad(f"params.{name}", f"expected a string, got {_describe(params[name])}")
+    for name in _BOOL_PARAMS:
+        if type(params[name]) is not bool:
+            raise _bad(f"params.{name}", f"expected true or false, got {_describe(params[name])}")
     _categorical_param(params["categorical_features"])
     _monotonic_param(params["monotonic_cst"])
     kwargs = dict(params, regularizers=None if params["regularizers"] is None else [])

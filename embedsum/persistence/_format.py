@@ -1,18 +1,19 @@
 """The saved-model format: the JSON document, its constants and its bounds (docs/design.md#persistence-format).
 
-Format ``"embedsum"``, ``format_version`` 3
+Format ``"embedsum"``, ``format_version`` 4
 -------------------------------------------
 One JSON object, one key per line, always in this order; every key is required and no
 other key is allowed. Here a multiclass model with a numeric and a categorical feature::
 
     {
     "format": "embedsum",
-    "format_version": 3,
+    "format_version": 4,
     "library_version": "0.1.0",
     "kind": "classifier",
     "params": {"binning":"quantile","categorical_features":"auto","embedding_sum_loss_weight":0.01,
                "l2":0.0,"max_bins":4,"max_iter":1000,"min_bin_count":5,"min_category_count":10,
-               "monotonic_cst":null,"regularizers":null,"step_loss_weight":0.01,"tol":1e-06,"verbose":0},
+               "monotonic_cst":null,"regularizers":null,"step_loss_weight":0.01,"tol":1e-06,
+               "uncertainty":false,"verbose":0},
     "custom_regularizers": [],
     "n_features": 2,
     "feature_names": ["bytes_written","protocol"],
@@ -30,7 +31,8 @@ other key is allowed. Here a multiclass model with a numeric and a categorical f
     "unseen_scores": [null,[0.01,-0.02,0.01]],
     "bin_weights": [[0.3,0.2,0.5,0.0],[0.5,0.4,0.05,0.05]],
     "n_iter": 12,
-    "history": {"loss":[1.09,0.71],"classification":[1.09,0.70],...}
+    "history": {"loss":[1.09,0.71],"classification":[1.09,0.70],...},
+    "uncertainty": null
     }
 
 - Numbers: floats are written as ``repr`` writes them and read back bit for bit.
@@ -91,6 +93,18 @@ other key is allowed. Here a multiclass model with a numeric and a categorical f
   data term is named by the loss: ``"classification"`` (log-losses) or ``"squared_error"``
   (regressors; version 2 said ``"classification"`` for a regressor too, and such
   documents load with it renamed).
+- ``params.uncertainty`` is ``true`` or ``false``, and ``uncertainty`` is ``null`` exactly
+  when it is ``false``. Otherwise it is an object with exactly the keys ``scale`` (the
+  residual variance of a regressor, 1.0 for a classifier), ``edf`` (>= 0),
+  ``feature_tests`` (an object with exactly ``statistic``, ``df``, ``edf``, ``p_value``:
+  lists of ``n_features`` finite numbers, all >= 0, p-values at most 1) and ``covariance``:
+  the lower triangle, row by row (``V[0][0], V[1][0], V[1][1], V[2][0], ...``), of the
+  covariance of the flat parameter vector (:mod:`embedsum.training._layout`), whose
+  ``P = (sum of the features' bins + 1) * outputs`` follows from the fields above, so the
+  list has ``P (P + 1) / 2`` finite numbers. The diagonal is >= 0, a row whose diagonal is
+  0 (a bin the fit did not estimate) is all 0, and ``|V[i][j]| <= sqrt(V[i][i] V[j][j])``
+  within 1e-6. The standard errors are not stored: the loader computes them from it with
+  the code that fit uses (the same bits).
 
 Format version 1 (written by embedsum before categorical features, multiclass and
 regression) is still read: it has only the keys ``format`` ... ``classes_dtype``,
@@ -103,13 +117,18 @@ the first three at their defaults (then as version 2).
 Format version 2 (written before adaptive binning) is still read: it has every key above and
 the parameters other than ``binning`` and ``min_bin_count``; it loads with
 ``binning="quantile"`` (every version 2 model was binned so) and ``min_bin_count=5``, and a
-version 1 document loads through version 2. Writing always writes version 3.
+version 1 document loads through version 2. Format version 3 (written before standard errors) is
+still read: it has every key above but ``uncertainty`` and the parameters other than
+``uncertainty``; it loads with ``uncertainty=False`` and no standard errors, and versions 1 and 2
+load through it. Writing always writes version 4.
 
 Bounds (documents beyond them are refused): the document is at most ``max_bytes``
 bytes (64 MiB by default, checked before parsing); ``n_features`` <= 2**20; at most
 ``MAX_BINS - 1`` cuts per numeric feature (fit accepts ``max_bins <= MAX_BINS`` = 2**16);
 at most 2**16 classes; at most 2**20 kept and 2**20 rare categories per feature;
-``history`` has at most 256 series of at most 2**20 values. Loading allocates memory in
+``history`` has at most 256 series of at most 2**20 values; the covariance is of at most
+2**13 parameters (and its list must have the length the bins give before anything is
+allocated from it). Loading allocates memory in
 proportion to the document (every count is checked against the lists the document holds
 before anything is allocated from it); a MemoryError is reported as a ValueError.
 Loading works under ``np.errstate(all="raise")`` and with warnings turned into errors.
@@ -125,8 +144,8 @@ from .._validation import MAX_BINS
 
 
 FORMAT_NAME = "embedsum"
-FORMAT_VERSION = 3
-_READABLE_VERSIONS = (1, 2, 3)
+FORMAT_VERSION = 4
+_READABLE_VERSIONS = (1, 2, 3, 4)
 MAX_BYTES = 64 * 2**20
 MAX_FEATURES = 2**20
 MAX_BINS_PER_FEATURE = numeric_n_bins(MAX_BINS - 1)  # max_bins quantiles propose at most MAX_BINS - 1 cuts
@@ -146,15 +165,27 @@ _KINDS = ("classifier", "regressor")
 _PARAMS = tuple(sorted(HYPERPARAMETERS))
 _NUMBER_PARAMS = tuple(sorted(name for name, row in HYPERPARAMETERS.items() if row.is_number))
 _CHOICE_PARAMS = tuple(sorted(name for name, row in HYPERPARAMETERS.items() if row.kind == "choice"))
-_KEYS = ("format", "format_version", "library_version", "kind", "params", "custom_regularizers",
-         "n_features", "feature_names", "classes", "classes_dtype", "intercept", "is_categorical",
-         "monotonic_cst", "cuts", "category_kinds", "categories", "rare_categories", "bin_scores",
-         "unseen_scores", "bin_weights", "n_iter", "history")
+_BOOL_PARAMS = tuple(sorted(name for name, row in HYPERPARAMETERS.items() if row.kind == "bool"))
+# Versions 2 and 3: the keys of today but the last.
+_KEYS_V3 = ("format", "format_version", "library_version", "kind", "params", "custom_regularizers",
+            "n_features", "feature_names", "classes", "classes_dtype", "intercept", "is_categorical",
+            "monotonic_cst", "cuts", "category_kinds", "categories", "rare_categories", "bin_scores",
+            "unseen_scores", "bin_weights", "n_iter", "history")
+_KEYS = _KEYS_V3 + ("uncertainty",)
+_UNCERTAINTY_KEYS = ("scale", "edf", "feature_tests", "covariance")
+_FEATURE_TEST_KEYS = ("statistic", "df", "edf", "p_value")
+# The covariance of at most this many parameters is stored (its packed triangle then has
+# 2**25 + 2**12 entries: more than a default-sized document can hold anyway).
+_MAX_COVARIANCE_PARAMS = 2**13
+# |V_ij| <= sqrt(V_ii V_jj) (a covariance), within rounding.
+_COVARIANCE_TOLERANCE = 1e-6
 # Version 1: binary numeric classifiers, before categorical_features, min_category_count and monotonic_cst.
 _KIND_V1 = "EmbeddingSumClassifier"
 _PARAMS_V1 = tuple(sorted(name for name, row in HYPERPARAMETERS.items() if row.since_format == 1))
-# Version 2: the keys of today, the parameters before binning and min_bin_count.
+# Version 2: the keys of version 3, the parameters before binning and min_bin_count.
 _PARAMS_V2 = tuple(sorted(name for name, row in HYPERPARAMETERS.items() if row.since_format <= 2))
+# Version 3: the keys of today but "uncertainty", the parameters before uncertainty.
+_PARAMS_V3 = tuple(sorted(name for name, row in HYPERPARAMETERS.items() if row.since_format <= 3))
 _KEYS_V1 = ("format", "format_version", "library_version", "kind", "params", "custom_regularizers",
             "n_features", "feature_names", "classes", "classes_dtype", "intercept", "cuts",
             "bin_scores", "bin_weights", "n_iter", "history")

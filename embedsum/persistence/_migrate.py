@@ -1,4 +1,4 @@
-"""Older format versions read as today's: version 1 as version 2, version 2 as version 3.
+"""Older format versions read as today's: version 1 as version 2, version 2 as version 3, version 3 as 4.
 
 See docs/design.md#persistence-format.
 """
@@ -6,7 +6,7 @@ See docs/design.md#persistence-format.
 from __future__ import annotations
 
 from .._hyperparameters import HYPERPARAMETERS
-from ._format import _KIND_V1, _MAX_CLASSES, _PARAMS_V1, _PARAMS_V2, MAX_FEATURES
+from ._format import _KIND_V1, _MAX_CLASSES, _PARAMS_V1, _PARAMS_V2, _PARAMS_V3, MAX_FEATURES
 from ._values import _bad, _describe, _integer, _list
 
 # What version 3 added, as every version 2 model was fitted: the published quantile cuts
@@ -53,3 +53,9 @@ def _v2_as_v3(doc: dict) -> dict:
         # Version 2 named every data term "classification"; version 3 names it by its loss.
         history = {("squared_error" if name == "classification" else name): v for name, v in history.items()}
     return dict(doc, params=dict(params, **_V3_PARAMS), history=history)
+
+
+def _v3_as_v4(doc: dict) -> dict:
+    """A version 3 document (keys checked) as the version 4 document of the same model: no standard errors."""
+    params = _exact_params(doc["params"], _PARAMS_V3, 3)
+    return dict(doc, params=dict(params, uncertainty=False), uncertainty=None)

@@ -3,7 +3,8 @@
 A loader that trusts nothing: the bytes are size-checked and parsed by
 :mod:`~embedsum.persistence._safe_json`, every field is checked (:mod:`~embedsum.persistence._values`,
 :mod:`~embedsum.persistence._fields`, :mod:`~embedsum.persistence._features`; version 1 documents
-and version 2 ones through :mod:`~embedsum.persistence._migrate`), and the estimator registered for the document's
+and versions 2 and 3 through :mod:`~embedsum.persistence._migrate`; the standard errors through
+:mod:`~embedsum.persistence._uncertainty`), and the estimator registered for the document's
 ``kind`` is built from its params and given its fitted attributes by its own ``_set_fitted``.
 The format and its bounds are documented in :mod:`embedsum.persistence._format`
 (docs/design.md#persistence-format, #loader-bounds).
@@ -17,9 +18,10 @@ from typing import Any, Callable
 from ._features import _features
 from ._fields import _classes, _feature_names, _history, _params
 from ._format import (  # noqa: F401  (the format's public constants, importable from here too)
-    _DOCUMENT, _KEYS, _KEYS_V1, _KINDS, _READABLE_VERSIONS, FORMAT_NAME, FORMAT_VERSION, MAX_BINS,
+    _DOCUMENT, _KEYS, _KEYS_V1, _KEYS_V3, _KINDS, _READABLE_VERSIONS, FORMAT_NAME, FORMAT_VERSION, MAX_BINS,
     MAX_BINS_PER_FEATURE, MAX_BYTES, MAX_FEATURES)
-from ._migrate import _v1_as_v2, _v2_as_v3
+from ._migrate import _v1_as_v2, _v2_as_v3, _v3_as_v4
+from ._uncertainty import _uncertainty
 from ._safe_json import _checked_max_bytes, _size_error, _within_memory, decoded, parsed
 from ._values import _bad, _describe, _integer, _list, _outputs, _text
 
@@ -143,7 +145,8 @@ def _build(doc):
     if version not in _READABLE_VERSIONS:  # before the keys: another version may have other keys
         raise ValueError(f"format_version {version} is not supported; this embedsum reads format_version "
                          f"{', '.join(map(str, _READABLE_VERSIONS[:-1]))} and {_READABLE_VERSIONS[-1]} (was the file written by a newer embedsum?)")
-    keys = _KEYS_V1 if version == 1 else _KEYS  # version 2 differs from 3 in its params only
+    # Version 2 differs from 3 in its params only; 4 adds the "uncertainty" key.
+    keys = _KEYS_V1 if version == 1 else _KEYS_V3 if version <= 3 else _KEYS
     unknown = sorted(set(doc) - set(keys))
     if unknown:
         raise ValueError(f"unknown keys {unknown[:5]} (format_version {version} has {list(keys)})")
@@ -157,12 +160,15 @@ def _build(doc):
         doc = _v1_as_v2(doc)
     if version <= 2:
         doc = _v2_as_v3(doc)
+    if version <= 3:
+        doc = _v3_as_v4(doc)
     kind = doc["kind"]
     if type(kind) is not str or kind not in _KINDS:
         raise _bad("kind", f"unknown model kind {_describe(kind)}; expected 'classifier' or 'regressor'")
     estimator = _estimator_class(kind)
 
-    model = estimator(**_params(doc["params"]))
+    params = _params(doc["params"])
+    model = estimator(**params)
     for i, name in enumerate(_list(doc["custom_regularizers"], "custom_regularizers", 1024)):
         if type(name) is not str:
             raise _bad(f"custom_regularizers[{i}]", f"expected a string, got {_describe(name)}")
@@ -181,9 +187,12 @@ def _build(doc):
     is_categorical, monotonic_cst, cuts, categories, rare, scores, unseen, weights = _features(doc, n, k)
     n_iter = _integer(doc["n_iter"], "n_iter", 0, 2**63 - 1)
     history = _history(doc["history"])
+    n_params = (sum(len(w) for w in weights) + 1) * k
+    uncertainty = _uncertainty(doc["uncertainty"], params["uncertainty"], n, n_params, kind == "classifier")
 
     # The estimator sets its fitted attributes itself, as at fit (feature_importances_ by the same code).
     model._set_fitted(cuts=cuts, categories=categories, rare_categories=rare, bin_scores=scores, bin_weights=weights,
                       intercept=intercept, is_categorical=is_categorical, monotonic_cst=monotonic_cst,
-                      unseen_scores=unseen, names=names, classes=classes, n_iter=n_iter, history=history)
+                      unseen_scores=unseen, names=names, classes=classes, n_iter=n_iter, history=history,
+                      uncertainty=uncertainty)
     return model

@@ -17,13 +17,13 @@ import numpy as np
 
 from .._validation import check_is_fitted
 from .._version import __version__
-from ._format import (_CHOICE_PARAMS, _DOCUMENT, _INFINITIES, _KEYS, _KINDS, _NUMBER_PARAMS, _PARAMS, FORMAT_NAME,
+from ._format import (_BOOL_PARAMS, _CHOICE_PARAMS, _DOCUMENT, _INFINITIES, _KEYS, _KINDS, _NUMBER_PARAMS, _PARAMS, FORMAT_NAME,
                       FORMAT_VERSION, _label_width_fits)
 from ._reader import _estimator_class, _model_from_document
 
 
 def to_json(model) -> str:
-    """The fitted model as a JSON document (format "embedsum", version 2; see :mod:`embedsum.persistence._format`).
+    """The fitted model as a JSON document (format "embedsum", version 4; see :mod:`embedsum.persistence._format`).
 
     The same model always gives the same text. Raises NotFittedError before ``fit``, and
     ValueError when a number is not finite or the model is beyond the format's bounds.
@@ -36,7 +36,7 @@ def to_json(model) -> str:
     >>> model = EmbeddingSumClassifier(max_bins=4).fit(X, X[:, 0] > 0)
     >>> doc = json.loads(to_json(model))
     >>> doc["format"], doc["format_version"], doc["kind"], doc["classes"], doc["classes_dtype"]
-    ('embedsum', 3, 'classifier', [False, True], 'bool')
+    ('embedsum', 4, 'classifier', [False, True], 'bool')
     """
     doc = _document(model)
     try:  # what is written must load: check it with the loader's own rules
@@ -93,6 +93,9 @@ def _document(model) -> dict:
     for name in _CHOICE_PARAMS:  # a str (np.str_ too) is written as one; anything else fails the check below
         value = params[name]
         json_params[name] = str(value) if isinstance(value, str) else value
+    for name in _BOOL_PARAMS:  # a bool (np.bool_ too) is written as one; anything else fails the check below
+        value = params[name]
+        json_params[name] = bool(value) if isinstance(value, (bool, np.bool_)) else value
     is_classifier = kind == "classifier"
     classes, classes_dtype = _classes_to_json(np.asarray(model.classes_)) if is_classifier else (None, None)
     d = _int_or_value(model.n_features_in_)
@@ -127,6 +130,23 @@ def _document(model) -> dict:
         "history": None if history is None else {
             str(k): np.asarray(v, dtype=np.float64).ravel().tolist() for k, v in history.items()
         },
+        "uncertainty": _uncertainty_to_json(model),
+    }
+
+
+def _uncertainty_to_json(model):
+    """The standard errors' record (see :mod:`embedsum.persistence._format`), or None without them."""
+    covariance = getattr(model, "covariance_", None)
+    if covariance is None:
+        return None
+    covariance = np.asarray(covariance, dtype=np.float64)
+    tests = model.feature_tests_
+    return {
+        "scale": float(getattr(model, "scale_", 1.0)),
+        "edf": float(model.edf_),
+        "feature_tests": {key: np.asarray(tests[key], dtype=np.float64).tolist()
+                          for key in ("statistic", "df", "edf", "p_value")},
+        "covariance": covariance[np.tril_indices(len(covariance))].tolist(),
     }
 
 
