@@ -9,7 +9,7 @@ Example
 >>> model.predict_proba(X[:2]).shape
 (2, 2)
 
-Layout: the names below and the public modules ``datasets``, ``explain``, ``export``,
+Layout: the names below and the public modules ``audit``, ``datasets``, ``explain``, ``export``,
 ``plot`` (and ``cli`` for the command) are the API. Everything else is private: the
 foundation modules at the top (``_*.py``, which import only each other) and the folders
 ``binning``, ``scoring``, ``training``, ``persistence``, ``inspection``, ``estimators``,
@@ -41,7 +41,7 @@ _LAZY = {
 
 
 # The public modules, also loaded on first use (``embedsum.explain`` after ``import embedsum``).
-_SUBMODULES = ("cli", "datasets", "explain", "export", "plot")
+_SUBMODULES = ("audit", "cli", "datasets", "explain", "export", "plot")
 
 
 def __getattr__(name: str):

@@ -199,6 +199,7 @@ ALLOWED = {
     "training": {"foundation"},
     "persistence": {"foundation"},
     "inspection": {"foundation", "binning", "scoring"},
+    "audit": {"foundation", "binning", "scoring", "inspection"},
     "export": {"foundation"},
     "datasets": set(),
     "estimators": {"foundation", "binning", "scoring", "training", "persistence", "inspection"},
