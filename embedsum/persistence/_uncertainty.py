@@ -80,13 +80,13 @@ def _covariance(value, n_params: int) -> np.ndarray:
     diagonal = np.diag(covariance).copy()
     if (diagonal < 0).any():
         i = int(np.flatnonzero(diagonal < 0)[0])
-        raise _bad(where, f"variance {diagonal[i]!r} of parameter {i} is negative")
+        raise _bad(where, f"variance {float(diagonal[i])!r} of parameter {i} is negative")
     with np.errstate(over="ignore"):  # variances of 1e300: an infinite bound, which any finite value meets
         bound = np.sqrt(diagonal)
         bound = np.outer(bound, bound) * (1 + _COVARIANCE_TOLERANCE)
     bad = np.abs(covariance) > bound
     if bad.any():
         i, j = np.argwhere(bad)[0]
-        raise _bad(where, f"covariance {covariance[i, j]!r} of parameters {i} and {j} exceeds the product of their "
+        raise _bad(where, f"covariance {float(covariance[i, j])!r} of parameters {int(i)} and {int(j)} exceeds the product of their "
                           "standard errors: not a covariance matrix")
     return covariance
