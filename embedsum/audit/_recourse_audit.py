@@ -45,10 +45,10 @@ class RecourseAudit:
         """The audit in at most 80 columns."""
         lines = [name(f"Recourse to {self.favourable} by group of {self.sensitive}", 80),
                  "(cost of the cheapest change, over the unfavourable rows that have one)", "",
-                 f"{'group':20s} {'n':>6s} {'unfav.':>6s} {'recourse':>8s} {'mean':>7s} {'q25':>7s} "
+                 f"{'group':17s} {'n':>6s} {'unfav.':>6s} {'recourse':>8s} {'mean':>7s} {'q25':>7s} "
                  f"{'median':>7s} {'q75':>7s} {'max':>7s}"]
         for row in self.rows:
-            lines.append(f"{name(row['group'], 20):20s} {row['n']:>6d} {row['n_unfavourable']:>6d} "
+            lines.append(f"{name(row['group'], 17):17s} {row['n']:>6d} {row['n_unfavourable']:>6d} "
                          f"{num(row['share_recourse']):>8s} {num(row['cost_mean']):>7s} {num(row['cost_q25']):>7s} "
                          f"{num(row['cost_median']):>7s} {num(row['cost_q75']):>7s} {num(row['cost_max']):>7s}")
         return "\n".join(line.rstrip() for line in lines)

@@ -57,10 +57,10 @@ class WhatIf:
     def to_text(self) -> str:
         """Flips per group in at most 80 columns."""
         lines = [name(f"What if: {self.change}", 80), "",
-                 f"{'group':24s} {'n':>7s} {'selected':>9s} {'after':>7s} {'flips':>7s} {'to sel.':>8s} "
+                 f"{'group':18s} {'n':>7s} {'selected':>9s} {'after':>7s} {'flips':>7s} {'to sel.':>8s} "
                  f"{'to unsel.':>9s} {'mean dz':>8s}"]
         for row in self.rows:
-            lines.append(f"{name(row['group'], 24):24s} {row['n']:>7d} {num(row['selected_before']):>9s} "
+            lines.append(f"{name(row['group'], 18):18s} {row['n']:>7d} {num(row['selected_before']):>9s} "
                          f"{num(row['selected_after']):>7s} {row['flips']:>7d} {row['flips_to_selected']:>8d} "
                          f"{row['flips_to_unselected']:>9d} {num(row['mean_change']):>8s}")
         return "\n".join(line.rstrip() for line in lines)
