@@ -848,3 +848,63 @@ def test_step_plot_of_a_fitted_feature_with_a_minus_inf_cut(tmp_path, others):
     assert np.isfinite(xs).all() and xs[1] == xs[0]  # the -inf bin: no width, at the left end
     np.testing.assert_array_equal(xs[2:-1], cuts[1:])
     assert any(t.get_text() == "-inf" for t in ax.texts)
+
+
+# ----------------------------------------------------------------------------------------------
+# Bands of a model with standard errors (uncertainty=True)
+# ----------------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def model_with_errors(data):
+    X, y = data
+    return EmbeddingSumClassifier(max_bins=6, uncertainty=True).fit(X, y)
+
+
+def _error_segments(ax):
+    """(x, low, high) of every error bar drawn on ax."""
+    import matplotlib.collections as mcoll
+
+    out = []
+    for coll in ax.collections:
+        if isinstance(coll, mcoll.LineCollection):
+            for seg in coll.get_segments():
+                out.append((seg[0][0], min(seg[0][1], seg[1][1]), max(seg[0][1], seg[1][1])))
+    return sorted(out)
+
+
+def test_bar_plot_draws_a_band_of_1_96_standard_errors_on_each_bar(model_with_errors, model, tmp_path):
+    ax = bar_plot(model_with_errors, 0)
+    _render(ax.figure, tmp_path)
+    scores, se = model_with_errors.bin_scores_[0], model_with_errors.bin_scores_se_[0]
+    segments = _error_segments(ax)
+    assert len(segments) == len(scores)  # every interval bin and the populated missing bin
+    middles = np.array([s[0] for s in segments])
+    assert np.all(np.diff(middles) > 0)
+    lows, highs = np.array([s[1] for s in segments]), np.array([s[2] for s in segments])
+    np.testing.assert_allclose((lows + highs) / 2, scores, atol=1e-12)
+    np.testing.assert_allclose((highs - lows) / 2, 1.959963984540054 * se, rtol=1e-9)
+    # Another level, and none at all; a model without standard errors has no band.
+    narrow = _error_segments(bar_plot(model_with_errors, 0, level=0.5))
+    np.testing.assert_allclose([(s[2] - s[1]) / 2 for s in narrow], 0.6744897501960817 * se, rtol=1e-9)
+    assert _error_segments(bar_plot(model_with_errors, 0, level=None)) == []
+    assert _error_segments(bar_plot(model, 0)) == []  # the same fit without standard errors
+    with pytest.raises(ValueError, match="level"):
+        bar_plot(model_with_errors, 0, level=95)
+
+
+def test_step_plot_shades_the_band_around_the_step_line(model_with_errors, tmp_path):
+    import matplotlib.collections as mcoll
+
+    ax = step_plot(model_with_errors, 1)
+    _render(ax.figure, tmp_path)
+    bands = [c for c in ax.collections if isinstance(c, mcoll.PolyCollection)]
+    assert len(bands) == 1
+    ys = np.concatenate([p.vertices[:, 1] for p in bands[0].get_paths()])
+    scores, se = model_with_errors.bin_scores_[1], model_with_errors.bin_scores_se_[1]
+    for value in np.concatenate([scores[:-1] - 1.959963984540054 * se[:-1], scores[:-1] + 1.959963984540054 * se[:-1]]):
+        assert np.isclose(ys, value, atol=1e-12).any()
+    assert not np.isfinite(se[-1])  # feature 1 has no missing values: no band on its missing diamond
+    assert _error_segments(ax) == []
+    plain_ax = step_plot(model_with_errors, 1, level=None)
+    assert not any(isinstance(c, mcoll.PolyCollection) for c in plain_ax.collections)

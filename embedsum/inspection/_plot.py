@@ -32,6 +32,14 @@ never read as mathtext (``$``, ``\\``, ``_``, ``^`` and braces show as themselve
 class whose label starts with ``_`` still has its legend entry. A model without a training
 history (one loaded from a document whose ``history`` is null) draws an empty history with a
 note, and a history without ``"loss"`` draws the series it has.
+
+A model fitted with ``uncertainty=True`` has standard errors: the step and bar plots then draw
+a band (a shaded area around the step line, an error bar on each bar) of the score plus or
+minus the normal quantile of ``level`` (default 0.95: 1.96) times ``bin_scores_se_``. That is
+the standard error of the bin's *centred* score (docs/design.md#uncertainty): a feature's level
+is shared with the intercept, so the band says how sure the model is of the step function's
+shape, not of where the whole function sits. A bin the fit did not estimate has no band.
+``level=None`` draws none.
 """
 
 from __future__ import annotations
@@ -43,7 +51,7 @@ import numpy as np
 from .._bins import category_missing, category_other
 from .._validation import check_is_fitted
 from ._kinds import _class_choice, _is_categorical, _select, feature_names
-from ._plot_data import _feature_scores, _value_range
+from ._plot_data import _band, _feature_scores, _value_range
 from ._plot_style import (
     _LITERAL,
     _axes,
@@ -66,7 +74,7 @@ from ._history_plot import history_plot  # noqa: F401
 from ._waterfall_plot import waterfall_plot  # noqa: F401
 
 
-def bar_plot(model, feature, ax=None, class_=None):
+def bar_plot(model, feature, ax=None, class_=None, level=0.95):
     """The published bar plot of one feature: one bar per bin, as wide as its share of the training rows.
 
     Numeric feature: interval bins are laid side by side along ``[0, total interval
@@ -79,8 +87,9 @@ def bar_plot(model, feature, ax=None, class_=None):
     Categorical feature: equal-width bars by category name, ordered by score (see the
     module docstring); no twin axis.
 
-    ``feature`` is a column index or a feature name; ``class_`` is as in the module
-    docstring. Returns the Axes of the bars (the cut axis is its ``twiny``).
+    ``feature`` is a column index or a feature name; ``class_`` and ``level`` (the bands of a
+    model with standard errors) are as in the module docstring. Returns the Axes of the bars
+    (the cut axis is its ``twiny``).
 
     Example
     -------
@@ -96,23 +105,28 @@ def bar_plot(model, feature, ax=None, class_=None):
     >>> import matplotlib.pyplot as plt; plt.close(ax.figure)
     """
     j, k, sign, scores, weights = _feature_scores(model, feature, class_)
+    band = _band(model, j, k, level)
     ax = _axes(ax)
     if _is_categorical(model, j):
-        return _category_bars(model, j, ax, scores, weights, k, sign)
+        return _category_bars(model, j, ax, scores, weights, k, sign, band)
     cuts = np.asarray(model.cuts_[j], dtype=np.float64)
-    y_scale = _drawing_scale(scores)
+    y_scale = _drawing_scale(scores) if band is None else _drawing_scale(scores, _finite(band), terms=2)
     scores = _scaled(scores, y_scale)
     interval_scores, interval_weights = scores[:-1], weights[:-1]
     ends = np.cumsum(interval_weights)
     lefts = ends - interval_weights
     total = float(ends[-1])
     handles = _bars(ax, lefts, interval_weights, interval_scores, model)
+    if band is not None:
+        _error_bars(ax, lefts, interval_weights, interval_scores, _scaled(band[:-1], y_scale))
     right = total
     if weights[-1] > 0:
         # Missing values have no place on the value axis: their bar stands apart, after a gap.
         gap = 0.05 * max(total, weights[-1])
         left = total + gap
         _bars(ax, [left], [weights[-1]], scores[-1:], model, hatch="//")
+        if band is not None:
+            _error_bars(ax, [left], [weights[-1]], scores[-1:], _scaled(band[-1:], y_scale))
         ax.annotate("missing", (left + weights[-1] / 2, 0), xytext=(0, -12), textcoords="offset points",
                     ha="center", va="top", fontsize=8)
         right = left + weights[-1]
@@ -131,7 +145,7 @@ def bar_plot(model, feature, ax=None, class_=None):
     return ax
 
 
-def _category_bars(model, j, ax, scores, weights, k, sign):
+def _category_bars(model, j, ax, scores, weights, k, sign, band=None):
     """Bar plot of a categorical feature: categories by score, then "other", "missing", "unseen"."""
     m = len(model.categories_[j])
     other, missing = category_other(m), category_missing(m)  # docs/design.md#bin-codes
@@ -141,12 +155,16 @@ def _category_bars(model, j, ax, scores, weights, k, sign):
     positions = np.concatenate([np.arange(m), m + 0.5 + np.arange(2)])  # a gap before "other"
     lefts = positions - width / 2
     unseen = _select(np.asarray(model.unseen_scores_[j], dtype=np.float64), k, sign)
-    y_scale = _drawing_scale(scores, unseen)
+    y_scale = _drawing_scale(scores, unseen) if band is None else _drawing_scale(scores, unseen, _finite(band),
+                                                                                  terms=2)
     scores, unseen = _scaled(scores, y_scale), _scaled(unseen, y_scale)
     kept = _bars(ax, lefts[:m], np.full(m, width), scores[order], model)
     # The slots after the kept categories hold the "other" and the missing bin, in code order.
     other_bars = _bars(ax, lefts[other:other + 1], [width], scores[other:other + 1], model, hatch="..")
     _bars(ax, lefts[missing:missing + 1], [width], scores[missing:missing + 1], model, hatch="//")
+    if band is not None:
+        drawn = np.concatenate([order, [other, missing]])
+        _error_bars(ax, lefts, np.full(m + 2, width), scores[drawn], _scaled(band, y_scale)[drawn])
     unseen_x = m + 2.5
     if np.ndim(unseen) == 0:
         ax.plot([unseen_x], [unseen], marker="D", fillstyle="none", linestyle="none", markersize=7,
@@ -173,7 +191,7 @@ def _category_bars(model, j, ax, scores, weights, k, sign):
     return ax
 
 
-def step_plot(model, feature, ax=None, X=None, class_=None):
+def step_plot(model, feature, ax=None, X=None, class_=None, level=0.95):
     """One feature's step function on the true scale of its values, with its bins' training weights below.
 
     The x axis holds the feature's values: the function is drawn with ``ax.step`` through
@@ -188,7 +206,8 @@ def step_plot(model, feature, ax=None, X=None, class_=None):
     diamond per class. A categorical feature has no order to step along: it is drawn by
     :func:`bar_plot` (``X`` is then not used).
 
-    ``feature`` is a column index or a feature name; ``class_`` is as in the module
+    ``feature`` is a column index or a feature name; ``class_`` and ``level`` (the band of a
+    model with standard errors, shaded around each step line) are as in the module
     docstring. Returns the Axes of the step line(s).
 
     Example
@@ -205,7 +224,8 @@ def step_plot(model, feature, ax=None, X=None, class_=None):
     """
     j, k, sign, scores, weights = _feature_scores(model, feature, class_)
     if _is_categorical(model, j):
-        return bar_plot(model, j, ax=ax, class_=class_)
+        return bar_plot(model, j, ax=ax, class_=class_, level=level)
+    band = _band(model, j, k, level)
     cuts = np.asarray(model.cuts_[j], dtype=np.float64)
     ax = _axes(ax)
     values = None
@@ -215,13 +235,15 @@ def step_plot(model, feature, ax=None, X=None, class_=None):
     # range comes from the finite cuts, and that cut is drawn at the left end.
     finite_cuts = cuts[np.isfinite(cuts)]
     x_scale = _drawing_scale(finite_cuts, () if values is None else values)
-    y_scale = _drawing_scale(scores)
+    y_scale = _drawing_scale(scores) if band is None else _drawing_scale(scores, _finite(band), terms=2)
     finite_cuts, scores = _scaled(finite_cuts, x_scale), _scaled(scores, y_scale)
     lo, hi = _value_range(finite_cuts, None if values is None else _scaled(values, x_scale))
     xs = np.concatenate([[lo], np.where(np.isfinite(cuts), _scaled(cuts, x_scale), lo), [hi]])
     width = hi - lo
     # Missing values are off the value axis: a marker in a strip of its own at the right.
     separator, missing_x = hi + 0.04 * width, hi + 0.08 * width
+    if band is not None:
+        _step_bands(ax, xs, missing_x, scores, _scaled(band, y_scale))
     if scores.ndim == 1:
         ys = np.concatenate([scores[:-1], scores[-2:-1]])
         ax.step(xs, ys, where="post", color="tab:blue", linewidth=2, label="score", zorder=3)
@@ -266,14 +288,14 @@ def step_plot(model, feature, ax=None, X=None, class_=None):
     return ax
 
 
-def plot_all(model, top: int | None = None, kind: str = "step", class_=None):
+def plot_all(model, top: int | None = None, kind: str = "step", class_=None, level=0.95):
     """Every feature's shape function in one figure, most important first.
 
     Each subplot's title is the feature's name and its MIRAD importance. ``top`` keeps
     only the most important features; ``kind`` is ``"step"`` (:func:`step_plot`) or
     ``"bar"`` (:func:`bar_plot`); categorical features are bar plots either way (see
     :func:`step_plot`), so a model mixing both kinds of feature draws each its own way.
-    ``class_`` is passed to each plot (see the module docstring). Returns the Figure.
+    ``class_`` and ``level`` are passed to each plot (see the module docstring). Returns the Figure.
 
     Example
     -------
@@ -302,8 +324,42 @@ def plot_all(model, top: int | None = None, kind: str = "step", class_=None):
     fig, axes = plt.subplots(nrows, ncols, figsize=(4.8 * ncols, 3.6 * nrows), squeeze=False,
                              layout="constrained")
     for ax, j in zip(axes.flat, order):
-        draw(model, int(j), ax=ax, class_=class_)
+        draw(model, int(j), ax=ax, class_=class_, level=level)
         ax.set_title(f"{names[j]} (importance {model.feature_importances_[j]:.3g})", fontsize=10, **_LITERAL)
     for ax in axes.flat[len(order):]:
         fig.delaxes(ax)
     return fig
+
+
+def _finite(values) -> np.ndarray:
+    values = np.asarray(values, dtype=np.float64)
+    return values[np.isfinite(values)]
+
+
+def _error_bars(ax, lefts, widths, heights, half_widths) -> None:
+    """An error bar of +- half_width on the middle of each bar (K side by side per bin when
+    heights are (n, K)); none where the half-width is infinite (a bin not estimated)."""
+    lefts, widths = np.asarray(lefts, dtype=np.float64), np.asarray(widths, dtype=np.float64)
+    heights, half_widths = np.atleast_2d(np.asarray(heights).T).T, np.atleast_2d(np.asarray(half_widths).T).T
+    n_classes = heights.shape[1]
+    for c in range(n_classes):
+        middles = lefts + (c + 0.5) * widths / n_classes
+        shown = np.isfinite(half_widths[:, c])
+        ax.errorbar(middles[shown], heights[shown, c], yerr=half_widths[shown, c], fmt="none", ecolor="black",
+                    elinewidth=0.8, capsize=2, label="_band", zorder=4)
+
+
+def _step_bands(ax, xs, missing_x, scores, half_widths) -> None:
+    """The band of each step line (shaded, where estimated) and an error bar on each missing diamond."""
+    scores, half_widths = np.atleast_2d(scores.T).T, np.atleast_2d(half_widths.T).T
+    for c in range(scores.shape[1]):
+        colour = "tab:blue" if scores.shape[1] == 1 else _class_colour(c)
+        ys = np.concatenate([scores[:-1, c], scores[-2:-1, c]])
+        hw = np.concatenate([half_widths[:-1, c], half_widths[-2:-1, c]])
+        shown = np.isfinite(hw)
+        hw = np.where(shown, hw, 0.0)
+        ax.fill_between(xs, ys - hw, ys + hw, step="post", where=shown, color=colour, alpha=0.2,
+                        linewidth=0, label="_band", zorder=2)
+        if np.isfinite(half_widths[-1, c]):
+            ax.errorbar([missing_x], [scores[-1, c]], yerr=[half_widths[-1, c]], fmt="none", ecolor=colour,
+                        elinewidth=0.8, capsize=2, label="_band", zorder=2)

@@ -7,6 +7,7 @@ categorical value's label names its bin (docs/design.md#bin-codes).
 from __future__ import annotations
 
 import numbers
+from statistics import NormalDist
 
 import numpy as np
 
@@ -24,6 +25,22 @@ def _feature_scores(model, feature, class_):
     k, sign = _class_choice(model, class_)
     scores = _select(np.asarray(model.bin_scores_[j], dtype=np.float64), k, sign)
     return j, k, sign, scores, np.asarray(model.bin_weights_[j], dtype=np.float64)
+
+
+def _band(model, j: int, k, level):
+    """Half-widths of the ``level`` bands of feature j's bins, shaped like its selected scores:
+    the normal quantile times ``bin_scores_se_`` (the standard error of the *centred* score,
+    docs/design.md#uncertainty); None when the model has no standard errors or ``level`` is None.
+    A bin the fit did not estimate has an infinite half-width (the plots draw no band there)."""
+    se = getattr(model, "bin_scores_se_", None)
+    if se is None or level is None:
+        return None
+    if isinstance(level, bool) or not isinstance(level, numbers.Real) or not 0 < level < 1:
+        raise ValueError(f"level must be a number strictly between 0 and 1 (or None: no bands), got {level!r}")
+    se = np.asarray(se[j], dtype=np.float64)
+    if k is not None:
+        se = se[..., k]
+    return NormalDist().inv_cdf(0.5 + level / 2) * se
 
 
 def _feature_index(model, feature) -> int:
