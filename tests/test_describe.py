@@ -227,3 +227,22 @@ def test_describe_refuses_a_negative_top():
     for top in (-1, 1.5, True):
         with pytest.raises(ValueError, match="top must be None or an integer >= 0"):
             describe(model, top=top)
+
+
+def test_describe_shows_standard_errors_and_feature_p_values_of_a_model_with_them():
+    rng = np.random.default_rng(3)
+    X = np.empty((400, 2), dtype=object)
+    X[:, 0] = rng.normal(size=400)
+    X[:, 1] = rng.choice(np.array(["tcp", "udp", "icmp"], dtype=object), size=400)
+    y = X[:, 0].astype(float) + rng.normal(size=400) > 0
+    model = EmbeddingSumClassifier(max_bins=4, uncertainty=True, min_category_count=5).fit(X, y)
+    lines = describe(model).splitlines()
+    assert max(len(line) for line in lines) <= 80
+    for j, name in enumerate(["x0", "x1"]):
+        title = next(line for line in lines if re.match(rf"\s+\d\. {name} ", line))
+        assert f"p {model.feature_tests_['p_value'][j]:.2g}" in title
+    shown = [float(m) for m in re.findall(r"±(\d+\.\d+)", "\n".join(lines))]
+    finite = np.concatenate([se[np.isfinite(se)] for se in model.bin_scores_se_])
+    assert sorted(shown) == sorted(np.round(finite, 3).tolist())
+    assert sum("±inf" in line for line in lines) == sum(int(np.isinf(se).sum()) for se in model.bin_scores_se_)
+    assert "±" not in describe(EmbeddingSumClassifier(max_bins=4, min_category_count=5).fit(X, y))

@@ -15,6 +15,11 @@ a multiclass model grouped by the class each category favours most: see
 :func:`embedsum.explain.category_order`), then the "other" bin with how many rare
 categories share it (and the first of them), the missing bin, and the score of a
 category never seen in training ("unseen", which has no training rows and so no share).
+
+A model fitted with ``uncertainty=True`` also shows, after each bin's score, ``±`` its standard
+error (``bin_scores_se_``: the error of the bin's centred score, docs/design.md#uncertainty;
+not for the multiclass table), and after each feature's importance the p-value of
+``feature_tests_`` (is the step function flat?).
 """
 
 from __future__ import annotations
@@ -163,13 +168,34 @@ def _rows(model, record, j) -> list[tuple[str, object, float | None]]:
     return rows
 
 
+def _standard_errors(model, record, j) -> list:
+    """The standard error of each row of :func:`_rows` (None for the unseen score), or None without them."""
+    errors = getattr(model, "bin_scores_se_", None)
+    if errors is None:
+        return None
+    se = np.asarray(errors[j], dtype=np.float64)
+    if not record.is_categorical:
+        return list(se)
+    m = len(record.categories)
+    return [*se[record.bins], se[m], se[m + 1], None]  # kept categories in display order, other, missing
+
+
+def _error_text(se) -> str:
+    if se is None:
+        return ""
+    return f"±{se:.3f}" if se < 999.9995 else "±inf" if se == np.inf else f"±{se:.0e}"
+
+
 def _header(model, kind: str, scale: float) -> list[str]:
     name, d = type(model).__name__, model.n_features_in_
+    errors = ([] if getattr(model, "bin_scores_se_", None) is None else
+              ["±: standard error of a score around its feature's mean; p: is the feature flat"])
     if kind == "regression":
         return [
             f"{name}: {d} features, predicts a number; scores are in target units",
             f"intercept {model.intercept_:+.6g}; prediction = intercept + one bin score per feature",
             f"bars: left of │ lowers the prediction, right raises it; a full side = {scale:.4g}",
+            *errors,
             "features by importance (MIRAD):",
         ]
     classes = [_label(c) for c in model.classes_]
@@ -178,6 +204,7 @@ def _header(model, kind: str, scale: float) -> list[str]:
             f"{name}: {d} features, classes {classes} (positive: {classes[1]!r})",
             f"intercept {model.intercept_:+.6g}; decision = intercept + one bin score per feature",
             f"bars: left of │ lowers the decision, right raises it; a full side = {scale:.4g}",
+            *errors,
             "features by importance (MIRAD):",
         ]
     lines = [
@@ -194,6 +221,8 @@ def _header(model, kind: str, scale: float) -> list[str]:
             line += "  " + item
         lines.append(line)
     lines += _table(model, [("intercept", np.asarray(model.intercept_), None)])
+    if getattr(model, "feature_tests_", None) is not None:
+        lines.append("p: is the feature flat? (standard errors: bin_scores_se_)")
     lines.append("features by importance (MIRAD, mean over classes); per bin: each class's")
     lines.append("score, then the share of training rows:")
     return lines
@@ -256,8 +285,11 @@ def describe(model, top: int | None = None) -> str:
     rows = {int(j): _rows(model, records[j], j) for j in shown}
     scale = max((abs(float(s)) for j in rows for _, s, _ in rows[j] if np.ndim(s) == 0), default=0.0)
     lines = _header(model, kind, scale)
+    tests = getattr(model, "feature_tests_", None)
     for rank, j in enumerate(shown, start=1):
         suffix = f"  importance {model.feature_importances_[j]:.4f}"
+        if tests is not None:
+            suffix += f"  p {tests['p_value'][j]:.2g}"
         if records[j].is_categorical:
             suffix += "  (categories by score)"
         prefix = f"{rank:3d}. "
@@ -265,8 +297,11 @@ def describe(model, top: int | None = None) -> str:
         if kind == "multiclass":
             lines += _table(model, rows[int(j)])
             continue
-        for label, score, weight in rows[int(j)]:
-            lines.append(f"{_INDENT}{_fit(label, _LABEL):<{_LABEL}s} {score_bar(score, scale)} "
-                         f"{_score_text(score):>9s} {_share(weight)}".rstrip())
+        errors = _standard_errors(model, records[j], j)
+        half = _HALF if errors is None else _HALF - 4  # room for the ± column within 80 characters
+        for i, (label, score, weight) in enumerate(rows[int(j)]):
+            error = "" if errors is None else f" {_error_text(errors[i]):>7s}"
+            lines.append(f"{_INDENT}{_fit(label, _LABEL):<{_LABEL}s} {score_bar(score, scale, half)} "
+                         f"{_score_text(score):>9s}{error} {_share(weight)}".rstrip())
     # Labels were escaped where they are laid out; this pass covers the rest (class lists).
     return "\n".join(_fit(printable(line), WIDTH) for line in lines)

@@ -1,4 +1,8 @@
-"""Which features matter for a whole class: ranked attributions and a one-sided Welch t-test per feature."""
+"""Which features rank high in a whole class's rows: ranked attributions and a one-sided Welch t-test per feature.
+
+Not a test of whether a feature matters to the model: that is ``feature_tests_`` of a model
+fitted with ``uncertainty=True`` (docs/design.md#uncertainty).
+"""
 
 from __future__ import annotations
 
@@ -45,6 +49,16 @@ def significance(model, X_class, X_reference, *, alpha=0.05, baseline="expected"
     ``classes_[1]``, or of ``classes_[0]`` with ``class_=classes_[0]``) or a regressor's.
     A multiclass model has one per class: ``class_`` (a label of ``classes_``, usually the
     class of ``X_class``) is then required.
+
+    What it tests, and what it does not: the ranks are taken *within each row*, so the test
+    asks whether this feature ranks higher among a class row's features than among a
+    reference row's. It is not a test of whether the feature matters to the model, nor of
+    whether its attributions differ between the groups: a feature can get p = 1 although
+    its mean attribution differs between the classes (it ranks first in every row of both
+    groups; or the other features' attributions move enough to keep its rank). For "does
+    this feature matter", fit the model with ``uncertainty=True`` and read its
+    ``feature_tests_``: a Wald test, per feature, that its step function is flat
+    (docs/design.md#uncertainty).
 
     Example
     -------
