@@ -95,6 +95,7 @@ BAD_VALUES = {
     "min_category_count": [0, 1.5],
     "binning": ["x", "Quantile", None, 1, b"quantile"],
     "min_bin_count": [0, 2.5, True, -1],
+    "uncertainty": ["yes", 1, 0, None, 1.0],
 }
 
 
@@ -117,4 +118,6 @@ def test_every_estimator_and_the_loader_refuse_what_the_table_refuses(name, valu
 
 def test_good_values_pass():
     check_hyperparameters({name: row.default for name, row in HYPERPARAMETERS.items()})
+    check_hyperparameters({"uncertainty": True})
+    check_hyperparameters({"uncertainty": np.bool_(False)})
     check_hyperparameters({"max_bins": MAX_BINS, "tol": 5e-324, "l2": 0, "max_iter": np.int64(3)})
