@@ -432,14 +432,14 @@ def test_one_thread_pool_serves_every_evaluation_and_close_ends_it():
     codes, y, layout, coef = _threaded_problem()
     with EmbeddingSumObjective(codes, y, np.ones(len(y)), layout, chunk_rows=500, n_threads=2) as objective:
         first = objective.loss_gradient(coef)
-        pool = objective._engine._pool
+        pool = objective._engine._runner._pool
         assert pool is not None  # 6 chunks, 6 blocks: the second thread worked
         threads = set(pool._threads)
         assert threads and all(thread.is_alive() for thread in threads)
         second = objective.loss_gradient(coef)
-        assert objective._engine._pool is pool  # not a new pool per evaluation
+        assert objective._engine._runner._pool is pool  # not a new pool per evaluation
         assert set(pool._threads) == threads  # nor new threads
-    assert objective._engine._pool is None
+    assert objective._engine._runner._pool is None
     assert not any(thread.is_alive() for thread in threads)  # close() joined them
     assert first[0] == second[0] and np.array_equal(first[1], second[1])
     # after close it still evaluates (a new pool), and gives the same bits
