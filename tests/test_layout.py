@@ -203,7 +203,8 @@ ALLOWED = {
     "export": {"foundation"},
     "datasets": set(),
     "estimators": {"foundation", "binning", "scoring", "training", "persistence", "inspection"},
-    "cli": {"foundation", "binning", "scoring", "estimators", "persistence", "inspection", "export", "datasets"},
+    "cli": {"foundation", "binning", "scoring", "estimators", "persistence", "inspection", "export", "datasets",
+            "audit"},
 }
 # The numpy-only runtime and the binning never reach for anything that fits, saves or shows.
 NEVER = {

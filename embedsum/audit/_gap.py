@@ -119,8 +119,8 @@ def gap_decomposition(model, X, sensitive, *, reference=None, group=None, class_
     >>> X, y, names = load_german_credit()
     >>> model = EmbeddingSumClassifier().fit(X, y)
     >>> gap = gap_decomposition(model, X, names.index("sex"))
-    >>> gap.group, gap.reference, round(gap.decision_gap, 3)
-    ('female', 'male', -0.547)
+    >>> gap.group, gap.reference, gap.decision_gap < 0
+    ('female', 'male', True)
     >>> bool(abs(sum(gap.probability_terms) - gap.probability_gap) < 1e-12)
     True
     """

@@ -61,7 +61,8 @@ class GroupReport:
                       f"{self.reference}", 80)]
         if self.kind != "regression":
             rule = ("predicted class" if self.kind == "multiclass" else f"P > {self.threshold:g}")
-            lines.append(name(f"Positive class {self.positive}; selected: {rule}. ECE over 10 equal-width bins.", 80))
+            ece = " ECE over 10 equal-width bins." if "ece" in self.metrics else ""
+            lines.append(name(f"Positive class {self.positive}; selected: {rule}.{ece}", 80))
         if self.n_bootstrap:
             lines.append(f"[lo,hi]: {num(100 * self.confidence)}% percentile bootstrap interval, "
                          f"{self.n_bootstrap} resamples per group, seed {self.random_state}.")

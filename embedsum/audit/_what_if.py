@@ -109,8 +109,8 @@ def what_if(model, X, *, feature, value=_UNSET, missing: bool = False, distribut
     >>> X, y, names = load_german_credit()
     >>> model = EmbeddingSumClassifier().fit(X, y)
     >>> result = what_if(model, X, feature=names.index("age"), distribution_of="male", sensitive=names.index("sex"))
-    >>> [(row["group"], row["flips"]) for row in result.rows]
-    [('male', 0), ('female', 28)]
+    >>> [row["group"] for row in result.rows], result.rows[0]["flips"], result.rows[1]["flips"] > 0
+    (['male', 'female'], 0, True)
     """
     view = ModelView(model)
     j = view.column(feature)

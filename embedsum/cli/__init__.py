@@ -2,7 +2,7 @@
 
 Public for its entry point, :func:`main`.
 
-May import: foundation, binning, scoring, estimators, persistence, inspection, export, datasets.
+May import: foundation, binning, scoring, estimators, persistence, inspection, export, datasets, audit.
 """
 
 from ._main import main

@@ -90,6 +90,39 @@ def build_parser() -> argparse.ArgumentParser:
                          help="data row to explain (0 = first row after the header)")
     _add_limits(explain)
 
+    audit = commands.add_parser(
+        "audit", help="per-group report of a model on a CSV file (rates, errors, intervals) in 80 columns",
+        description="Per-group metrics of a saved model on a CSV file, each group beside the reference group, "
+                    "with bootstrap intervals (see embedsum.audit.group_report).")
+    audit.add_argument("model")
+    audit.add_argument("data", help="CSV file with a header holding the model's feature columns and --group")
+    audit.add_argument("--group", required=True, help="name of the column that defines the groups")
+    audit.add_argument("--target", help="name of the true label (or value) column; without it, only the "
+                                        "mean probability and the selection rate are reported")
+    audit.add_argument("--threshold", type=_probability, default=0.5,
+                       help="a row is selected when P(positive class) > threshold (default 0.5)")
+    audit.add_argument("--reference", help="the reference group (default: the largest)")
+    audit.add_argument("--bootstrap", type=_non_negative_int, default=200,
+                       help="bootstrap resamples per group for the intervals (default 200; 0 for none)")
+    audit.add_argument("--seed", type=_non_negative_int, default=0, help="seed of the resamples (default 0)")
+    _add_limits(audit)
+
+    recourse = commands.add_parser(
+        "recourse", help="the cheapest changes of one row that reverse its decision (exact)",
+        description="The fewest feature changes that give one row of a CSV file the other class of a binary "
+                    "model (see embedsum.audit.counterfactuals).")
+    recourse.add_argument("model")
+    recourse.add_argument("data")
+    recourse.add_argument("--row", type=_non_negative_int, required=True,
+                          help="data row (0 = first row after the header)")
+    recourse.add_argument("--immutable", type=_column_names, default=None, metavar="NAMES",
+                          help="comma-separated features that may not change")
+    recourse.add_argument("--target", help="the class sought (default: the class the row does not get)")
+    recourse.add_argument("--k", type=_positive_int, default=3, help="how many diverse changes to list (default 3)")
+    recourse.add_argument("--threshold", type=_probability, default=0.5,
+                          help="the row gets the positive class when its probability > threshold (default 0.5)")
+    _add_limits(recourse)
+
     show = commands.add_parser("show", help="describe a model: features by importance and their step functions")
     show.add_argument("model")
     show.add_argument("--top", type=_non_negative_int, default=None, help="only the most important features")
@@ -141,6 +174,16 @@ def _positive_int(text: str) -> int:
 
 def _non_negative_int(text: str) -> int:
     return _integer(text, 0, "an integer >= 0")
+
+
+def _probability(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a probability, got {text!r}") from None
+    if not 0.0 < value < 1.0:
+        raise argparse.ArgumentTypeError(f"expected a probability strictly between 0 and 1, got {text!r}")
+    return value
 
 
 def _weight_or_auto(text: str):

@@ -2,8 +2,8 @@
 
 ``fit`` reads a CSV (text columns become categorical features, see :mod:`embedsum.cli._csv`),
 trains a binary or multiclass classifier or a regressor (``--task``, detected from the
-target by default) and saves it; ``predict``, ``explain``, ``show`` and ``export`` work
-on a saved model of any kind.
+target by default) and saves it; ``predict``, ``explain``, ``show``, ``export`` and ``audit``
+work on a saved model of any kind, ``recourse`` on a binary classifier.
 
 Exit status: 0 on success, 2 on usage errors, 1 on data or model errors (any exception,
 out of memory included), 130 when interrupted: a one-line message on stderr, no traceback.
@@ -13,7 +13,8 @@ Nothing is lost: outputs are replaced only when the command succeeds, and an out
 one of the inputs is refused (:mod:`embedsum.cli._safe_output`); names and labels printed to
 the terminal have their control characters escaped. The parser is
 :mod:`embedsum.cli._arguments`; ``fit``, ``predict`` and ``explain`` have a module each
-(``_fit_command``, ``_predict_command``, ``_explain_command``); ``show`` and ``export`` are here.
+(``_fit_command``, ``_predict_command``, ``_explain_command``, ``_audit_command``,
+``_recourse_command``); ``show`` and ``export`` are here.
 """
 
 from __future__ import annotations
@@ -23,9 +24,11 @@ import sys
 from contextlib import suppress
 
 from ._arguments import _UsageError, build_parser
+from ._audit_command import _audit
 from ._explain_command import _explain
 from ._fit_command import _fit
 from ._predict_command import _predict
+from ._recourse_command import _recourse
 from ._safe_output import _output_file, _refuse_overwriting_inputs, _say
 
 
@@ -48,7 +51,8 @@ def _export(args, out) -> None:
         handle.write(source)
 
 
-_COMMANDS = {"fit": _fit, "predict": _predict, "explain": _explain, "show": _show, "export": _export}
+_COMMANDS = {"fit": _fit, "predict": _predict, "explain": _explain, "show": _show, "export": _export,
+             "audit": _audit, "recourse": _recourse}
 
 
 def _error(message: str) -> None:
