@@ -83,6 +83,24 @@ def _lands(model, cf):
     assert z == cf.decision
 
 
+def _pulled_back(model, cf, x, tables, positive, ranges):
+    """No changed feature has another allowed bin, no dearer, of smaller score change that still crosses."""
+    names = list(model.feature_names_in_)
+    current = _current_bins(model, list(x))
+    new = _current_bins(model, list(cf.x))
+    for change in cf.changes:
+        j = names.index(change["feature"])
+        scores = model.bin_scores_[j]
+        sign = 1.0 if positive else -1.0
+        rest = cf.decision - scores[new[j]]
+        for b in _allowed_bins(model, j, *ranges.get(j, (-math.inf, math.inf))):
+            if b in (current[j], new[j]) or (tables is not None and tables[j][b] > tables[j][new[j]]):
+                continue
+            if sign * (scores[b] - scores[current[j]]) < sign * (scores[new[j]] - scores[current[j]]):
+                z = rest + scores[b]
+                assert not ((z > 0) if positive else (z <= 0)), (change, b)
+
+
 @given(seed=st.integers(0, 2**16), max_bins=st.integers(3, 5), row=st.integers(0, 149),
        per_bin=st.booleans(), lo=st.none() | st.integers(0, 30))
 @settings(max_examples=14, deadline=None)
@@ -114,6 +132,7 @@ def test_the_optimum_is_brute_forces(seed, max_bins, row, per_bin, lo):
     for c in found:
         assert str(model.predict(c.x.to_frame().T)[0]) == target
         _lands(model, c)
+        _pulled_back(model, c, x, tables if per_bin else None, target == "good", ranges)
         if lo is not None and "b" in c.features:
             assert lo <= c.x["b"] <= lo + 15
 

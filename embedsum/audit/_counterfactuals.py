@@ -83,8 +83,10 @@ class Recourse:
             lines.append(f"{i}. cost {num(c.cost)}, new decision value {num(c.decision)}, "
                          f"P({name(self.target, 20)}) = {num(c.probability)}")
             for change in c.changes:
-                lines.append(name(f"   {change['feature']}: {change['old_value']!r} -> {change['new_value']!r}"
-                                  f"  ({change['old_bin']} -> {change['new_bin']})", 80))
+                numeric = isinstance(change["new_value"], float) and change["new_bin"].startswith("(")
+                bins = f"  (bin {change['old_bin']} -> {change['new_bin']})" if numeric else ""
+                lines.append(name(f"   {change['feature']}: {change['old_value']!r} -> {change['new_value']!r}{bins}",
+                                  80))
         return "\n".join(lines)
 
     __str__ = to_text
@@ -115,16 +117,18 @@ def _setup(view: ModelView, immutable, allowed, cost):
 
 
 def _pulled_back(options, solution: Solution, need: float, strict: bool) -> Solution:
-    """The same features changed, each (in turn) to the allowed bin of least gain that still crosses."""
-    choice, gain = dict(solution.choice), solution.gain
+    """The same features changed, each (in turn) to the allowed bin of least gain that still
+    crosses at no higher cost: the same cost (an optimum stays one), the smallest move in score."""
+    choice, gain, cost = dict(solution.choice), solution.gain, solution.cost
     for f in list(choice):
         o = options[f]
         rest = gain - o.gains[choice[f]]
-        ok = [i for i in np.argsort(o.gains, kind="stable")
-              if (rest + o.gains[i] > need if strict else rest + o.gains[i] >= need)]
+        ok = [i for i in np.argsort(o.gains, kind="stable") if o.costs[i] <= o.costs[choice[f]]
+              and (rest + o.gains[i] > need if strict else rest + o.gains[i] >= need)]
         if ok:
+            cost += o.costs[ok[0]] - o.costs[choice[f]]
             choice[f], gain = int(ok[0]), rest + o.gains[ok[0]]
-    return Solution(solution.cost, gain, choice)
+    return Solution(cost, gain, choice)
 
 
 def search_row(model, view, tables, codes, values, z, *, cut, to_positive, frozen, specs, costs, k, confirm):
@@ -150,11 +154,8 @@ def search_row(model, view, tables, codes, values, z, *, cut, to_positive, froze
                              f"not past {num(cut)}")
 
     def accept(solution):
-        if costs is None:
-            refined = confirm(_pulled_back(options, solution, need, strict), options)
-            if refined is not None:
-                return refined
-        return confirm(solution, options)
+        refined = confirm(_pulled_back(options, solution, need, strict), options)
+        return refined if refined is not None else confirm(solution, options)
 
     found = k_cheapest(options, need, strict, k, accept)
     return options, found, "" if found else "no change crosses the threshold once scored (rounding at the line)"
@@ -168,12 +169,15 @@ def counterfactuals(model, x, *, target=None, immutable=(), allowed=None, cost="
     found exactly, by a search over bins (:mod:`embedsum.audit._recourse_search`):
 
     - ``cost="features"`` (default): the fewest changed features; among sets of equal
-      size the one with the largest score gain; then each change is pulled back, feature
-      by feature, to the allowed bin of least score change that still crosses the line;
-    - ``cost={feature: c}``: additive costs. ``c`` a number: per unit of distance for a
+      size, the one with the largest score gain;
+    - ``cost={feature: c}``: additive costs (among equal costs, the largest gain). ``c`` a number: per unit of distance for a
       numeric feature (``c * |new - old|``; from a missing value, ``c``), per change for a
       categorical one; ``c`` a sequence: the cost of each bin (in bin-code order, see
       ``model.shape_functions()``). Features not listed cost 1 per change.
+
+    Then each change is pulled back, feature by feature, to the allowed bin with the
+    smallest score change that still crosses the line at no higher cost, so a row is not
+    moved further than it needs (the cost, and so the optimum, is unchanged).
 
     Up to ``k`` counterfactuals are returned, cheapest first; each changes a set of
     features that is not a superset of an earlier one's. Each changed row is scored by
