@@ -55,24 +55,24 @@ class EmbeddingSumObjective:
     regularizers : sequence
         Objects with ``name`` and ``value_gradient(coef, layout)``.
     max_cells : int, optional
-        Largest joint bin grid of a group of features (binary log-loss; see
-        :mod:`~embedsum.training._binary_engine`).
+        Largest joint bin grid of a group of features (see
+        :mod:`~embedsum.training._fused_groups`).
     n_threads : int, optional
-        Threads that evaluate blocks of rows in parallel (binary log-loss; default: the
-        cores this process may use; a problem of one block, 8 chunks, uses one thread).
+        Threads that evaluate blocks of rows in parallel (default: the cores this process
+        may use; a problem of one block, 8 chunks, uses one thread).
     chunk_rows : int, optional
-        Rows per chunk (default 2**15 for the binary log-loss, 2**16 otherwise). Small
-        problems are evaluated in one piece.
+        Rows per chunk (default 2**15 for the binary log-loss, 2**16 / K otherwise). Small
+        binary problems are evaluated in one piece.
     loss : {"log", "softmax", "squared"} or Loss, default="log"
         The data term: a name of :data:`~embedsum.training._losses.LOSSES` or a loss
         object; "softmax" needs ``layout.n_outputs == K`` classes, the others one output
         (the loss's ``accepts``).
 
     After each call, ``last_components`` maps the loss's ``history_name`` (the data term:
-    "classification" for the log-losses, "squared_error" for the squared loss) and each regulariser's name to its (weighted) value at the coef just
-    evaluated. The binary log-loss is evaluated by a tuned engine whose sums are taken
-    in a fixed order, so the number of threads changes no bit; ``max_cells`` and
-    ``chunk_rows`` change the result only through rounding.
+    "classification" for the log-losses, "squared_error" for the squared loss) and each
+    regulariser's name to its (weighted) value at the coef just evaluated. Both engines
+    take their sums in a fixed order, so the number of threads changes no bit;
+    ``max_cells`` and ``chunk_rows`` change the result only through rounding.
 
     Example
     -------
