@@ -13,7 +13,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from embedsum import EmbeddingSumClassifier, EmbeddingSumClassifierCV, EmbeddingSumRegressor
-from embedsum.training._laplace import data_hessian, penalty_hessian
+from embedsum.training._feature_tests import feature_tests
+from embedsum.training._laplace import curvature_factor, data_hessian, laplace, penalty_hessian
 from embedsum.training._layout import ParameterLayout
 from embedsum.training._objective import EmbeddingSumObjective
 from embedsum.training._regularizers import L2, EmbeddingSumLoss, Regularizer, StepLoss
@@ -67,6 +68,23 @@ def test_penalty_and_data_hessians_equal_finite_differences_of_the_gradient(seed
     only = penalty_hessian(regs, layout, coef)
     at_units = np.column_stack([sum(r.value_gradient(e, layout)[1] for r in regs) for e in np.eye(layout.n_params)])
     np.testing.assert_allclose(only, at_units, atol=1e-13)
+
+
+@pytest.mark.parametrize("K,loss", [(1, "log"), (3, "softmax"), (1, "squared")])
+def test_the_curvature_factor_gives_the_data_hessian_and_the_same_feature_tests(K, loss):
+    codes, y, sw, layout, coef, regs = _problem(11, K, loss, n=12)  # fewer rows than parameters
+    counts = sw / sw.min()
+    factor = curvature_factor(codes, layout, coef, counts, loss)
+    hessian = data_hessian(codes, layout, coef, y, counts, loss)
+    np.testing.assert_allclose((factor.T @ factor).toarray(), hessian, atol=1e-13)
+    fitted = laplace(codes, y, sw, layout, coef, regs, loss)
+    scale = fitted.scale
+    args = (coef, fitted.covariance, hessian / scale, layout, np.einsum("ij,ji->i", fitted.covariance, hessian) / scale,
+            None if loss != "squared" else max(counts.sum() - fitted.edf, 1.0))
+    direct, through_factor = feature_tests(*args), feature_tests(*args, factor / np.sqrt(scale))
+    for key in direct:
+        np.testing.assert_allclose(direct[key], through_factor[key], rtol=1e-8, atol=1e-12)
+        np.testing.assert_allclose(direct[key], fitted.feature_tests[key], rtol=1e-8, atol=1e-12)
 
 
 def _torch_objective(torch, coef, codes, y, w, layout, weights, loss, step_w, es_w, l2_w):

@@ -109,6 +109,42 @@ def data_hessian(codes, layout: ParameterLayout, coef, target, counts, loss_name
     return hessian
 
 
+def curvature_factor(codes, layout: ParameterLayout, coef, counts, loss_name: str):
+    """A sparse ``B`` (scipy CSR, one row per training row and output) with ``B' B = X' W X``.
+
+    Binary log-loss: row i of ``X`` times ``sqrt(c_i p_i (1 - p_i))``; squared error: times
+    ``sqrt(c_i)``; softmax: ``diag(p) - p p' = M' M`` with ``M = diag(sqrt(p)) (I - 1 p')``, so
+    row (i, k) holds ``sqrt(c_i) M_i[k, l]`` at every bin row of row i, output l.
+
+    Example
+    -------
+    >>> layout = ParameterLayout([2])
+    >>> B = curvature_factor(np.array([[0], [1], [1]]), layout, np.zeros(3), np.ones(3), "squared")
+    >>> (B.T @ B).toarray().tolist()
+    [[1.0, 0.0, 1.0], [0.0, 2.0, 2.0], [1.0, 2.0, 3.0]]
+    """
+    from scipy import sparse
+
+    X = design_matrix(codes, layout)
+    K = layout.n_outputs
+    z = np.asarray(X @ np.asarray(coef, dtype=np.float64).reshape(-1, K))
+    if loss_name != "softmax":
+        w = _row_curvatures(loss_name, z, None, counts)[(0, 0)]
+        return (sparse.diags(np.sqrt(w)) @ X).tocsr()
+    e = np.exp(z - z.max(axis=1, keepdims=True))
+    p = e / e.sum(axis=1, keepdims=True)
+    n = len(z)
+    # M_i[k, l] = sqrt(p_ik) (delta_kl - p_il), times sqrt(c_i)
+    m = np.sqrt(p * counts[:, None])[:, :, None] * (np.eye(K)[None] - p[:, None, :])  # (n, K, K)
+    rows = X.indices.reshape(n, -1)  # the bin rows of each training row (design_matrix: a fixed count per row)
+    width = rows.shape[1]
+    columns = (rows[:, None, :, None] * K + np.arange(K)[None, None, None, :])  # (n, 1, width, K)
+    columns = np.broadcast_to(columns, (n, K, width, K)).reshape(n * K, width * K)
+    values = np.broadcast_to(m[:, :, None, :], (n, K, width, K)).reshape(n * K, width * K)
+    return sparse.csr_matrix((values.ravel(), columns.ravel(), np.arange(0, n * K * width * K + 1, width * K)),
+                             shape=(n * K, layout.n_params))
+
+
 def penalty_hessian(regularizers, layout: ParameterLayout, coef) -> np.ndarray:
     """The Hessian (P x P) of the sum of the regularisers of the mean objective.
 
@@ -191,11 +227,14 @@ def _inverse_on_identified(hessian: np.ndarray, layout: ParameterLayout) -> np.n
         h4[np.arange(m), :, np.arange(m), :] += 1.0 / K  # the shifts, held fixed: unit curvature
         h = h4.reshape(m * K, m * K)
     h = (h + h.T) / 2
-    try:
-        factor = np.linalg.cholesky(h)
-        inverse_factor = np.linalg.solve(factor, np.eye(len(h)))
-        v = inverse_factor.T @ inverse_factor
-    except np.linalg.LinAlgError:
+    from scipy.linalg import lapack
+
+    factor, info = lapack.dpotrf(h, lower=1, clean=0)
+    if info == 0:
+        v, info = lapack.dpotri(factor, lower=1)  # the inverse from the Cholesky factor: its lower triangle
+        below = np.tril_indices(len(v), -1)
+        v[below[1], below[0]] = v[below]
+    if info != 0:
         values, vectors = np.linalg.eigh(h)
         good = values > values.max() * len(h) * np.finfo(float).eps
         v = (vectors[:, good] / values[good]) @ vectors[:, good].T
@@ -246,5 +285,10 @@ def laplace(codes, target, sample_weight, layout: ParameterLayout, coef, regular
         data = data / scale
     from ._feature_tests import feature_tests
 
-    tests = feature_tests(coef, covariance, data, layout, influence_diag, residual_df)
+    # The per-feature blocks of V X'WX V: through B V (rows x P) when there are fewer rows than
+    # parameters (cheaper than the P x P x P product), else through X'WX V.
+    factor = None
+    if len(codes) * layout.n_outputs < layout.n_params:
+        factor = curvature_factor(codes, layout, coef, counts, loss_name) * (1.0 / np.sqrt(scale))
+    tests = feature_tests(coef, covariance, data, layout, influence_diag, residual_df, factor)
     return Laplace(covariance, scale, edf, tests)
