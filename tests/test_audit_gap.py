@@ -27,7 +27,7 @@ def fitted():
 
 
 @given(seed=st.integers(0, 2**16), step=st.floats(0.0, 0.05))
-@settings(max_examples=12, deadline=None)
+@settings(max_examples=8, deadline=None)
 def test_terms_sum_to_the_gaps(seed, step):
     X, y = _data(seed, n=120)
     model = EmbeddingSumClassifier(max_bins=5, step_loss_weight=step).fit(X, y)
@@ -119,3 +119,20 @@ def test_what_if_missing_category_removal_and_distribution(fitted):
         what_if(model, X, feature="a", value=1.0, missing=True)
     with pytest.raises(ValueError, match="unknown feature"):
         what_if(model, X, feature="zz", missing=True)
+
+
+def test_what_if_for_multiclass_and_regression(fitted):
+    _, X, _ = fitted
+    y3 = np.digitize(X["a"], [-0.5, 0.5])
+    multi = EmbeddingSumClassifier(max_bins=5).fit(X, y3)
+    result = what_if(multi, X, feature="a", value=2.0)
+    changed = multi.predict(X.assign(a=2.0))
+    assert result.rows[0]["flips"] == int(np.sum(multi.predict(X) != changed))
+    np.testing.assert_array_equal(result.selected_after, changed)  # labels are 0, 1, 2: their indices
+    reg = EmbeddingSumRegressor(max_bins=5).fit(X, X["a"] * 2)
+    out = what_if(reg, X, feature="a", value=2.0, threshold=1.0, sensitive="s")
+    for row in out.rows:
+        m = (X["s"] == row["group"]).to_numpy()
+        before, after = reg.predict(X)[m] > 1.0, reg.predict(X.assign(a=2.0))[m] > 1.0
+        assert row["flips_to_selected"] == int(np.sum(~before & after))
+        assert row["mean_change"] == pytest.approx(np.mean(reg.predict(X.assign(a=2.0))[m] - reg.predict(X)[m]))

@@ -68,9 +68,9 @@ def test_expected_calibration_error_by_hand():
 
 def test_bootstrap_intervals_are_deterministic_and_hold_the_estimate(fitted):
     model, X, y = fitted
-    one = group_report(model, X, y, "group", n_bootstrap=60, random_state=3)
-    two = group_report(model, X, y, "group", n_bootstrap=60, random_state=3)
-    other = group_report(model, X, y, "group", n_bootstrap=60, random_state=4)
+    one = group_report(model, X, y, "group", n_bootstrap=40, random_state=3)
+    two = group_report(model, X, y, "group", n_bootstrap=40, random_state=3)
+    other = group_report(model, X, y, "group", n_bootstrap=40, random_state=4)
     assert _same(one.rows, two.rows)
     assert one.rows[1]["auc_lo"] != other.rows[1]["auc_lo"]
     for row in one.rows:

@@ -103,7 +103,7 @@ def _pulled_back(model, cf, x, tables, positive, ranges):
 
 @given(seed=st.integers(0, 2**16), max_bins=st.integers(3, 5), row=st.integers(0, 149),
        per_bin=st.booleans(), lo=st.none() | st.integers(0, 30))
-@settings(max_examples=14, deadline=None)
+@settings(max_examples=10, deadline=None)
 def test_the_optimum_is_brute_forces(seed, max_bins, row, per_bin, lo):
     X, y = _data(seed)
     model = EmbeddingSumClassifier(max_bins=max_bins, step_loss_weight=0.0).fit(X, y)

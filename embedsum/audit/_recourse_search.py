@@ -71,8 +71,8 @@ def cheapest(options, need: float, strict: bool, forced=frozenset(), forbidden=f
         o = options[f]
         c = (cost[:, None] + o.costs[None, :]).ravel()
         g = (gain[:, None] + o.gains[None, :]).ravel()
-        parent = np.repeat(np.arange(len(cost)), len(o.costs))
-        option = np.tile(np.arange(len(o.costs)), len(cost))
+        pairs = np.arange(c.size)
+        parent, option = pairs // len(o.costs), pairs % len(o.costs)
         if f not in forced:  # or leave it as it is
             c, g = np.concatenate([cost, c]), np.concatenate([gain, g])
             parent = np.concatenate([np.arange(len(cost)), parent])
@@ -99,6 +99,23 @@ def cheapest(options, need: float, strict: bool, forced=frozenset(), forbidden=f
     return Solution(best_cost, best_gain, choice)
 
 
+class _Frontier:
+    """One feature's options that no other of its options beats on both cost and gain (the
+    only ones an optimum can use), with ``index`` into the full list."""
+
+    def __init__(self, options):
+        order = np.lexsort((-options.gains, options.costs))
+        gains = options.gains[order]
+        keep = gains > np.concatenate([[-np.inf], np.maximum.accumulate(gains)[:-1]])
+        self.index = order[keep]
+        self.costs, self.gains = options.costs[self.index], gains[keep]
+
+
+def _in_full(solution, frontiers):
+    return Solution(solution.cost, solution.gain,
+                    {f: int(frontiers[f].index[i]) for f, i in solution.choice.items()})
+
+
 def k_cheapest(options, need: float, strict: bool, k: int, accept):
     """Up to k solutions in order of cost, none changing a superset of an earlier one's features.
 
@@ -116,13 +133,14 @@ def k_cheapest(options, need: float, strict: bool, k: int, accept):
     [{0: 0}, {1: 0}]
     """
     out, sets, counter = [], [], 0
+    options = [_Frontier(o) for o in options]  # the same optima, on fewer options
     first = cheapest(options, need, strict)
     heap = [] if first is None else [(first.cost, -first.gain, counter, first, frozenset(), frozenset())]
     while heap and len(out) < k:
         _, _, _, solution, forced, forbidden = heapq.heappop(heap)
         changed = set(solution.features)
         if not any(s <= changed for s in sets):
-            kept = accept(solution)
+            kept = accept(_in_full(solution, options))
             if kept is not None:
                 out.append(kept)
                 sets.append(changed)
