@@ -244,3 +244,17 @@ def test_monotone_constraints_and_the_cv_estimator():
     assert np.isfinite(model.bin_scores_se_[0][:-1]).all()
     cv = EmbeddingSumClassifierCV(step_loss_weights=3, cv=3, max_bins=8, uncertainty=True).fit(X, y)
     assert cv.feature_tests_["p_value"][0] < 1e-6 and len(cv.bin_scores_se_[1]) == len(cv.bin_scores_[1])
+
+
+def test_a_feature_determined_by_another_gets_a_conditional_covariance_not_rounding_noise():
+    rng = np.random.default_rng(9)
+    status = rng.choice(np.array(["single", "married", "divorced", "widowed"], dtype=object), size=600)
+    sex = np.where(status == "widowed", "female", "male").astype(object)  # a coarsening of status
+    X = np.column_stack([status, sex, rng.normal(size=600).astype(object)])
+    y = (status == "single") ^ (rng.random(600) < 0.3)
+    model = EmbeddingSumClassifier(max_bins=4, uncertainty=True).fit(X, y)
+    values = np.linalg.eigvalsh(model.covariance_)
+    assert values.min() > -1e-10 * values.max()  # positive semi-definite, not a near-singular inverse
+    assert np.isfinite(np.concatenate([se[:-2] for se in model.bin_scores_se_[:2]])).all()
+    assert model.bin_scores_se_[0][:-2].max() < 10  # the empty "other" and missing bins: not estimated
+    assert model.feature_tests_["p_value"][0] < 1e-6 and model.feature_tests_["df"][0] == 3

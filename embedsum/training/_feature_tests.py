@@ -70,14 +70,8 @@ def feature_tests(coef, covariance, data_hessian, layout: ParameterLayout, influ
         centre_outputs = np.eye(K) - (1.0 / K if K > 1 else 0.0)
         transform = np.kron(centre_bins, centre_outputs)  # (len(with_rows) K, n_b K)
         shape = transform @ table[rows].ravel()
-        cov = transform @ frequentist_block(params) @ transform.T
-        values, vectors = np.linalg.eigh((cov + cov.T) / 2)
-        top = np.argsort(values)[::-1][:r]
-        values, vectors = values[top], vectors[:, top]
-        positive = values > values.max() * 1e-12 if values.max() > 0 else np.zeros(r, dtype=bool)
-        along = vectors[:, positive].T @ shape
-        statistic = float(np.sum(along**2 / values[positive]))
-        df = int(positive.sum())
+        statistic, df = _wald(shape, transform @ frequentist_block(params) @ transform.T,
+                              transform @ covariance[np.ix_(params, params)] @ transform.T, r)
         out["statistic"][j] = statistic
         out["df"][j] = df
         if df == 0:
@@ -87,3 +81,24 @@ def feature_tests(coef, covariance, data_hessian, layout: ParameterLayout, influ
         else:
             out["p_value"][j] = float(fdtrc(df, residual_df, statistic / df))
     return out
+
+
+def _wald(shape, frequentist, bayesian, r: int) -> tuple[float, int]:
+    """``shape' V_e^- shape`` and its degrees of freedom, on the directions the data inform.
+
+    The centred shape has ``r`` directions: the top ``r`` of its Bayesian covariance (the
+    others are the centring's, of variance 0). Along each, the data explain a share
+    ``lambda`` of the posterior variance (the generalised eigenvalues of ``V_e`` against
+    ``V``); a direction with ``lambda <= 1e-6`` is set by the penalty alone (a feature that
+    other features determine, say) and is left out, as its estimate does not depend on the data.
+    """
+    values, vectors = np.linalg.eigh((bayesian + bayesian.T) / 2)
+    top = np.argsort(values)[::-1][:r]
+    values, vectors = values[top], vectors[:, top]
+    keep = values > values.max() * 1e-12 if values.max() > 0 else np.zeros(r, dtype=bool)
+    basis = vectors[:, keep] / np.sqrt(values[keep])  # whitens the Bayesian covariance
+    relative = basis.T @ frequentist @ basis
+    shares, directions = np.linalg.eigh((relative + relative.T) / 2)
+    informed = shares > 1e-6
+    along = directions[:, informed].T @ (basis.T @ shape)
+    return float(np.sum(along**2 / shares[informed])), int(informed.sum())

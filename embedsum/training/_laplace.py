@@ -28,6 +28,11 @@ from ._layout import ParameterLayout
 from ._regularizers import L2, EmbeddingSumLoss, StepLoss
 
 
+# Below this reciprocal condition number the Hessian is taken as singular along its smallest
+# eigenvalues (relative to the largest): a pseudo-inverse replaces the Cholesky inverse.
+_RCOND = 1e-10
+
+
 class Laplace(NamedTuple):
     """What :func:`laplace` returns: the covariance (flat layout, P x P), the residual scale
     (sigma**2 for regression, 1 otherwise), the total edf and the per-feature tests
@@ -213,7 +218,8 @@ def _inverse_on_identified(hessian: np.ndarray, layout: ParameterLayout) -> np.n
     shift of all K scores of a bin (or of the intercepts): V is taken on the scores centred
     over the outputs, i.e. conditional on each bin's sum over outputs, which the fit leaves
     at 0 (the intercepts' at their start). Any other flat direction (e.g. no embedding-sum
-    loss: a feature's level against the intercept) gets a pseudo-inverse.
+    loss: a feature's level against the intercept; two categorical features that determine
+    each other) gets a pseudo-inverse: V is then conditional on it.
     """
     K = layout.n_outputs
     P = hessian.shape[0]
@@ -231,12 +237,17 @@ def _inverse_on_identified(hessian: np.ndarray, layout: ParameterLayout) -> np.n
 
     factor, info = lapack.dpotrf(h, lower=1, clean=0)
     if info == 0:
+        # A Cholesky factor exists for a matrix singular up to rounding too (two categorical
+        # features that determine each other): estimate its condition before trusting it.
+        rcond, info = lapack.dpocon(factor, np.abs(h).sum(axis=0).max(), uplo="L")
+        info = info or int(rcond < _RCOND)
+    if info == 0:
         v, info = lapack.dpotri(factor, lower=1)  # the inverse from the Cholesky factor: its lower triangle
         below = np.tril_indices(len(v), -1)
         v[below[1], below[0]] = v[below]
     if info != 0:
         values, vectors = np.linalg.eigh(h)
-        good = values > values.max() * len(h) * np.finfo(float).eps
+        good = values > values.max() * _RCOND
         v = (vectors[:, good] / values[good]) @ vectors[:, good].T
     if K > 1:
         v = _centre_outputs(v.reshape(m, K, m, K)).reshape(m * K, m * K)
