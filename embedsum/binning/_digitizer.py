@@ -42,19 +42,6 @@ from .._threads import default_n_threads
 from .._validation import check_array, check_is_fitted, check_n_features, check_sample_weight, sample_weight_counts
 
 
-def _interval_weights(sorted_x: np.ndarray, cuts: np.ndarray, cumulative=None) -> np.ndarray:
-    """Fraction of the values (or, with ``cumulative`` counts of the sorted values, of their
-    total count) in each interval bin."""
-    below = np.searchsorted(sorted_x, cuts, side="right")
-    if cumulative is None:
-        # count / n equals np.mean(x <= c) bit for bit (both divide an exact count by n).
-        below = below / len(sorted_x)
-    else:
-        total = cumulative[-1]
-        below = np.where(below > 0, cumulative[np.maximum(below - 1, 0)], 0.0) / total
-    return np.diff(np.concatenate([[0.0], below, [1.0]]))
-
-
 def _cuts_of_sorted(x: np.ndarray, max_bins: int, cumulative=None) -> tuple[np.ndarray, np.ndarray]:
     """Steps 1, 3 and 4 on the sorted observed values ``x`` (no NaN, at least one value);
     ``cumulative`` holds the cumulative counts of weighted values (None: each counts 1)."""
@@ -68,8 +55,30 @@ def _cuts_of_sorted(x: np.ndarray, max_bins: int, cumulative=None) -> tuple[np.n
         # when every count is 1 (see the module docstring). Counts are exact in float64.
         index = np.searchsorted(cumulative, (cumulative[-1] - 1.0) * quantiles, side="right")
     cuts = np.unique(x[index])
+    below = np.searchsorted(x, cuts, side="right")
+    if cumulative is None:
+        # count / n equals np.mean(x <= c) bit for bit (both divide an exact count by n).
+        fractions = below / len(x)
+    else:
+        fractions = np.where(below > 0, cumulative[np.maximum(below - 1, 0)], 0.0) / cumulative[-1]
+    return merge_light_bins(cuts, fractions, max_bins)
+
+
+def merge_light_bins(cuts: np.ndarray, fractions: np.ndarray, max_bins: int) -> tuple[np.ndarray, np.ndarray]:
+    """Step 4: merge the lightest interval bin into its lighter neighbour while it weighs less
+    than ``1 / (2 * max_bins)``; ``fractions[i]`` is the share of the values at most ``cuts[i]``.
+
+    Returns the kept cuts and the weights of their interval bins. Whoever counts the values
+    (one sorted column here, partitions of a distributed column elsewhere) gets the same cuts.
+
+    Example
+    -------
+    >>> cuts, weights = merge_light_bins(np.array([1.0, 2.0, 3.0]), np.array([0.45, 0.5, 0.95]), 4)
+    >>> cuts.tolist(), weights.round(2).tolist()
+    ([1.0], [0.45, 0.55])
+    """
     min_weight = 1.0 / (2 * max_bins)
-    weights = _interval_weights(x, cuts, cumulative)
+    weights = np.diff(np.concatenate([[0.0], fractions, [1.0]]))
     while len(weights) > 1 and weights.min() < min_weight:
         k = int(np.argmin(weights))
         if k == 0:
@@ -79,7 +88,8 @@ def _cuts_of_sorted(x: np.ndarray, max_bins: int, cumulative=None) -> tuple[np.n
         else:
             merge_left = weights[k - 1] <= weights[k + 1]
         cuts = np.delete(cuts, k - 1 if merge_left else k)
-        weights = _interval_weights(x, cuts, cumulative)
+        fractions = np.delete(fractions, k - 1 if merge_left else k)
+        weights = np.diff(np.concatenate([[0.0], fractions, [1.0]]))
     return cuts, weights
 
 
