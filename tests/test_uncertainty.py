@@ -206,6 +206,11 @@ def test_multiclass_standard_errors_intervals_and_tests():
     p_low, p_high = model.proba_interval(X[:5])
     proba = model.predict_proba(X[:5])
     assert np.all(p_low < proba) and np.all(proba < p_high)
+    # A missing value never seen in training: the empty missing bin is not estimated.
+    lower, upper = model.decision_interval(np.array([[np.nan, 0.0, 0.0]]))
+    assert np.all(lower == -np.inf) and np.all(upper == np.inf)
+    p_low, p_high = model.proba_interval(np.array([[np.nan, 0.0, 0.0]]))
+    assert np.all(p_low == 0.0) and np.all(p_high == 1.0)
 
 
 def test_sample_weights_count_as_repeated_rows():

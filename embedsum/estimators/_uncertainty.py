@@ -176,6 +176,8 @@ class UncertaintyMixin:
         top = z.max(axis=1, keepdims=True)
         e = np.exp(z - top)
         K = z.shape[1]
+        finite = np.isfinite(cov).all(axis=(1, 2))  # a row in a bin not estimated: (0, 1)
+        cov = np.where(finite[:, None, None], cov, 0.0)
         lower, upper = np.empty_like(z), np.empty_like(z)
         for k in range(K):
             others = np.delete(e, k, axis=1)
@@ -184,7 +186,7 @@ class UncertaintyMixin:
             grad = np.zeros_like(z)  # d logit_k / d z_m
             grad[:, k] = 1.0
             grad[:, np.arange(K) != k] = -others / rest[:, None]
-            se = np.sqrt(np.maximum(np.einsum("ik,ikm,im->i", grad, cov, grad), 0.0))
+            se = np.where(finite, np.sqrt(np.maximum(np.einsum("ik,ikm,im->i", grad, cov, grad), 0.0)), np.inf)
             lower[:, k], upper[:, k] = _sigmoid(logit - q * se), _sigmoid(logit + q * se)
         return lower, upper
 
