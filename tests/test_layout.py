@@ -197,6 +197,7 @@ ALLOWED = {
     "binning": {"foundation"},
     "scoring": {"foundation", "binning"},
     "training": {"foundation"},
+    "distributed": {"foundation", "binning", "training"},
     "persistence": {"foundation"},
     "inspection": {"foundation", "binning", "scoring"},
     "audit": {"foundation", "binning", "scoring", "inspection"},

@@ -107,6 +107,19 @@ class EmbeddingSumObjective:
         self._engine = engine(codes, y, share, layout, self.loss, max_cells=max_cells, n_threads=n_threads,
                               chunk_rows=chunk_rows)
 
+    @classmethod
+    def from_engine(cls, engine, layout: ParameterLayout, regularizers=(), loss: str | Loss = "log"):
+        """The objective of an engine made elsewhere (one that evaluates the data term over
+        partitions on a cluster, say): any object with ``n_samples``, ``data_term(coef, grad)``,
+        ``decision(coef)`` and ``close()`` whose data term is the weighted mean loss."""
+        self = cls.__new__(cls)
+        self.n_samples, self.n_features = engine.n_samples, layout.n_features
+        self.layout, self.loss = layout, resolve_loss(loss)
+        self.regularizers = list(regularizers)
+        self.last_components = {}
+        self._engine = engine
+        return self
+
     def decision(self, coef: np.ndarray) -> np.ndarray:
         """Decision value of every training row (summation order not guaranteed);
         shape (n,) with one output, (n, K) with K."""

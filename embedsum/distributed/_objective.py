@@ -1,0 +1,102 @@
+"""The objective over partitions on a cluster: codes stay on the workers, sums come back.
+
+Each partition's rows are binned on its worker (:func:`partition_codes`) and kept there as
+an engine of the in-memory kind (:mod:`embedsum.training._binary_engine` or
+:mod:`~embedsum.training._general_engine`) over that partition's bin codes, with each row's
+share ``w_i / sum(w)`` of the whole table. An evaluation sends the parameter vector out and
+gets each partition's part of the data term and of its gradient back, then adds them in
+partition order (a fixed order, so the same data give the same result); the regularisers are
+added on the client, as in memory (docs/design.md#dask). If a worker is lost, Dask recomputes
+its partitions' engines from their inputs, and the sums are unchanged.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..binning._digitizer import bin_codes, code_dtype
+from ..training._binary_engine import BinaryLogEngine
+from ..training._general_engine import GeneralEngine
+from ..training._losses import BinaryLogLoss, resolve_loss
+from ..training._objective import EmbeddingSumObjective
+
+
+def partition_codes(X, cuts) -> np.ndarray:
+    """Bin codes of a partition's rows (numeric features), as ``Digitizer.transform`` gives."""
+    n_bins = max(len(c) for c in cuts) + 2 if len(cuts) else 2
+    codes = np.empty(X.shape, dtype=code_dtype(n_bins), order="F")
+    for j, column_cuts in enumerate(cuts):
+        codes[:, j] = bin_codes(X[:, j], column_cuts)
+    return codes
+
+
+def _largest_weight(X, y, w):
+    return float(np.max(w)) if len(w) else 0.0
+
+
+def _scaled_sum(X, y, w, top):
+    return float(np.sum(np.asarray(w, dtype=np.float64) / top))
+
+
+def _make_engine(codes, y, w, layout, loss, top, total):
+    n = len(codes)
+    share = (np.ones(n) if w is None else np.asarray(w, dtype=np.float64) / top) / total
+    engine = BinaryLogEngine if type(loss) is BinaryLogLoss else GeneralEngine
+    # One thread per partition: the cluster's workers are the parallelism.
+    return engine(codes, y, share, layout, loss, n_threads=1)
+
+
+def _evaluate(engine, coef):
+    grad = np.empty_like(coef)
+    return engine.data_term(coef, grad), grad
+
+
+def _decision(engine, coef):
+    return engine.decision(coef)
+
+
+class DistributedEngine:
+    """The data term summed over the partitions of a cluster (the engine interface of
+    :class:`~embedsum.training._objective.EmbeddingSumObjective`)."""
+
+    def __init__(self, parts, codes: list, target: list, layout, loss):
+        self.client = parts.client
+        self.n_samples = int(np.sum(parts.n_rows))
+        loss = resolve_loss(loss)
+        if parts.sample_weight is None:
+            top, total = 1.0, float(self.n_samples)
+            weights = [None] * len(codes)
+        else:
+            # As in memory: weights over their largest, then over their sum.
+            top = max(parts.map(_largest_weight))
+            total = sum(parts.map(_scaled_sum, top))
+            weights = parts.sample_weight
+        self.engines = [self.client.submit(_make_engine, c, y, w, layout, loss, top, total, pure=False)
+                        for c, y, w in zip(codes, target, weights)]
+
+    def data_term(self, coef: np.ndarray, grad: np.ndarray) -> float:
+        results = self.client.gather([self.client.submit(_evaluate, e, coef, pure=False) for e in self.engines])
+        value = 0.0
+        grad[:] = 0.0
+        for part_value, part_grad in results:  # in partition order
+            value += part_value
+            grad += part_grad
+        return value
+
+    def decision(self, coef: np.ndarray) -> np.ndarray:
+        parts = self.client.gather([self.client.submit(_decision, e, coef, pure=False) for e in self.engines])
+        return np.concatenate(parts)
+
+    def close(self) -> None:
+        """Release the engines on the workers."""
+        for engine in self.engines:
+            engine.release()
+        self.engines = []
+
+
+def distributed_objective(parts, cuts, target: list, layout, regularizers=(), loss="log") -> EmbeddingSumObjective:
+    """The objective of :mod:`embedsum.training._objective` over ``parts``' rows, binned by ``cuts``
+    on the workers; ``target`` holds each partition's target (futures), as the loss expects it."""
+    codes = [parts.client.submit(partition_codes, x, cuts, pure=False) for x in parts.X]
+    engine = DistributedEngine(parts, codes, target, layout, loss)
+    return EmbeddingSumObjective.from_engine(engine, layout, regularizers, loss)

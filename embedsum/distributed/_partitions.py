@@ -1,0 +1,82 @@
+"""Row partitions of a Dask collection, held on the workers of a ``distributed`` cluster.
+
+A fit over Dask data keeps every partition where it lives: the client holds one future per
+partition (its float64 rows, then its bin codes), and each pass sends a small function and
+a few small arrays out and gets small sums back, in partition order (docs/design.md#dask).
+dask and distributed are imported here, and this module is imported only when a user hands
+embedsum a Dask collection.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def _as_float_rows(block) -> np.ndarray:
+    """A partition's rows as a float64 (rows, columns) array (a pandas frame of numbers too)."""
+    values = block.to_numpy(dtype=np.float64, na_value=np.nan) if hasattr(block, "to_numpy") else block
+    values = np.asarray(values, dtype=np.float64)
+    return values.reshape(len(values), -1)
+
+
+def _as_vector(block) -> np.ndarray:
+    values = block.to_numpy() if hasattr(block, "to_numpy") else block
+    return np.asarray(values).reshape(-1)
+
+
+def _n_rows(block) -> int:
+    return len(block)
+
+
+class Partitions:
+    """The row partitions of ``X`` (and of ``y`` and ``sample_weight``) on a cluster.
+
+    ``X`` is a ``dask.array.Array`` of two dimensions or a ``dask.dataframe.DataFrame`` of
+    numbers; ``y`` and ``sample_weight`` are 1-D Dask collections partitioned like ``X``
+    (as ``X["col"]`` or ``da.from_array(..., chunks=X.chunks[0])`` are). The client is
+    ``distributed``'s default client unless one is given.
+
+    Attributes: ``client``, ``X`` (futures of float64 rows), ``y``, ``sample_weight``
+    (futures or None), ``n_rows`` (per partition) and ``n_features``.
+    """
+
+    def __init__(self, X, y=None, sample_weight=None, client=None):
+        from distributed import default_client
+
+        self.client = default_client() if client is None else client
+        if hasattr(X, "columns"):
+            self.columns = [str(c) for c in X.columns]
+        else:
+            if X.ndim != 2:
+                raise ValueError(f"X must have two dimensions, got {X.ndim}")
+            if X.numblocks[1] != 1:
+                X = X.rechunk({1: X.shape[1]})  # partitions hold whole rows
+            self.columns = None
+        self.X = self._map(_as_float_rows, X)
+        self.y = None if y is None else self._map(_as_vector, y)
+        self.sample_weight = None if sample_weight is None else self._map(_as_vector, sample_weight)
+        self.n_rows = np.array(self.client.gather(self.client.map(_n_rows, self.X)), dtype=np.int64)
+        for name, parts in (("y", self.y), ("sample_weight", self.sample_weight)):
+            if parts is not None:
+                sizes = np.array(self.client.gather(self.client.map(_n_rows, parts)))
+                if len(sizes) != len(self.n_rows) or np.any(sizes != self.n_rows):
+                    raise ValueError(f"{name} must be partitioned like X (the same rows in each partition)")
+        self.n_features = int(self.client.submit(lambda block: block.shape[1], self.X[0]).result())
+
+    def _map(self, function, collection) -> list:
+        """One persisted future per partition: ``function`` of the partition."""
+        import dask
+
+        blocks = collection.to_delayed()
+        blocks = list(np.ravel(np.asarray(blocks, dtype=object)))
+        futures = self.client.compute([dask.delayed(function)(block) for block in blocks])
+        return list(futures)
+
+    def map(self, function, *args, **kwargs) -> list:
+        """``function(partition of X, partition of y, partition of sample_weight, *args)`` on
+        every partition; the results gathered in partition order."""
+        ys = self.y if self.y is not None else [None] * len(self.X)
+        ws = self.sample_weight if self.sample_weight is not None else [None] * len(self.X)
+        futures = [self.client.submit(function, x, y, w, *args, pure=False, **kwargs)
+                   for x, y, w in zip(self.X, ys, ws)]
+        return self.client.gather(futures)
