@@ -170,3 +170,13 @@ def test_fairlearn_metricframe_works_with_embedsum_and_agrees(fitted):
     spread = max(r["selection_rate"] for r in report.rows) - min(r["selection_rate"] for r in report.rows)
     assert frame.difference()["selection_rate"] == pytest.approx(spread)
     assert max(diffs) <= spread + 1e-15
+
+
+def test_labels_read_as_text_match_classes_that_are_numbers(fitted):
+    _, X, y = fitted
+    y01 = (y == "yes").astype(int)
+    model = EmbeddingSumClassifier(max_bins=8).fit(X, y01)
+    as_numbers = group_report(model, X, y01, "group", n_bootstrap=0)
+    as_text = group_report(model, X, y01.astype(str), "group", n_bootstrap=0)
+    assert _same(as_numbers.rows, as_text.rows)
+    assert as_numbers.rows[0]["base_rate"] == pytest.approx(y01[(X["group"] == "a").to_numpy()].mean())

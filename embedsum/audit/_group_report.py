@@ -18,6 +18,9 @@ def _positive(view: ModelView, y, class_) -> tuple[np.ndarray, object]:
     y = np.asarray(y.to_numpy() if hasattr(y, "to_numpy") else y)
     classes = [_label(c) for c in view.model.classes_]
     labels = [_label(v) for v in y.tolist()]
+    # Labels read from a file may be text for classes that are numbers (or the reverse).
+    by_text = {str(c): c for c in classes}
+    labels = [v if v in classes else by_text.get(str(v), v) for v in labels]
     unknown = sorted({str(v) for v in labels if v not in classes})
     if unknown:
         raise ValueError(f"y holds labels the model does not know: {unknown[:5]}; its classes are {classes}")

@@ -64,7 +64,9 @@ def _x_columns(X):
     if frame is not None:
         return frame.names, lambda j: frame.columns[j]
     names = feature_names_of(X)
-    values = np.asarray(X.to_numpy() if hasattr(X, "to_numpy") else X, dtype=object)
+    values = X.to_numpy() if hasattr(X, "to_numpy") else X
+    if not isinstance(values, np.ndarray):
+        values = np.asarray(values, dtype=object)  # lists: keep text and numbers apart
     if values.ndim != 2:
         raise ValueError("X must be 2-D to name a sensitive column in it")
     return (None if names is None else list(names)), lambda j: values[:, j]
