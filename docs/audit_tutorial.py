@@ -1,5 +1,7 @@
 """Reproduce docs/audit.md: an audit of a credit model by sex, on the bundled German credit data.
 
+Section 1b needs fairlearn (``pip install fairlearn``); it is skipped without it.
+
 Fits two models on the same 70% of the 1,000 applicants (one with every feature, one without
 ``sex`` and ``personal_status``), then prints every table and number that docs/audit.md quotes
 and writes ``audit_gap.png`` into this folder. Run: ``python docs/audit_tutorial.py`` (the
@@ -56,6 +58,18 @@ def main() -> None:
     _section("1. group report, held-out rows (model with every feature)")
     report = group_report(model, Xte, yte, "sex", n_bootstrap=200, random_state=SEED)
     print(report.to_text())
+
+    _section("1b. fairlearn's MetricFrame on the same model and rows")
+    try:
+        from fairlearn.metrics import MetricFrame, selection_rate, true_positive_rate
+    except ImportError:
+        print("(fairlearn is not installed: pip install fairlearn)")
+    else:
+        frame = MetricFrame(metrics={"selection_rate": selection_rate, "tpr": true_positive_rate},
+                            y_true=(yte == "good").astype(int),
+                            y_pred=(model.predict(Xte) == "good").astype(int), sensitive_features=Xte["sex"])
+        print(frame.by_group.round(3).to_string())
+        print("difference():", frame.difference().round(3).to_dict())
 
     _section("2. group report by sex and age group (intersections), no intervals")
     age_group = np.where(Xte["age"] <= 25, "age <= 25", "age > 25")
