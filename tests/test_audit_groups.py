@@ -180,3 +180,18 @@ def test_labels_read_as_text_match_classes_that_are_numbers(fitted):
     as_text = group_report(model, X, y01.astype(str), "group", n_bootstrap=0)
     assert _same(as_numbers.rows, as_text.rows)
     assert as_numbers.rows[0]["base_rate"] == pytest.approx(y01[(X["group"] == "a").to_numpy()].mean())
+
+
+def test_the_first_class_as_positive(fitted):
+    model, X, y = fitted
+    report = group_report(model, X, y, "group", class_="no", threshold=0.3, n_bootstrap=0)
+    p_no = model.predict_proba(X)[:, 0]
+    assert report.positive == "no"
+    for row in report.rows:
+        m = (X["group"] == row["group"]).to_numpy()
+        assert row["base_rate"] == pytest.approx(np.mean(y[m] == "no"))
+        assert row["selection_rate"] == pytest.approx(np.mean(p_no[m] > 0.3))
+        assert row["auc"] == pytest.approx(roc_auc_score(y[m] == "no", p_no[m]), abs=1e-12)
+    at_half = group_report(model, X, y, "group", class_="no", n_bootstrap=0)
+    assert at_half.rows[0]["selection_rate"] == pytest.approx(
+        np.mean(model.predict(X)[(X["group"] == "a").to_numpy()] == "no"))

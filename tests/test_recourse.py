@@ -224,3 +224,21 @@ def test_recourse_audit_per_group(fitted):
         assert (audit.costs[i] == single[0].cost) if single.found else np.isnan(audit.costs[i])
     assert np.isnan(audit.costs[~bad]).all()
     assert max(len(line) for line in audit.to_text().splitlines()) <= 80
+
+
+@pytest.mark.parametrize("seed", [3, 11])
+def test_numeric_arrays_against_brute_force(seed):
+    X, y = _data(seed, categorical=False)
+    arr = X.to_numpy()
+    model = EmbeddingSumClassifier(max_bins=5, step_loss_weight=0.0).fit(arr, y)
+    for row in arr[:8]:
+        z = float(model.decision_function(row[None, :])[0])
+        target = "bad" if z > 0 else "good"
+        found = counterfactuals(model, row, target=target)
+        best = _brute_force(model, row.tolist(), lambda j, k: 1.0, target_positive=target == "good")
+        assert (best is None) == (not found.found)
+        if found.found:
+            assert found[0].cost == best
+            assert isinstance(found[0].x, np.ndarray) and found[0].x.dtype == np.float64
+            assert str(model.predict(found[0].x[None, :])[0]) == target
+            assert found[0].features[0] in ("x0", "x1", "x2")

@@ -51,7 +51,8 @@ def _scored(view: ModelView, X, y, threshold, class_):
         sign = 1.0 if class_ is None or class_ == _label(model.classes_[1]) else -1.0
         cut = decision_threshold(threshold)
         proba = probabilities(sign * z)
-        selected = (z > cut) if sign > 0 else ~(z > cut)
+        # P(positive) > threshold; for classes_[0] at 0.5, predict's own rule (z <= 0), ties included.
+        selected = (z > cut) if sign > 0 else (~(z > 0.0) if cut == 0.0 else (-z > cut))
     if y is None:  # what needs no labels: the mean probability and the selection rate
         none = np.zeros(len(z), dtype=bool)
         label = _label(model.classes_[1]) if class_ is None else class_
