@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..inspection._describe import feature_bin_labels
 from ..inspection._kinds import _label
 from ._model import ModelView, decision_threshold, probabilities
 from ._recourse_options import feature_options
@@ -170,10 +171,11 @@ def counterfactuals(model, x, *, target=None, immutable=(), allowed=None, cost="
 
     - ``cost="features"`` (default): the fewest changed features; among sets of equal
       size, the one with the largest score gain;
-    - ``cost={feature: c}``: additive costs (among equal costs, the largest gain). ``c`` a number: per unit of distance for a
-      numeric feature (``c * |new - old|``; from a missing value, ``c``), per change for a
-      categorical one; ``c`` a sequence: the cost of each bin (in bin-code order, see
-      ``model.shape_functions()``). Features not listed cost 1 per change.
+    - ``cost={feature: c}``: additive costs (among equal costs, the largest gain). ``c`` a
+      number: per unit of distance for a numeric feature (``c * |new - old|``; from a
+      missing value, ``c``), per change for a categorical one; ``c`` a sequence: the
+      cost of each bin (in bin-code order, see ``model.shape_functions()``). Features not
+      listed cost 1 per change.
 
     Then each change is pulled back, feature by feature, to the allowed bin with the
     smallest score change that still crosses the line at no higher cost, so a row is not
@@ -265,8 +267,6 @@ def counterfactuals(model, x, *, target=None, immutable=(), allowed=None, cost="
 
 
 def _bin_label(model, j: int, code: int) -> str:
-    from ..inspection._describe import feature_bin_labels
-
     labels = feature_bin_labels(model, j)
     return labels[code] if code < len(labels) else "never seen in training"
 

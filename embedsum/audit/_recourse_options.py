@@ -15,7 +15,7 @@ import math
 
 import numpy as np
 
-from .._bins import category_missing, category_other, category_unseen, interval_code, numeric_missing
+from .._bins import category_missing, category_other, interval_code, numeric_missing
 from .._values import _is_missing_value
 from ..binning._categories import encode_categories
 from ..inspection._describe import feature_bin_labels
@@ -158,8 +158,3 @@ def feature_options(model, j: int, current: int, v, spec, cost, table: np.ndarra
     bins = [labels[k] if k < len(labels) else "never seen in training" for k in codes]
     gains = [sign * (float(table[k]) - float(table[current])) for k in codes]
     return FeatureOptions(j, current, codes, [targets[k] for k in codes], gains, costs, bins)
-
-
-def unseen_code(model, j: int):
-    """The code a never-seen category gets on feature j (None for a numeric feature)."""
-    return None if model.cuts_[j] is not None else category_unseen(len(model.categories_[j]))
