@@ -13,6 +13,9 @@ from ._format import _COVARIANCE_TOLERANCE, _FEATURE_TEST_KEYS, _MAX_COVARIANCE_
 from ._values import _bad, _describe, _list, _number, _numbers
 
 
+_CHECK_ROWS = 256  # rows of the covariance checked at a time
+
+
 class SavedUncertainty(NamedTuple):
     """The checked ``uncertainty`` field, read by the estimator's ``_set_fitted`` as fit's record.
 
@@ -73,20 +76,24 @@ def _covariance(value, n_params: int) -> np.ndarray:
     if len(packed) != expected:
         raise _bad(where, f"has {len(packed)} values; the lower triangle of {n_params} parameters has {expected}")
     packed = _numbers(packed, where, expected)
-    lower_rows, lower_cols = np.tril_indices(n_params)
-    covariance = np.zeros((n_params, n_params))
-    covariance[lower_rows, lower_cols] = packed
-    covariance[lower_cols, lower_rows] = packed
+    covariance = np.empty((n_params, n_params))
+    offset = 0
+    for i in range(n_params):  # row by row: no index array as large as the matrix
+        covariance[i, :i + 1] = packed[offset:offset + i + 1]
+        covariance[:i, i] = packed[offset:offset + i]
+        offset += i + 1
     diagonal = np.diag(covariance).copy()
     if (diagonal < 0).any():
         i = int(np.flatnonzero(diagonal < 0)[0])
         raise _bad(where, f"variance {float(diagonal[i])!r} of parameter {i} is negative")
-    with np.errstate(over="ignore"):  # variances of 1e300: an infinite bound, which any finite value meets
-        bound = np.sqrt(diagonal)
-        bound = np.outer(bound, bound) * (1 + _COVARIANCE_TOLERANCE)
-    bad = np.abs(covariance) > bound
-    if bad.any():
-        i, j = np.argwhere(bad)[0]
-        raise _bad(where, f"covariance {float(covariance[i, j])!r} of parameters {int(i)} and {int(j)} exceeds the product of their "
-                          "standard errors: not a covariance matrix")
+    deviations = np.sqrt(diagonal)
+    for start in range(0, n_params, _CHECK_ROWS):  # in blocks of rows: no temporary as large as the matrix
+        block = covariance[start:start + _CHECK_ROWS]
+        with np.errstate(over="ignore"):  # variances of 1e300: an infinite bound, which any finite value meets
+            bound = np.outer(deviations[start:start + _CHECK_ROWS], deviations) * (1 + _COVARIANCE_TOLERANCE)
+        bad = np.abs(block) > bound
+        if bad.any():
+            i, j = np.argwhere(bad)[0]
+            raise _bad(where, f"covariance {float(block[i, j])!r} of parameters {int(start + i)} and {int(j)} "
+                              "exceeds the product of their standard errors: not a covariance matrix")
     return covariance
