@@ -51,7 +51,9 @@ def default_max_cells(n_samples: int) -> int:
 
 
 class FusedGroups:
-    """The feature groups of a layout and each row's joint code in each group.
+    """The groups of terms of a layout and each row's joint code in each group.
+
+    ``codes`` has one column per term (a pair's column holds its joint code).
 
     ``joint[g, i]`` indexes group ``g``'s grid (its features' codes in C order);
     ``grid_offsets`` places the grids one after another.
@@ -67,8 +69,9 @@ class FusedGroups:
 
     def __init__(self, codes, layout, max_cells: int):
         self.layout = layout
-        self.groups = feature_groups(layout.n_bins, max_cells)
-        self.shapes = [tuple(int(layout.n_bins[j]) for j in group) for group in self.groups]
+        # Groups of terms (main effects, then pairs, whose codes are their joint codes).
+        self.groups = feature_groups(layout.term_sizes, max_cells)
+        self.shapes = [tuple(int(layout.term_sizes[j]) for j in group) for group in self.groups]
         self.sizes = [int(np.prod(shape)) for shape in self.shapes]
         self.grid_offsets = np.concatenate([[0], np.cumsum(self.sizes)]).astype(np.intp)
         self.singletons = all(len(group) == 1 for group in self.groups)
@@ -82,7 +85,7 @@ class FusedGroups:
 
     def grids(self, coef: np.ndarray) -> list:
         """Per group, its grid of summed scores: shape (cells,) with one output, (cells, K) with K."""
-        scores, _ = self.layout.split(coef)
+        scores, _ = self.layout.term_views(coef)
         K = self.layout.n_outputs
         grids = []
         for group in self.groups:
@@ -100,7 +103,7 @@ class FusedGroups:
 
         ``hist`` has shape (cells,) with one output and (cells, K) with K.
         """
-        feature_grads, _ = self.layout.split(grad)
+        feature_grads, _ = self.layout.term_views(grad)
         trailing = hist.shape[1:]
         for g, (group, shape) in enumerate(zip(self.groups, self.shapes)):
             cells = hist[self.grid_offsets[g]:self.grid_offsets[g + 1]].reshape(shape + trailing)

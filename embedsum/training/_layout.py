@@ -12,8 +12,8 @@ float64 vector ``coef`` (docs/design.md#parameter-layout):
   cases the bin for missing values comes last (its bin row: ``missing_rows[j]``);
 - the model is an intercept plus *terms*; a term is a tuple of feature indices with a
   block of consecutive bin rows. Term ``t`` owns the bin rows
-  ``term_offsets[t]:term_offsets[t + 1]`` with ``term_offsets[0] == 0``. Today every term
-  is a main effect ``(j,)``, term ``j`` of feature ``j``, with ``n_bins[j]`` rows;
+  ``term_offsets[t]:term_offsets[t + 1]`` with ``term_offsets[0] == 0``. Terms ``0 .. d-1``
+  are the main effects ``(j,)`` with ``n_bins[j]`` rows, then come the pairs, if any;
 - feature ``j``'s main effect owns the bin rows ``offsets[j]:offsets[j + 1]`` with
   ``offsets[0] == 0``; there are ``n_bin_rows`` bin rows in all (``== offsets[d]`` while
   there are main effects only);
@@ -33,13 +33,12 @@ i.e. the intercept plus, per term ``t``, ``table[term_offsets[t] + code_t, k]`` 
 Step-loss neighbours are consecutive interval bins of ordered (numeric) features only;
 missing bins and categorical bins have no neighbours.
 
-A pair term (not implemented; see docs/design.md#pair-terms) ``(i, j)`` would own
-``n_bins[i] * n_bins[j]`` bin rows, row-major (``code = b[i] * n_bins[j] + b[j]``: ``i``'s
-bin is the slow index; the missing bins are ordinary rows and columns), placed after all
-the main effects and before the intercepts: ``offsets`` stays the main effects' prefix
-``term_offsets[:d + 1]``, ``term_offsets`` grows by one entry per pair, ``n_bin_rows``
-becomes ``term_offsets[-1]``, and :meth:`ParameterLayout.term_rows` gathers the pair's
-joint code. Nothing else in the flat vector moves.
+A pair term ``(a, b)`` (docs/design.md#pair-terms) is a table over coarse bins of its two
+features, ``pair_shapes[p] = (n_a, n_b)`` (each axis: its interval bins, then its missing bin,
+last), stored row-major in ``n_a * n_b`` bin rows (``code = code_a * n_b + code_b``: ``a``'s
+bin is the slow index), placed after all the main effects and before the intercepts. The
+training codes then have one more column per pair, its joint code; ``offsets`` stays the
+main effects' prefix ``term_offsets[:d + 1]`` and ``n_bin_rows`` is ``term_offsets[-1]``.
 """
 
 from __future__ import annotations
@@ -65,6 +64,12 @@ class ParameterLayout:
     ordered : sequence of bool, optional
         Whether each feature's interval bins are ordered (numeric, default) or
         categories (no step-loss neighbours).
+    pairs : sequence of (int, int), optional
+        Pair terms ``(a, b)``, ``a != b``, after the main effects (see Conventions).
+    pair_shapes : sequence of (int, int), optional
+        Each pair table's shape ``(n_a, n_b)``: its axes' bins, the missing bin included (>= 2).
+    pair_weights : sequence of arrays, optional
+        Training fraction of each cell of each pair table (row-major); needed with ``bin_weights``.
 
     Example
     -------
@@ -80,7 +85,8 @@ class ParameterLayout:
     ([[0.0, 1.0, 2.0], [3.0, 4.0, 5.0]], [6.0, 7.0, 8.0])
     """
 
-    def __init__(self, n_bins, bin_weights=None, n_outputs: int = 1, ordered=None):
+    def __init__(self, n_bins, bin_weights=None, n_outputs: int = 1, ordered=None, pairs=(), pair_shapes=(),
+                 pair_weights=None):
         raw = np.asarray(n_bins)
         if raw.dtype.kind not in "iu" and not (raw.dtype.kind == "f" and np.all(raw == np.round(raw))):
             raise ValueError(f"n_bins must be whole numbers, got {raw.tolist()!r}")
@@ -94,27 +100,35 @@ class ParameterLayout:
         self.ordered = (np.ones(self.n_features, dtype=bool) if ordered is None
                         else np.asarray(ordered, dtype=bool).reshape(self.n_features))
         self.offsets = np.concatenate([[0], np.cumsum(self.n_bins)]).astype(np.intp)
-        # One main effect per feature, in feature order (pairs would follow: see Conventions).
-        self.terms = tuple((j,) for j in range(self.n_features))
+        self.pairs, self.pair_shapes = _check_pairs(pairs, pair_shapes, self.n_features)
+        self.n_pairs = len(self.pairs)
+        # Main effects in feature order, then the pairs in their order (see Conventions).
+        self.terms = tuple((j,) for j in range(self.n_features)) + self.pairs
         self.n_terms = len(self.terms)
-        self.term_offsets = self.offsets.copy()
+        self.term_sizes = np.concatenate([self.n_bins, [a * b for a, b in self.pair_shapes]]).astype(np.intp)
+        self.term_offsets = np.concatenate([[0], np.cumsum(self.term_sizes)]).astype(np.intp)
         self.n_bin_rows = int(self.term_offsets[-1])
         self.n_params = (self.n_bin_rows + 1) * K
         self.intercept_index = self.n_params - 1  # the intercept when K == 1
-        # feature_of[r]: the feature that owns bin row r (the intercept row gets -1).
-        self.feature_of = np.append(np.repeat(np.arange(self.n_features), self.n_bins), -1)
+        # term_of[r]: the term that owns bin row r; feature_of[r] the feature of a main
+        # effect's row (pair rows and the intercept row get -1).
+        self.term_of = np.append(np.repeat(np.arange(self.n_terms), self.term_sizes), -1)
+        self.feature_of = np.where(self.term_of < self.n_features, self.term_of, -1)
         # Bin codes (docs/design.md#bin-codes): a numeric feature with c cuts has the interval
         # codes 0..c, then the missing code; a categorical one has the same shape, its kept
         # categories and "other" in the intervals' place (category_n_bins == numeric_n_bins).
         n_cuts = self.n_bins - numeric_n_bins(0)
         self.missing_rows = self.offsets[:-1] + numeric_missing(n_cuts)
         # Neighbouring interval bins of ordered features (missing and category bins have none).
-        is_left = np.append(np.repeat(self.ordered, self.n_bins), False)
+        is_left = np.zeros(self.n_bin_rows + 1, dtype=bool)
+        is_left[:self.offsets[-1]] = np.repeat(self.ordered, self.n_bins)
         is_left[self.missing_rows] = False
         is_left[self.offsets[:-1] + n_cuts] = False  # each feature's last interval bin
         # Bin rows: for K == 1 these are also indices into coef.
         self.step_left = np.flatnonzero(is_left)
         self.step_right = self.step_left + 1
+        # The same along each ordered axis of every pair table.
+        self.pair_step_left, self.pair_step_right = self._pair_neighbours()
         if bin_weights is None:
             self.bin_weights = self.normalized_weights = None
         else:
@@ -122,22 +136,37 @@ class ParameterLayout:
             parts = [np.asarray(w, dtype=np.float64).ravel() for w in bin_weights]
             if len(parts) != self.n_features or any(len(p) != k for p, k in zip(parts, self.n_bins)):
                 raise ValueError("bin_weights must hold one weight per bin of each feature")
-            self.bin_weights = np.concatenate(parts + [np.zeros(1)])
-            totals = np.add.reduceat(self.bin_weights[:-1], self.offsets[:-1])
-            self.normalized_weights = self.bin_weights / np.append(totals[self.feature_of[:-1]], 1.0)
+            pair_parts = [np.asarray(w, dtype=np.float64).ravel() for w in (pair_weights or ())]
+            if len(pair_parts) != self.n_pairs or any(len(p) != a * b for p, (a, b) in zip(pair_parts, self.pair_shapes)):
+                raise ValueError("pair_weights must hold one weight per cell of each pair table")
+            self.bin_weights = np.concatenate(parts + pair_parts + [np.zeros(1)])
+            totals = np.add.reduceat(self.bin_weights[:-1], self.term_offsets[:-1])
+            self.normalized_weights = self.bin_weights / np.append(totals[self.term_of[:-1]], 1.0)
+
+    def _pair_neighbours(self) -> tuple[np.ndarray, np.ndarray]:
+        lefts, rights = [np.empty(0, dtype=np.intp)], [np.empty(0, dtype=np.intp)]
+        for p, ((a, b), (n_a, n_b)) in enumerate(zip(self.pairs, self.pair_shapes)):
+            cells = self.term_offsets[self.n_features + p] + np.arange(n_a * n_b).reshape(n_a, n_b)
+            interval = cells[:-1, :-1]  # the missing row and column have no neighbours
+            if self.ordered[a] and n_a > 2:  # down the slow axis
+                lefts.append(interval[:-1, :].ravel())
+                rights.append(interval[1:, :].ravel())
+            if self.ordered[b] and n_b > 2:  # along the fast axis
+                lefts.append(interval[:, :-1].ravel())
+                rights.append(interval[:, 1:].ravel())
+        return np.concatenate(lefts).astype(np.intp), np.concatenate(rights).astype(np.intp)
 
     def term_rows(self, codes) -> np.ndarray:
         """The bin row of each term for each row of bin codes, shape (n_terms, n_samples).
 
-        ``codes`` has one column per feature (bin codes). A main effect ``(j,)`` reads
-        ``term_offsets[t] + codes[:, j]``.
+        ``codes`` has one column per term: the features' bin codes, then each pair's joint
+        code. Term ``t`` reads ``term_offsets[t] + codes[:, t]``.
 
         Example
         -------
         >>> ParameterLayout([3, 2]).term_rows([[0, 1], [2, 0]]).tolist()
         [[0, 2], [4, 3]]
         """
-        # Every term is a main effect, term j of feature j: column j plus the term's offset.
         codes = np.asarray(codes)
         return (codes.astype(np.intp) + self.term_offsets[:-1]).T.copy()
 
@@ -148,6 +177,17 @@ class ParameterLayout:
     def intercepts(self, coef: np.ndarray) -> np.ndarray:
         """The K intercepts, a view of the last K entries."""
         return coef[self.n_bin_rows * self.n_outputs:]
+
+    def term_views(self, coef):
+        """Return ``(per-term views of coef, intercept)``: the main effects as :meth:`split`
+        gives them, then each pair's table flattened row-major."""
+        coef = np.asarray(coef)
+        table = self.table(coef)
+        if self.n_outputs == 1:
+            table = table[:, 0]
+        views = [table[self.term_offsets[t]:self.term_offsets[t + 1]] for t in range(self.n_terms)]
+        intercepts = self.intercepts(coef)
+        return views, (float(intercepts[0]) if self.n_outputs == 1 else intercepts.copy())
 
     def split(self, coef):
         """Return ``(per-feature views of coef, intercept)``.
@@ -174,3 +214,16 @@ class ParameterLayout:
                 raise ValueError(f"feature {j} has {self.n_bins[j]} bins of {K} values, got {len(part)} values")
         intercept = np.broadcast_to(np.asarray(intercept, dtype=np.float64), (K,))
         return np.concatenate(parts + [intercept])
+
+
+def _check_pairs(pairs, pair_shapes, n_features: int) -> tuple[tuple, tuple]:
+    pairs = tuple((int(a), int(b)) for a, b in pairs)
+    shapes = tuple((int(a), int(b)) for a, b in pair_shapes)
+    if len(shapes) != len(pairs):
+        raise ValueError(f"pair_shapes must give one shape per pair, got {len(shapes)} for {len(pairs)} pairs")
+    for (a, b), (n_a, n_b) in zip(pairs, shapes):
+        if not (0 <= a < n_features and 0 <= b < n_features) or a == b:
+            raise ValueError(f"a pair holds two different features of 0..{n_features - 1}, got {(a, b)}")
+        if n_a < 2 or n_b < 2:
+            raise ValueError(f"a pair table needs at least one interval bin and the missing bin per axis, got {(n_a, n_b)}")
+    return pairs, shapes

@@ -78,10 +78,11 @@ class StepLoss(Regularizer):
 
 
 class EmbeddingSumLoss(Regularizer):
-    """``weight * mean over features of (training-weighted mean score of the feature)**2``.
+    """``weight * mean over terms of (training-weighted mean score of the term)**2``.
 
-    Pins each feature's shape function to mean zero on the training data, so that the
-    intercept carries the base rate (the published embedding-sum loss).
+    Pins each feature's shape function (and each pair table) to mean zero on the training
+    data, so that the intercept carries the base rate (the published embedding-sum loss;
+    without pairs the terms are the features).
 
     Example
     -------
@@ -99,10 +100,10 @@ class EmbeddingSumLoss(Regularizer):
         if self.weight == 0:
             return 0.0, grad
         u = layout.normalized_weights[:-1, None]
-        means = np.add.reduceat(u * layout.table(coef), layout.offsets[:-1], axis=0)  # (d, K)
-        d = layout.n_features
-        layout.table(grad)[:] = (2.0 * self.weight / d) * means[layout.feature_of[:-1]] * u
-        return self.weight * float(np.sum(means * means)) / d, grad
+        means = np.add.reduceat(u * layout.table(coef), layout.term_offsets[:-1], axis=0)  # (terms, K)
+        n = layout.n_terms  # the features, and the pairs if any
+        layout.table(grad)[:] = (2.0 * self.weight / n) * means[layout.term_of[:-1]] * u
+        return self.weight * float(np.sum(means * means)) / n, grad
 
 
 class L2(Regularizer):
@@ -125,3 +126,81 @@ class L2(Regularizer):
         theta, n = layout.table(coef), layout.n_bin_rows
         layout.table(grad)[:] = (2.0 * self.weight / n) * theta
         return self.weight * float(np.sum(theta * theta)) / n, grad
+
+
+class PairStepLoss(Regularizer):
+    """``weight * mean over neighbouring cells of the pair tables of (theta[c'] - theta[c])**2``.
+
+    The 2-D smoothness of pair terms: neighbours along each ordered axis of each pair table,
+    interval bins only (docs/design.md#pair-terms); 0 without pairs.
+
+    Example
+    -------
+    >>> import numpy as np
+    >>> from embedsum.training._layout import ParameterLayout
+    >>> layout = ParameterLayout([3, 3], pairs=[(0, 1)], pair_shapes=[(3, 3)])
+    >>> coef = np.zeros(layout.n_params)
+    >>> coef[6:15] = [0, 1, 9, 2, 3, 9, 9, 9, 9]  # the pair table; its last row and column are missing bins
+    >>> PairStepLoss(1.0).value_gradient(coef, layout)[0]  # (1 + 1 + 4 + 4) / 4
+    2.5
+    """
+
+    name = "pair_step"
+
+    def value_gradient(self, coef, layout):
+        grad = np.zeros_like(coef)
+        n_pairs = len(layout.pair_step_left)
+        if n_pairs == 0 or self.weight == 0:
+            return 0.0, grad
+        table, grad_table = layout.table(coef), layout.table(grad)
+        diff = table[layout.pair_step_right] - table[layout.pair_step_left]
+        scaled = (2.0 * self.weight / n_pairs) * diff
+        # A cell is the left end of up to two pairs (one per axis): accumulate.
+        np.add.at(grad_table, layout.pair_step_right, scaled)
+        np.subtract.at(grad_table, layout.pair_step_left, scaled)
+        return self.weight * float(np.sum(diff * diff)) / n_pairs, grad
+
+
+class PairMarginLoss(Regularizer):
+    """``weight * mean over pairs of the weighted mean squares of each table's row and column means``.
+
+    For a pair table with cell weights ``w`` (training fractions) its row means are
+    ``m_a = sum_b w_ab theta_ab / W_a`` (``W_a = sum_b w_ab``), and likewise its column means;
+    the penalty is ``sum_a W_a m_a**2 + sum_b W_b m_b**2`` per pair. It pushes what a pair
+    could share with its features' main effects into the main effects, so that the main
+    effects read as they would alone (docs/design.md#pair-terms); 0 without pairs.
+
+    Example
+    -------
+    >>> import numpy as np
+    >>> from embedsum.training._layout import ParameterLayout
+    >>> layout = ParameterLayout([2, 2], [[0.5, 0.5], [0.5, 0.5]], pairs=[(0, 1)], pair_shapes=[(2, 2)],
+    ...                          pair_weights=[[0.25, 0.25, 0.25, 0.25]])
+    >>> coef = np.zeros(layout.n_params)
+    >>> coef[4:8] = [1.0, 1.0, -1.0, -1.0]  # a main effect of feature 0 in disguise
+    >>> PairMarginLoss(1.0).value_gradient(coef, layout)[0]  # rows: 0.5 * 1 + 0.5 * 1; columns: 0
+    1.0
+    """
+
+    name = "pair_margins"
+
+    def value_gradient(self, coef, layout):
+        grad = np.zeros_like(coef)
+        if layout.n_pairs == 0 or self.weight == 0:
+            return 0.0, grad
+        table, grad_table = layout.table(coef), layout.table(grad)
+        scale = self.weight / layout.n_pairs
+        value = 0.0
+        for p, (n_a, n_b) in enumerate(layout.pair_shapes):
+            rows = slice(layout.term_offsets[layout.n_features + p], layout.term_offsets[layout.n_features + p + 1])
+            theta = table[rows].reshape(n_a, n_b, -1)
+            w = layout.normalized_weights[rows].reshape(n_a, n_b, 1)
+            g = np.zeros_like(theta)
+            for axis in (1, 0):  # row means (over b), then column means (over a)
+                total = w.sum(axis=axis, keepdims=True)
+                means = np.divide((w * theta).sum(axis=axis, keepdims=True), total,
+                                  out=np.zeros_like(total * theta[:1, :1]), where=total > 0)
+                value += float(np.sum(total * means * means))
+                g += 2.0 * means * w
+            grad_table[rows] = scale * g.reshape(n_a * n_b, -1)
+        return scale * value, grad
