@@ -31,6 +31,8 @@ from ._regularizers import L2, EmbeddingSumLoss, StepLoss
 # Below this reciprocal condition number the Hessian is taken as singular along its smallest
 # eigenvalues (relative to the largest): a pseudo-inverse replaces the Cholesky inverse.
 _RCOND = 1e-10
+# Rows per chunk of the data Hessian's sums (at least): the chunk's pair indices stay a few MiB.
+_CHUNK_ROWS = 4096
 
 
 class Laplace(NamedTuple):
@@ -90,7 +92,7 @@ def _row_curvatures(loss_name: str, z: np.ndarray, target, counts) -> dict:
 def data_hessian(codes, layout: ParameterLayout, coef, target, counts, loss_name: str) -> np.ndarray:
     """``X' W X`` in the flat layout (P x P): the Hessian of ``sum_i c_i loss_i`` at ``coef``.
 
-    Exact: sparse sums over the pairs of bins the rows fall in (one pass over the rows).
+    Exact: sums over the pairs of bins the rows fall in (one pass over the rows, in chunks).
     For the squared error it is ``X' C X`` (the loss before dividing by sigma**2).
 
     Example
@@ -99,19 +101,42 @@ def data_hessian(codes, layout: ParameterLayout, coef, target, counts, loss_name
     >>> data_hessian(np.array([[0], [1], [1]]), layout, np.zeros(3), None, np.ones(3), "squared").tolist()
     [[1.0, 0.0, 1.0], [0.0, 2.0, 2.0], [1.0, 2.0, 3.0]]
     """
-    from scipy import sparse
-
-    X = design_matrix(codes, layout)
     K = layout.n_outputs
-    z = np.asarray(X @ np.asarray(coef, dtype=np.float64).reshape(-1, K))
+    rows = _design_rows(codes, layout)
+    table = np.asarray(coef, dtype=np.float64).reshape(-1, K)  # bin rows, then the intercept row
+    z = np.zeros((len(rows), K))
+    for a in range(rows.shape[1]):
+        z += table[rows[:, a]]
+    size = layout.n_bin_rows + 1
+    curvatures = _row_curvatures(loss_name, z, target, counts)
+    blocks = {pair: np.zeros(size * size) for pair in curvatures}
+    # Chunks of rows whose pair indices are a few MiB, or as many as the block's cells (each
+    # bincount allocates the whole block).
+    step = max(_CHUNK_ROWS, size * size // rows.shape[1] ** 2)
+    for start in range(0, len(rows), step):
+        # Every pair of bins a row falls in, as one index into the (size x size) block: the
+        # sums per pair are bincounts (exact sums of the rows' curvatures, in row order).
+        chunk = rows[start:start + step]
+        pairs = (chunk[:, :, None] * size + chunk[:, None, :]).ravel()
+        width = chunk.shape[1] ** 2
+        for pair, w in curvatures.items():
+            blocks[pair] += np.bincount(pairs, weights=np.repeat(w[start:start + step], width),
+                                        minlength=size * size)
     hessian = np.zeros((layout.n_params, layout.n_params))
-    Xt = X.T.tocsr()
-    for (k, m), w in _row_curvatures(loss_name, z, target, counts).items():
-        block = (Xt @ sparse.diags(w) @ X).toarray()
+    for (k, m), block in blocks.items():
+        block = block.reshape(size, size)
         hessian[k::K, m::K] = block
         if k != m:
             hessian[m::K, k::K] = block.T
     return hessian
+
+
+def _design_rows(codes, layout: ParameterLayout) -> np.ndarray:
+    """(n, terms + 1): the bin row of each term for each row, then the intercept row."""
+    rows = np.empty((len(codes), layout.n_terms + 1), dtype=np.intp)
+    rows[:, :-1] = layout.term_rows(codes).T
+    rows[:, -1] = layout.n_bin_rows
+    return rows
 
 
 def curvature_factor(codes, layout: ParameterLayout, coef, counts, loss_name: str):
