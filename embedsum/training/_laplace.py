@@ -101,34 +101,45 @@ def data_hessian(codes, layout: ParameterLayout, coef, target, counts, loss_name
     >>> data_hessian(np.array([[0], [1], [1]]), layout, np.zeros(3), None, np.ones(3), "squared").tolist()
     [[1.0, 0.0, 1.0], [0.0, 2.0, 2.0], [1.0, 2.0, 3.0]]
     """
+    return _data_pass(codes, layout, coef, target, counts, loss_name)[0]
+
+
+def _data_pass(codes, layout: ParameterLayout, coef, target, counts, loss_name: str) -> tuple[np.ndarray, float]:
+    """:func:`data_hessian` and, for the squared error, the weighted residual sum of squares
+    ``sum c_i (y_i - z_i)**2`` (0.0 otherwise): both from one pass over the rows."""
     K = layout.n_outputs
     rows = _design_rows(codes, layout)
     table = np.asarray(coef, dtype=np.float64).reshape(-1, K)  # bin rows, then the intercept row
-    z = np.zeros((len(rows), K))
-    for a in range(rows.shape[1]):
-        z += table[rows[:, a]]
     size = layout.n_bin_rows + 1
-    curvatures = _row_curvatures(loss_name, z, target, counts)
-    blocks = {pair: np.zeros(size * size) for pair in curvatures}
+    pairs_of_outputs = [(k, m) for k in range(K) for m in range(k, K)]
+    blocks = {pair: np.zeros(size * size) for pair in pairs_of_outputs}
+    residual_squares = 0.0
+    y = np.asarray(target, dtype=np.float64) if loss_name == "squared" and target is not None else None
     # Chunks of rows whose pair indices are a few MiB, or as many as the block's cells (each
     # bincount allocates the whole block).
     step = max(_CHUNK_ROWS, size * size // rows.shape[1] ** 2)
     for start in range(0, len(rows), step):
+        chunk = rows[start:start + step]
+        part = slice(start, start + step)
+        z = np.zeros((len(chunk), K))
+        for a in range(chunk.shape[1]):
+            z += table[chunk[:, a]]
+        if y is not None:
+            residual_squares += float(np.sum(counts[part] * (y[part] - z[:, 0]) ** 2))
+        curvatures = _row_curvatures(loss_name, z, None, counts[part])
         # Every pair of bins a row falls in, as one index into the (size x size) block: the
         # sums per pair are bincounts (exact sums of the rows' curvatures, in row order).
-        chunk = rows[start:start + step]
         pairs = (chunk[:, :, None] * size + chunk[:, None, :]).ravel()
         width = chunk.shape[1] ** 2
         for pair, w in curvatures.items():
-            blocks[pair] += np.bincount(pairs, weights=np.repeat(w[start:start + step], width),
-                                        minlength=size * size)
+            blocks[pair] += np.bincount(pairs, weights=np.repeat(w, width), minlength=size * size)
     hessian = np.zeros((layout.n_params, layout.n_params))
     for (k, m), block in blocks.items():
         block = block.reshape(size, size)
         hessian[k::K, m::K] = block
         if k != m:
             hessian[m::K, k::K] = block.T
-    return hessian
+    return hessian, residual_squares
 
 
 def _design_rows(codes, layout: ParameterLayout) -> np.ndarray:
@@ -305,7 +316,7 @@ def laplace(codes, target, sample_weight, layout: ParameterLayout, coef, regular
     """
     counts = sample_weight_counts(sample_weight)
     n = float(counts.sum())
-    data = data_hessian(codes, layout, coef, target, counts, loss_name)
+    data, residual_squares = _data_pass(codes, layout, coef, target, counts, loss_name)  # the one pass over rows
     total = data + n * penalty_hessian(regularizers, layout, coef)
     covariance = _inverse_on_identified(total, layout)
     influence_diag = np.einsum("ij,ji->i", covariance, data)  # diag(V X'WX)
@@ -313,10 +324,8 @@ def laplace(codes, target, sample_weight, layout: ParameterLayout, coef, regular
     scale = 1.0
     residual_df = None
     if loss_name == "squared":
-        X = design_matrix(codes, layout)
-        residual = np.asarray(target, dtype=np.float64) - X @ np.asarray(coef, dtype=np.float64)
         residual_df = max(n - edf, 1.0)
-        scale = float(np.sum(counts * residual**2)) / residual_df
+        scale = residual_squares / residual_df
         covariance = covariance * scale
         data = data / scale
     from ._feature_tests import feature_tests
