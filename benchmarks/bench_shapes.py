@@ -14,6 +14,7 @@ training rows, at most 10^6).
 | classes5 | 10^6 x 13, 5 classes, `EmbeddingSumClassifier()` (softmax) |
 | regression | 10^6 x 13, numeric target, `EmbeddingSumRegressor()` |
 | regression10m | 10^7 x 13, numeric target, `EmbeddingSumRegressor()` |
+| binary10m | 10^7 x 13, binary, `EmbeddingSumClassifier()` (the peak memory regression is held to) |
 | classes5_10m | 10^7 x 13, 5 classes, `EmbeddingSumClassifier()` |
 | cv10m | 10^7 x 13, binary, `EmbeddingSumClassifierCV()` (and one plain fit for the ratio) |
 
@@ -55,6 +56,7 @@ SHAPES = {
     "classes5": (1_000_000, 13, "classes5", "EmbeddingSumClassifier"),
     "regression": (1_000_000, 13, "regression", "EmbeddingSumRegressor"),
     "regression10m": (10_000_000, 13, "regression", "EmbeddingSumRegressor"),
+    "binary10m": (10_000_000, 13, "binary", "EmbeddingSumClassifier"),
     "classes5_10m": (10_000_000, 13, "classes5", "EmbeddingSumClassifier"),
     "cv10m": (10_000_000, 13, "binary", "EmbeddingSumClassifierCV"),
 }
