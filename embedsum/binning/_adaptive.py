@@ -78,17 +78,32 @@ def _heavy_values(counts: np.ndarray, max_bins: int) -> np.ndarray:
     ``count >= (rows not heavy) / (max_bins - number heavy)``, grown from nothing."""
     heavy = np.zeros(len(counts), dtype=bool)
     for _ in range(max_bins):
-        budget = max_bins - int(np.count_nonzero(heavy))
-        rest = float(np.sum(counts[~heavy]))
-        if budget < 2 or rest <= 0:
+        threshold = heavy_threshold(int(np.count_nonzero(heavy)), float(np.sum(counts[~heavy])), max_bins)
+        if threshold is None:
             break
-        grown = heavy | (counts >= rest / budget)
+        grown = heavy | (counts >= threshold)
         if np.count_nonzero(grown) > max_bins - 1:  # keep room for one bin of the rest
             break
         if np.array_equal(grown, heavy):
             break
         heavy = grown
     return heavy
+
+
+def heavy_threshold(n_heavy: int, rest: float, max_bins: int):
+    """The count from which a value is heavy, given ``n_heavy`` heavy values and the count
+    ``rest`` of the other rows; None when the fixed point stops (step 2 of the module
+    docstring; shared with the distributed count).
+
+    Example
+    -------
+    >>> heavy_threshold(1, 30.0, 4), heavy_threshold(3, 30.0, 4)
+    (10.0, None)
+    """
+    budget = max_bins - n_heavy
+    if budget < 2 or rest <= 0:
+        return None
+    return rest / budget
 
 
 def _candidate_cuts(values: np.ndarray, counts: np.ndarray, max_bins: int) -> np.ndarray:
@@ -106,12 +121,23 @@ def _candidate_cuts(values: np.ndarray, counts: np.ndarray, max_bins: int) -> np
         rest_values, cumulative = values[rest], np.cumsum(counts[rest])
         # The lower quantile of the rest (repeated rows): the first value whose cumulative
         # count exceeds q * (W - 1), as in the digitizer.
-        q = np.arange(1, budget) / budget
-        at = np.searchsorted(cumulative, (cumulative[-1] - 1.0) * q, side="right")
+        at = np.searchsorted(cumulative, rest_targets(cumulative[-1], budget), side="right")
         cuts.append(rest_values[np.minimum(at, len(rest_values) - 1)])
     cuts = np.unique(np.concatenate(cuts))
     # A cut at the largest value would leave an empty bin; cuts are finite (±inf fall in the end bins).
     return cuts[(cuts < values[-1]) & np.isfinite(cuts)]
+
+
+def rest_targets(rest: float, budget: int) -> np.ndarray:
+    """Step 3's lower quantile ``k / budget`` of ``rest`` repeated rows is the first value whose
+    cumulative count exceeds each of these targets, as in the digitizer.
+
+    Example
+    -------
+    >>> rest_targets(9.0, 4).tolist()
+    [2.0, 4.0, 6.0]
+    """
+    return (rest - 1.0) * (np.arange(1, budget) / budget)
 
 
 def _merge_light_bins(cuts: np.ndarray, bin_counts: np.ndarray, max_bins: int, min_bin_count: float):
@@ -142,7 +168,23 @@ def _cuts_and_weights(column: np.ndarray, counts, max_bins: int, min_bin_count: 
     cuts = _candidate_cuts(values, value_counts, max_bins)
     cumulative = np.cumsum(value_counts)
     below = cumulative[np.searchsorted(values, cuts)]  # the count of values <= each cut
-    bin_counts = np.diff(np.r_[0.0, below, cumulative[-1]])
+    return merged_cuts(cuts, below, cumulative[-1], n_nan, total, max_bins, min_bin_count)
+
+
+def merged_cuts(cuts: np.ndarray, below: np.ndarray, observed: float, n_nan: float, total: float,
+                max_bins: int, min_bin_count: float) -> tuple[np.ndarray, np.ndarray]:
+    """Step 4 from counts alone: the candidate ``cuts``, the count of values at most each
+    (``below``), of all observed values, of NaN rows and of all rows; returns the merged cuts
+    and the weights of the interval bins, then of the missing bin. Counts are exact sums
+    (docs/design.md#sample-weights), so a distributed count gives the same bits.
+
+    Example
+    -------
+    >>> cuts, weights = merged_cuts(np.array([1.0, 2.0]), np.array([5.0, 6.0]), 10.0, 0.0, 10.0, 8, 2)
+    >>> cuts.tolist(), weights.tolist()
+    ([1.0], [0.5, 0.5, 0.0])
+    """
+    bin_counts = np.diff(np.r_[0.0, below, observed])
     cuts, bin_counts = _merge_light_bins(cuts, bin_counts, max_bins, min_bin_count)
     return cuts, np.append(bin_counts, n_nan) / total
 
