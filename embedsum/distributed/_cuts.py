@@ -107,50 +107,36 @@ def _scaled_sum(X, y, w, top):
     return float(np.sum(np.asarray(w, dtype=np.float64) / top))
 
 
-def distributed_cuts(parts, max_bins: int = 20) -> tuple[list, list]:
-    """The cuts and bin weights of ``Digitizer(max_bins).fit`` over the rows of ``parts``
-    (a :class:`~embedsum.distributed._partitions.Partitions`), with its sample weights.
+def count_scale(client, weights):
+    """``(largest weight, unit)`` of :func:`~embedsum._validation.sample_weight_counts` over the
+    weight partitions (futures of 1-D arrays), or None when every row counts 1 (or
+    ``weights`` is None): the unweighted path, as in memory."""
+    if weights is None:
+        return None
 
-    Returns ``(cuts_, bin_weights_)`` as the digitizer's attributes: per feature, the cut
-    points and the training fraction of each bin, the missing bin last.
-    """
-    client = parts.client
-    scale = None
-    if parts.sample_weight is not None:
-        # The counts of sample_weight_counts, from the weights' global max, smallest
-        # positive value and sum.
-        stats = parts.map(_weight_stats)
-        top = max(s[0] for s in stats)
-        smallest = min(s[1] for s in stats) / top
-        total = sum(parts.map(_scaled_sum, top))
-        scale = (top, max(smallest, total * 2.0**-32))
-        if all(parts.map(_counts_are_one, scale)):
-            scale = None  # every row counts 1: the unweighted path, as in memory
-    ws = parts.sample_weight if parts.sample_weight is not None else [None] * len(parts.X)
-    states = [client.submit(_sorted_partition, x, None, w, scale, pure=False) for x, w in zip(parts.X, ws)]
-    summaries = client.gather([client.submit(_summary, s, pure=False) for s in states])
-    d = parts.n_features
-    observed = np.sum([s[3] for s in summaries], axis=0)
-    nan_counts = np.sum([s[2] for s in summaries], axis=0)
-    all_rows = float(sum(s[4] for s in summaries))
+    def each(function, *args):
+        return client.gather([client.submit(function, None, None, w, *args, pure=False) for w in weights])
 
-    def count(queries):
-        results = client.gather([client.submit(_count_at_most, s, queries, pure=False) for s in states])
-        return [np.sum([r[j] for r in results], axis=0) for j in range(d)]
+    # The counts of sample_weight_counts, from the weights' global max, smallest positive
+    # value and sum.
+    stats = each(_weight_stats)
+    top = max(s[0] for s in stats)
+    smallest = min(s[1] for s in stats) / top
+    total = sum(each(_scaled_sum, top))
+    scale = (top, max(smallest, total * 2.0**-32))
+    return None if all(each(_counts_are_one, scale)) else scale
 
-    quantiles = np.arange(1, max_bins) / max_bins
-    targets, lo, hi = [], [], []
-    for j in range(d):
-        lows = [s[0][j] for s in summaries if s[0][j] is not None]
-        highs = [s[1][j] for s in summaries if s[1][j] is not None]
-        targets.append((observed[j] - 1.0) * quantiles)
-        # Invariant: count(lo) <= target < count(hi); lo starts below every value.
-        lo.append(np.full(len(quantiles), (min(lows) - 1) if lows else 0, dtype=np.uint64))
-        hi.append(np.full(len(quantiles), max(highs) if highs else 0, dtype=np.uint64))
+
+def ranked_keys(count, lo: list, hi: list, targets: list) -> list:
+    """Per column j, the smallest key whose count exceeds each of ``targets[j]``, by a k-ary
+    search between ``lo[j]`` (whose count is at most the target) and ``hi[j]`` (whose count
+    exceeds it), uint64 arrays shaped like ``targets[j]``; ``count(queries)`` gives, per
+    column, the (non-decreasing) count at each queried key."""
+    lo, hi, d = list(lo), list(hi), len(targets)
     # k-ary search: each round counts k - 1 evenly spaced keys inside every bracket, so a
     # bracket of 2**64 keys closes in about 64 / log2(k) rounds; k is kept so that one
     # round sends about 2**20 keys to each partition.
-    k = int(np.clip(2**20 // max(1, d * len(quantiles)), 4, 64))
+    k = int(np.clip(2**20 // max(1, sum(len(t) for t in targets)), 4, 64))
     steps = np.arange(1, k, dtype=np.uint64)
     while True:
         open_ = [h - lo_ > 1 for lo_, h in zip(lo, hi)]
@@ -173,6 +159,40 @@ def distributed_cuts(parts, max_bins: int = 20) -> tuple[list, list]:
             new_lo = np.where(last_below >= 0, probe[rows, np.maximum(last_below, 0)], lo[j])
             hi[j] = np.where(open_[j], np.minimum(new_hi, hi[j]), hi[j])
             lo[j] = np.where(open_[j], np.maximum(new_lo, lo[j]), lo[j])
+    return hi
+
+
+def distributed_cuts(parts, max_bins: int = 20) -> tuple[list, list]:
+    """The cuts and bin weights of ``Digitizer(max_bins).fit`` over the rows of ``parts``
+    (a :class:`~embedsum.distributed._partitions.Partitions`), with its sample weights.
+
+    Returns ``(cuts_, bin_weights_)`` as the digitizer's attributes: per feature, the cut
+    points and the training fraction of each bin, the missing bin last.
+    """
+    client = parts.client
+    scale = count_scale(client, parts.sample_weight)
+    ws = parts.sample_weight if parts.sample_weight is not None else [None] * len(parts.X)
+    states = [client.submit(_sorted_partition, x, None, w, scale, pure=False) for x, w in zip(parts.X, ws)]
+    summaries = client.gather([client.submit(_summary, s, pure=False) for s in states])
+    d = parts.n_features
+    observed = np.sum([s[3] for s in summaries], axis=0)
+    nan_counts = np.sum([s[2] for s in summaries], axis=0)
+    all_rows = float(sum(s[4] for s in summaries))
+
+    def count(queries):
+        results = client.gather([client.submit(_count_at_most, s, queries, pure=False) for s in states])
+        return [np.sum([r[j] for r in results], axis=0) for j in range(d)]
+
+    quantiles = np.arange(1, max_bins) / max_bins
+    targets, lo, hi = [], [], []
+    for j in range(d):
+        lows = [s[0][j] for s in summaries if s[0][j] is not None]
+        highs = [s[1][j] for s in summaries if s[1][j] is not None]
+        targets.append((observed[j] - 1.0) * quantiles)
+        # Invariant: count(lo) <= target < count(hi); lo starts below every value.
+        lo.append(np.full(len(quantiles), (min(lows) - 1) if lows else 0, dtype=np.uint64))
+        hi.append(np.full(len(quantiles), max(highs) if highs else 0, dtype=np.uint64))
+    hi = ranked_keys(count, lo, hi, targets)
     candidates = [np.unique(key_values(hi[j])) if observed[j] > 0 else np.empty(0) for j in range(d)]
     at_most = count([ordered_keys(c) for c in candidates])
     cuts_, weights_ = [], []

@@ -28,6 +28,15 @@ def _n_rows(block) -> int:
     return len(block)
 
 
+def block_futures(client, function, collection, *args) -> list:
+    """One future per partition of a Dask collection, in partition order: ``function(block,
+    *args)`` computed on the workers (the block itself never reaches the client)."""
+    import dask
+
+    blocks = list(np.ravel(np.asarray(collection.to_delayed(), dtype=object)))
+    return list(client.compute([dask.delayed(function)(block, *args) for block in blocks]))
+
+
 class Partitions:
     """The row partitions of ``X`` (and of ``y`` and ``sample_weight``) on a cluster.
 
@@ -65,12 +74,7 @@ class Partitions:
 
     def _map(self, function, collection) -> list:
         """One persisted future per partition: ``function`` of the partition."""
-        import dask
-
-        blocks = collection.to_delayed()
-        blocks = list(np.ravel(np.asarray(blocks, dtype=object)))
-        futures = self.client.compute([dask.delayed(function)(block) for block in blocks])
-        return list(futures)
+        return block_futures(self.client, function, collection)
 
     def map(self, function, *args, **kwargs) -> list:
         """``function(partition of X, partition of y, partition of sample_weight, *args)`` on
