@@ -228,6 +228,33 @@ def test_many_rows_start_from_a_subsample_and_reach_the_same_optimum(monkeypatch
     assert result.history["loss"][0] < objective.loss_gradient(warm._start(y01, sw, layout))[0] - 1e-3
 
 
+def test_many_classes_start_from_a_subsample_counted_in_values(monkeypatch):
+    """A softmax of K classes costs about K binary evaluations: rows x classes decide the warm start."""
+    from embedsum.estimators import _base as estimator  # where the subsample thresholds live
+
+    rng = np.random.default_rng(4)
+    X = rng.normal(size=(3000, 3))
+    y = np.argmax(X + rng.gumbel(size=(3000, 3)), axis=1)
+    direct = EmbeddingSumClassifier(tol=1e-8).fit(X, y)
+    solved_rows = []
+    original = EmbeddingSumClassifier._solve
+
+    def spy(self, codes, *args, **kwargs):
+        solved_rows.append(len(codes))
+        return original(self, codes, *args, **kwargs)
+
+    monkeypatch.setattr(estimator, "_WARM_START_ROWS", 6000)  # 3000 rows x 3 classes: above
+    monkeypatch.setattr(estimator, "_SUBSAMPLE_ROWS", 1500)  # 9000 values / 1500: every 6th row
+    monkeypatch.setattr(EmbeddingSumClassifier, "_solve", spy)
+    warm = EmbeddingSumClassifier(tol=1e-8).fit(X, y)
+    assert solved_rows == [3000, 500]
+    np.testing.assert_allclose(warm.history_["loss"][-1], direct.history_["loss"][-1], rtol=1e-8)
+    solved_rows.clear()
+    monkeypatch.setattr(estimator, "_WARM_START_ROWS", 9001)  # one value short: no warm start
+    EmbeddingSumClassifier(tol=1e-8).fit(X, y)
+    assert solved_rows == [3000]
+
+
 # ----------------------------------------------------------------------------------------------
 # binning: the published quantile cuts by default, adaptive cuts on request (docs/design.md#bin-codes)
 # ----------------------------------------------------------------------------------------------
