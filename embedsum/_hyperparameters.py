@@ -34,7 +34,7 @@ class Hyperparameter(NamedTuple):
 
     ``kind`` is the constraint: ``"integer"`` or ``"number"`` (finite, at least ``low``; above
     it when ``low_inclusive`` is False; at most ``high`` when given), ``"choice"`` (a str among
-    ``choices``), ``"bool"`` (True or False), ``"regularizers"``
+    ``choices``, or None when None is one of them), ``"bool"`` (True or False), ``"regularizers"``
     (None or objects with a ``name`` and a ``value_gradient``), or ``"resolved at fit"``
     (checked against the data by fit). ``default_cv`` is the default of the cross-validated
     estimators; ``since_format`` the first format_version of saved models that stores it.
@@ -104,6 +104,12 @@ _ROWS = (
     _row("uncertainty", False, "bool",
          "Whether fit also computes standard errors, feature tests and the covariance behind decision_interval.",
          since_format=4),
+    # None by default: the published objective (docs/design.md#fairness-constraints).
+    _row("fairness", None, "choice",
+         "A disparity bounded on the training rows, between the groups of fit's sensitive_features.",
+         choices=(None, "demographic_parity", "equal_opportunity"), since_format=4),
+    _row("fairness_tolerance", 0.05, "number",
+         "With fairness, the largest difference allowed between two groups' means.", low=0, since_format=4),
 )
 HYPERPARAMETERS: dict[str, Hyperparameter] = {row.name: row for row in _ROWS}
 
@@ -149,7 +155,7 @@ def check_hyperparameters(values: dict) -> None:
             check_number(name, value, low=row.low, integer=row.kind == "integer", low_inclusive=row.low_inclusive,
                          high=row.high)
         elif row.kind == "choice":
-            if not isinstance(value, str) or value not in row.choices:
+            if not ((value is None and None in row.choices) or (isinstance(value, str) and value in row.choices)):
                 raise ValueError(f"{name} must be one of {list(row.choices)}, got {value!r}")
         elif row.kind == "bool":
             if not isinstance(value, (bool, np.bool_)):

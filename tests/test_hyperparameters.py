@@ -96,6 +96,8 @@ BAD_VALUES = {
     "binning": ["x", "Quantile", None, 1, b"quantile"],
     "min_bin_count": [0, 2.5, True, -1],
     "uncertainty": ["yes", 1, 0, None, 1.0],
+    "fairness": ["parity", "", 1, True, "Demographic_Parity"],
+    "fairness_tolerance": [-0.1, np.nan, np.inf, None, "0.1", True],
 }
 
 

@@ -493,7 +493,7 @@ def test_a_regressors_data_term_is_named_by_its_loss_and_older_documents_load_re
     # A version 2 document named a regressor's data term "classification".
     doc["history"] = {("classification" if k == "squared_error" else k): v for k, v in doc["history"].items()}
     doc["format_version"] = 2
-    for name in ("binning", "min_bin_count", "uncertainty"):  # the parameters versions 3 and 4 added
+    for name in ("binning", "min_bin_count", "uncertainty", "fairness", "fairness_tolerance"):  # added by 3 and 4
         del doc["params"][name]
     del doc["uncertainty"]
     loaded = from_json(json.dumps(doc))
@@ -1053,7 +1053,7 @@ def _as_version_1(doc):
     v1["format_version"] = 1
     v1["kind"] = "EmbeddingSumClassifier"
     v1["params"] = _without(doc["params"], "categorical_features", "min_category_count", "monotonic_cst", "binning",
-                            "min_bin_count", "uncertainty")
+                            "min_bin_count", "uncertainty", "fairness", "fairness_tolerance")
     return v1
 
 
@@ -1173,7 +1173,8 @@ def _as_version_2(doc):
     """A format_version 4 document of a quantile-binned model without standard errors, as version 2 wrote it."""
     assert doc["params"]["binning"] == "quantile" and doc["uncertainty"] is None
     return dict(_without(doc, "uncertainty"), format_version=2,
-                params=_without(doc["params"], "binning", "min_bin_count", "uncertainty"))
+                params=_without(doc["params"], "binning", "min_bin_count", "uncertainty", "fairness",
+                                "fairness_tolerance"))
 
 
 def test_version_2_document_loads_binned_by_quantiles_with_the_decision_values_of_its_time():

@@ -267,18 +267,19 @@ def diabetes():
 def test_params_and_clone():
     params = dict(max_bins=7, step_loss_weight=0.5, embedding_sum_loss_weight=0.2, l2=0.1, regularizers=None,
                   max_iter=321, tol=1e-5, verbose=0, categorical_features=[1], min_category_count=3,
-                  monotonic_cst=[1, 0, 0], binning="adaptive", min_bin_count=2, uncertainty=True)
+                  monotonic_cst=[1, 0, 0], binning="adaptive", min_bin_count=2, uncertainty=True,
+                  fairness="demographic_parity", fairness_tolerance=0.1)
     est = EmbeddingSumRegressor(**params)
     assert est.get_params() == params
     assert set(EmbeddingSumRegressor().get_params()) == set(params)
     X, y = _step_data(n=120)
     X = np.column_stack([X, np.arange(120) % 3])
-    est.fit(X, y)
+    est.fit(X, y, sensitive_features=np.arange(120) % 2)
     assert est.get_params() == params  # fit changes no parameter
     copy = clone(est)
     assert type(copy) is EmbeddingSumRegressor and copy.get_params() == params
     assert not hasattr(copy, "bin_scores_")
-    assert_array_equal(copy.fit(X, y).predict(X), est.predict(X))
+    assert_array_equal(copy.fit(X, y, sensitive_features=np.arange(120) % 2).predict(X), est.predict(X))
     assert repr(EmbeddingSumRegressor(max_bins=7)) == "EmbeddingSumRegressor(max_bins=7)"
 
 

@@ -114,6 +114,7 @@ _NON_DEFAULT = dict(
     max_bins=7, step_loss_weight=0.5, embedding_sum_loss_weight=0.2, l2=0.1,
     regularizers=None, max_iter=321, tol=1e-5, verbose=0, categorical_features=[1], min_category_count=3,
     monotonic_cst=[1, 0, 0], binning="adaptive", min_bin_count=2, uncertainty=True,
+    fairness="demographic_parity", fairness_tolerance=0.1,
 )
 
 
@@ -160,7 +161,7 @@ def test_clone_unfitted_copy_with_same_params():
 def test_fit_does_not_change_constructor_params():
     X, y = _small_data()
     est = EmbeddingSumClassifier(**_NON_DEFAULT)
-    est.fit(X, y)
+    est.fit(X, y, sensitive_features=np.arange(len(y)) % 2)
     assert est.get_params() == _NON_DEFAULT
 
 

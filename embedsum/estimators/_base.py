@@ -84,8 +84,33 @@ class EmbeddingSumModel(DecisionMixin, UncertaintyMixin, ParamsMixin):
         layout.intercepts(x0)[:] = self._loss(layout.n_outputs).intercept_start(target, sw, layout.n_outputs)
         return x0
 
+    def _fairness_groups(self, sensitive_features, n_rows: int, n_outputs: int):
+        """Each row's group when ``fairness`` asks for a bound (else None), checked against the task."""
+        if self.fairness is None:
+            if sensitive_features is not None:
+                raise ValueError("sensitive_features is used with fairness='demographic_parity' or "
+                                 "'equal_opportunity' only; set fairness, or leave sensitive_features out.")
+            return None
+        if n_outputs > 1:
+            raise ValueError("fairness bounds a disparity of binary classifiers and regressors; "
+                             "this classifier has more than two classes.")
+        if self._kind == "regressor" and self.fairness != "demographic_parity":
+            raise ValueError(f"fairness={self.fairness!r} needs a binary classifier; a regressor "
+                             f"takes fairness='demographic_parity'.")
+        if sensitive_features is None:
+            raise ValueError(f"fairness={self.fairness!r} needs fit(..., sensitive_features=...): each row's group.")
+        groups = np.asarray(sensitive_features)
+        if groups.ndim == 2:  # several columns: their combinations are the groups, named "a, b"
+            groups = np.array([", ".join(str(v) for v in row) for row in groups.tolist()])
+        if groups.ndim != 1 or len(groups) != n_rows:
+            raise ValueError(f"sensitive_features must hold one group per row ({n_rows}), "
+                             f"got shape {np.shape(sensitive_features)}")
+        if groups.dtype == object:  # mixed values: compared as text
+            groups = np.array([str(v) for v in groups.tolist()])
+        return groups
+
     def _solve(self, codes, target, sw, layout: ParameterLayout, x0=None, *, warn: bool = True,
-               limit_blas_threads: bool = True, monotonic_cst=None):
+               limit_blas_threads: bool = True, monotonic_cst=None, groups=None):
         """Minimise the objective on binned rows from ``x0`` and return the solver's result.
 
         Without ``x0``, the start is zero scores and the best constant intercept; on many
@@ -93,7 +118,9 @@ class EmbeddingSumModel(DecisionMixin, UncertaintyMixin, ParamsMixin):
         an evenly strided subsample of about ``_SUBSAMPLE_ROWS`` values, close enough to the optimum
         that L-BFGS-B then needs a third of the passes over all rows. The result
         (``n_iter``, ``history``) describes the solve on all rows. ``monotonic_cst``
-        (-1/0/+1 per feature) makes the solver work on bounded differences.
+        (-1/0/+1 per feature) makes the solver work on bounded differences. ``groups`` (each
+        row's group) bounds the disparity ``fairness`` names (docs/design.md#fairness-constraints);
+        the result then carries ``disparity`` and ``n_solves``.
         """
         # Only relative weights matter (the data term is a weighted mean): weights of 1e300
         # must not overflow the sums below.
@@ -134,13 +161,20 @@ class EmbeddingSumModel(DecisionMixin, UncertaintyMixin, ParamsMixin):
             x0 = parameterization.from_coef(x0)
         row_scale = np.sqrt(np.maximum(weights, _SCALE_FLOOR) / max(weights[:-1].max(), _SCALE_FLOOR))
         scale = np.repeat(row_scale, layout.n_outputs)
-        with EmbeddingSumObjective(codes, target, sw, layout, self._all_regularizers(), loss=loss) as objective:
-            solved = objective if parameterization is None else ReparameterizedObjective(objective, parameterization)
-            result = minimize_lbfgs(
-                solved, x0, max_iter=self.max_iter, tol=self.tol, scale=scale, verbose=self.verbose,
+
+        def solve(problem, start):
+            solved = problem if parameterization is None else ReparameterizedObjective(problem, parameterization)
+            return minimize_lbfgs(
+                solved, start, max_iter=self.max_iter, tol=self.tol, scale=scale, verbose=self.verbose,
                 limit_blas_threads=limit_blas_threads,
                 bounds=None if parameterization is None else parameterization.bounds,
             )
+
+        with EmbeddingSumObjective(codes, target, sw, layout, self._all_regularizers(), loss=loss) as objective:
+            result = solve(objective, x0)
+            if groups is not None:
+                result = self._solve_fair(objective, codes, target, sw, layout, groups, result, solve,
+                                          parameterization, y_scale)
         if parameterization is not None:
             result.coef = parameterization.to_coef(result.coef)
         if y_scale != 1.0:
@@ -150,21 +184,50 @@ class EmbeddingSumModel(DecisionMixin, UncertaintyMixin, ParamsMixin):
             _warn_if_not_converged(result, stacklevel=4)
         return result
 
+    def _solve_fair(self, objective, codes, target, sw, layout, groups, free, solve, parameterization, y_scale):
+        """The solve again from the unconstrained optimum ``free``, with the disparity bounded."""
+        from ..training._fairness import disparity_constraints, solve_with_disparity_bound
+
+        scale = "probability" if self._kind == "classifier" else "decision"
+        names, means = disparity_constraints(codes, target, sw, groups, layout, kind=self.fairness, scale=scale)
+        to_coef = (lambda u: u) if parameterization is None else parameterization.to_coef
+        n_iter = [free.n_iter]
+
+        def solve_in_coef(problem, coef):
+            start = coef if parameterization is None else parameterization.from_coef(coef)
+            result = solve(problem, start)
+            n_iter.append(result.n_iter)
+            result.coef = to_coef(result.coef)
+            return result
+
+        # Regression is solved in units of y / y_scale: so is its bound.
+        tolerance = float(self.fairness_tolerance) / y_scale
+        result, _, disparity = solve_with_disparity_bound(objective, means, tolerance, to_coef(free.coef),
+                                                          solve_in_coef)
+        result.coef = result.coef if parameterization is None else parameterization.from_coef(result.coef)
+        result.n_iter = int(sum(n_iter))
+        result.disparity = disparity * y_scale
+        result.groups = names
+        return result
+
     def _fittable(self, target, sw, n_outputs: int) -> bool:
         """Whether a subsample still has what a fit needs (weight on two classes, for a classifier)."""
         return float(np.sum(sw)) > 0
 
-    def _fit_bins(self, bins: "FittedBins", target, sw, names, classes=None):
+    def _fit_bins(self, bins: "FittedBins", target, sw, names, classes=None, groups=None):
         """Solve on binned rows and set the fitted attributes; returns the solver's result."""
         n_outputs = self._n_outputs_for(classes)
         layout = bins.layout(n_outputs)
         cst = self._monotonic(bins, names, n_outputs)
-        result = self._solve(bins.codes, target, sw, layout, warn=False, monotonic_cst=cst)
+        result = self._solve(bins.codes, target, sw, layout, warn=False, monotonic_cst=cst, groups=groups)
         _warn_if_not_converged(result, stacklevel=4)  # at the caller of fit
         uncertainty = self._laplace(bins.codes, target, sw, layout, result.coef)
         bins.codes = bins.values = None
         self._set_fitted_bins(bins, layout.split(result.coef), monotonic_cst=cst, names=names, classes=classes,
                               n_iter=result.n_iter, history=result.history, uncertainty=uncertainty)
+        if groups is not None:  # training diagnostics of the bound (not saved)
+            self.fairness_disparity_ = result.disparity
+            self.fairness_groups_ = result.groups
         return result
 
     def _laplace(self, codes, target, sw, layout: ParameterLayout, coef):

@@ -77,6 +77,14 @@ class EmbeddingSumClassifier(EmbeddingSumModel):
         Whether fit also computes standard errors, feature tests and the covariance behind
         decision_interval: the Laplace approximation at the optimum, the penalties read as
         a Gaussian prior (see docs/design.md#uncertainty). False computes and keeps nothing.
+    fairness : {None, "demographic_parity", "equal_opportunity"}, default=None
+        A disparity bounded on the training rows, between the groups of fit's sensitive_features,
+        inside the solve (docs/design.md#fairness-constraints): "demographic_parity" bounds the
+        difference of two groups' mean predicted probability of ``classes_[1]``, "equal_opportunity"
+        the same among their rows of ``classes_[1]``. Binary classification only. The result is one
+        ordinary model (no group-specific threshold); the group column need not be a feature.
+    fairness_tolerance : float, default=0.05
+        With fairness, the largest difference allowed between two groups' means.
 
     Attributes
     ----------
@@ -137,7 +145,8 @@ class EmbeddingSumClassifier(EmbeddingSumModel):
 
     def __init__(self, max_bins=20, step_loss_weight=0.01, embedding_sum_loss_weight=0.01, l2=0.0,
                  regularizers=None, max_iter=1000, tol=1e-6, verbose=0, categorical_features="auto",
-                 min_category_count=10, monotonic_cst=None, binning="quantile", min_bin_count=5, uncertainty=False):
+                 min_category_count=10, monotonic_cst=None, binning="quantile", min_bin_count=5, uncertainty=False,
+                 fairness=None, fairness_tolerance=0.05):
         self.max_bins = max_bins
         self.step_loss_weight = step_loss_weight
         self.embedding_sum_loss_weight = embedding_sum_loss_weight
@@ -152,6 +161,8 @@ class EmbeddingSumClassifier(EmbeddingSumModel):
         self.binning = binning
         self.min_bin_count = min_bin_count
         self.uncertainty = uncertainty
+        self.fairness = fairness
+        self.fairness_tolerance = fairness_tolerance
 
     @staticmethod
     def _loss(n_outputs: int):
@@ -159,16 +170,18 @@ class EmbeddingSumClassifier(EmbeddingSumModel):
 
         return LOSSES["log" if n_outputs == 1 else "softmax"]
 
-    def fit(self, X, y, sample_weight=None) -> "EmbeddingSumClassifier":
+    def fit(self, X, y, sample_weight=None, *, sensitive_features=None) -> "EmbeddingSumClassifier":
         """Fit the bins and their scores to X (NaN = missing) and labels y.
 
-        Returns self.
+        ``sensitive_features`` (with ``fairness`` only): each row's group, one column (or
+        several, whose combinations are the groups). Returns self.
         """
         self._check_params()
         names = feature_names_of(X)
         bins = self._bins(X, names, sample_weight)
         classes, target, sw = self._fit_input(len(bins.codes), y, sample_weight)
-        self._fit_bins(bins, target, sw, names, classes)
+        groups = self._fairness_groups(sensitive_features, len(target), self._n_outputs_for(classes))
+        self._fit_bins(bins, target, sw, names, classes, groups=groups)
         return self
 
     @staticmethod

@@ -116,16 +116,22 @@ class _CrossValidated:
         l2s = [float(self.l2)] if self.l2s is None else [float(v) for v in self.l2s]
         return [[(s, l2) for s in steps] for l2 in l2s]
 
-    def fit(self, X, y, sample_weight=None):
+    def fit(self, X, y, sample_weight=None, *, sensitive_features=None):
         """Choose the regularisation by cross-validation on (X, y), then fit the model.
 
-        Returns self.
+        With ``fairness``, every fit (each fold's and the final one) bounds the disparity
+        between the groups of ``sensitive_features`` on its training rows, and the held-out
+        score chooses among the bounded models. Returns self.
         """
         self._check_params()
         names = feature_names_of(X)
         bins = self._bins(X, names, sample_weight)
         target, sw, classes = self._cv_target(len(bins.codes), y, sample_weight)
         n_outputs = self._n_outputs_for(classes)
+        groups = self._fairness_groups(sensitive_features, len(target), n_outputs)
+        if groups is not None and self.average_folds:
+            raise ValueError("average_folds=True averages models whose bounds hold on different rows: the "
+                             "average need not keep the fairness bound; use average_folds=False.")
         sw = sw / sw.max()  # only ratios matter: held-out sums of weights of 1e300 must not overflow
         cst = self._monotonic(bins, names, n_outputs)
         folds = self._folds(X, y, target, sw)
@@ -139,14 +145,16 @@ class _CrossValidated:
         codes = bins.codes
         paths = self._grid(sw)
 
-        def solve(candidate, codes_, y_, sw_, layout_, x0):
+        def solve(candidate, codes_, y_, sw_, layout_, x0, groups=None):
             return self._candidate_estimator(*candidate)._solve(
-                codes_, y_, sw_, layout_, x0, warn=False, limit_blas_threads=False, monotonic_cst=cst)
+                codes_, y_, sw_, layout_, x0, warn=False, limit_blas_threads=False, monotonic_cst=cst,
+                groups=groups)
 
         from ..training._solver import one_blas_thread
 
         with one_blas_thread():  # once for all the solves: setting it costs more than a small solve
-            path = regularization_path(solve, self._loss(n_outputs).held_out, codes, target, sw, layout, folds, paths)
+            path = regularization_path(solve, self._loss(n_outputs).held_out, codes, target, sw, layout, folds, paths,
+                                       groups=groups)
         candidates = [c for p in paths for c in p]
         mean = path["scores"].mean(axis=1)
         best = int(np.argmin(mean))  # the first of equals: the strongest regularisation
@@ -165,7 +173,7 @@ class _CrossValidated:
         else:
             with one_blas_thread():
                 result = final._solve(codes, target, sw, layout, coef, warn=False, limit_blas_threads=False,
-                                      monotonic_cst=cst)
+                                      monotonic_cst=cst, groups=groups)
             coef, converged, history = result.coef, result.converged, result.history
             n_iter += result.n_iter
         if not converged:
@@ -180,6 +188,8 @@ class _CrossValidated:
         bins.codes = bins.values = None
         self._set_fitted_bins(bins, layout.split(coef), monotonic_cst=cst, names=names, classes=classes,
                               n_iter=n_iter, history=history, uncertainty=uncertainty)
+        if groups is not None:  # training diagnostics of the bound (not saved)
+            self.fairness_disparity_, self.fairness_groups_ = result.disparity, result.groups
         self.step_loss_weight_ = step_loss_weight
         self.l2_ = l2
         self.best_index_ = best

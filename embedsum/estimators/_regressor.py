@@ -27,6 +27,13 @@ class EmbeddingSumRegressor(EmbeddingSumModel):
     max_bins, step_loss_weight, embedding_sum_loss_weight, l2, regularizers, max_iter, tol, verbose, \
 categorical_features, min_category_count, monotonic_cst, binning, min_bin_count, uncertainty
         As for :class:`~embedsum.EmbeddingSumClassifier`.
+    fairness : {None, "demographic_parity"}, default=None
+        A disparity bounded on the training rows, between the groups of fit's sensitive_features:
+        "demographic_parity" bounds the difference of two groups' mean prediction, inside the solve
+        (docs/design.md#fairness-constraints).
+    fairness_tolerance : float, default=0.05
+        With ``fairness``, the largest difference allowed between two groups' mean predictions
+        (in the units of y).
 
     Attributes
     ----------
@@ -55,7 +62,8 @@ covariance_, bin_scores_se_, feature_tests_, edf_
 
     def __init__(self, max_bins=20, step_loss_weight=0.01, embedding_sum_loss_weight=0.01, l2=0.0,
                  regularizers=None, max_iter=1000, tol=1e-6, verbose=0, categorical_features="auto",
-                 min_category_count=10, monotonic_cst=None, binning="quantile", min_bin_count=5, uncertainty=False):
+                 min_category_count=10, monotonic_cst=None, binning="quantile", min_bin_count=5, uncertainty=False,
+                 fairness=None, fairness_tolerance=0.05):
         self.max_bins = max_bins
         self.step_loss_weight = step_loss_weight
         self.embedding_sum_loss_weight = embedding_sum_loss_weight
@@ -70,6 +78,8 @@ covariance_, bin_scores_se_, feature_tests_, edf_
         self.binning = binning
         self.min_bin_count = min_bin_count
         self.uncertainty = uncertainty
+        self.fairness = fairness
+        self.fairness_tolerance = fairness_tolerance
 
     @staticmethod
     def _loss(n_outputs: int):
@@ -77,17 +87,18 @@ covariance_, bin_scores_se_, feature_tests_, edf_
 
         return LOSSES["squared"]
 
-    def fit(self, X, y, sample_weight=None) -> "EmbeddingSumRegressor":
+    def fit(self, X, y, sample_weight=None, *, sensitive_features=None) -> "EmbeddingSumRegressor":
         """Fit the bins and their scores to X (NaN = missing) and the numeric target y.
 
-        Returns self.
+        ``sensitive_features`` (with ``fairness`` only): each row's group. Returns self.
         """
         self._check_params()
         names = feature_names_of(X)
         bins = self._bins(X, names, sample_weight)
         target = check_regression_target(y, len(bins.codes))
         sw = check_sample_weight(sample_weight, len(target))
-        self._fit_bins(bins, target, sw, names)
+        groups = self._fairness_groups(sensitive_features, len(target), 1)
+        self._fit_bins(bins, target, sw, names, groups=groups)
         return self
 
     def predict(self, X) -> np.ndarray:

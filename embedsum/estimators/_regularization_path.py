@@ -19,7 +19,8 @@ def _decision(coef: np.ndarray, codes: np.ndarray, layout: ParameterLayout) -> n
     return decision_values_of_codes([codes[:, j] for j in range(layout.n_features)], scores, intercept)
 
 
-def regularization_path(solve, score, codes, y, sample_weight, layout: ParameterLayout, folds, paths) -> dict:
+def regularization_path(solve, score, codes, y, sample_weight, layout: ParameterLayout, folds, paths,
+                        groups=None) -> dict:
     """Fit every fold along every path of candidates, warm-starting each fit from the previous.
 
     ``solve(candidate, codes, y, sample_weight, layout, x0)`` returns a
@@ -29,7 +30,8 @@ def regularization_path(solve, score, codes, y, sample_weight, layout: Parameter
     understands); within a path the fits are warm-started in order, so order each path
     from strong to weak regularisation. The first fit of a path starts from the previous
     fold's first fit of that path (the folds share the layout): the strongest
-    regularisation is the slowest to fit from zero.
+    regularisation is the slowest to fit from zero. With ``groups`` (each row's group, for a
+    fairness bound), ``solve`` also gets the training rows' groups as ``groups=``.
 
     Returns a dict of arrays indexed ``[candidate, fold]`` (candidates in path order):
     ``"scores"``, ``"n_iter"``, ``"converged"``, and ``"coefs"`` (``[candidate, fold, param]``).
@@ -64,7 +66,8 @@ def regularization_path(solve, score, codes, y, sample_weight, layout: Parameter
             # head of the path (the strongest regularisation, the slowest fit) is a close start.
             x0 = path_starts[p]
             for j, candidate in enumerate(path):
-                result = solve(candidate, codes_train, y[train], sample_weight[train], layout, x0)
+                extra = {} if groups is None else {"groups": groups[train]}
+                result = solve(candidate, codes_train, y[train], sample_weight[train], layout, x0, **extra)
                 x0 = result.coef
                 if j == 0:
                     path_starts[p] = result.coef

@@ -6,7 +6,7 @@ import re
 
 import numpy as np
 
-from .._hyperparameters import check_hyperparameters
+from .._hyperparameters import HYPERPARAMETERS, check_hyperparameters
 from ._format import (_BOOL_PARAMS, _CHOICE_PARAMS, _FLOAT_DTYPES, _INT_DTYPES, _LABEL_CELLS_PER_CHARACTER, _LABEL_CELLS_SLACK,
                       _MAX_CLASSES, _MAX_HISTORY_LENGTH, _MAX_HISTORY_SERIES, _NUMBER_PARAMS, _PARAMS, _WIDTH_DTYPE,
                       MAX_FEATURES, _label_width_fits)
@@ -29,7 +29,7 @@ def _params(params) -> dict:
         if type(value) is int:
             _integer(value, f"params.{name}", -(2**63), 2**63 - 1)
     for name in _CHOICE_PARAMS:
-        if type(params[name]) is not str:
+        if type(params[name]) is not str and not (params[name] is None and None in HYPERPARAMETERS[name].choices):
             raise _bad(f"params.{name}", f"expected a string, got {_describe(params[name])}")
     for name in _BOOL_PARAMS:
         if type(params[name]) is not bool:

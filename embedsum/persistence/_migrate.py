@@ -58,4 +58,5 @@ def _v2_as_v3(doc: dict) -> dict:
 def _v3_as_v4(doc: dict) -> dict:
     """A version 3 document (keys checked) as the version 4 document of the same model: no standard errors."""
     params = _exact_params(doc["params"], _PARAMS_V3, 3)
-    return dict(doc, params=dict(params, uncertainty=False), uncertainty=None)
+    new_params = {name: row.default for name, row in HYPERPARAMETERS.items() if row.since_format == 4}
+    return dict(doc, params=dict(params, **new_params), uncertainty=None)

@@ -25,6 +25,10 @@ from ._losses import Loss
 from ._objective import EmbeddingSumObjective
 
 
+# The bound a tolerance of 0 holds to (an equality of means holds only up to rounding).
+_EXACT = 1e-9
+
+
 class _MeanProbability(Loss):
     """``sigmoid(z)`` as a per-row "loss": the data term is the weighted mean probability."""
 
@@ -132,11 +136,14 @@ def solve_with_disparity_bound(objective, means: list, tolerance: float, x0: np.
 
     The bound is met with room: the inner problems target ``tolerance * (1 - feasibility)``,
     and the loop ends once the true disparity is within ``tolerance`` and the multipliers
-    have settled. Returns ``(result of the last solve, multipliers, largest disparity)``.
+    have settled. Equal means (a tolerance below ``_EXACT``) hold up to ``_EXACT``: rounding
+    alone leaves differences of ~1e-16. Returns ``(result of the last solve, multipliers,
+    largest disparity)``.
     """
     if not tolerance >= 0 or not np.isfinite(tolerance):
         raise ValueError(f"fairness_tolerance must be a finite number >= 0, got {tolerance!r}")
     target = tolerance * (1.0 - feasibility)
+    allowed = max(tolerance, _EXACT)
     problem = AugmentedLagrangian(objective, means, target, mu, np.zeros(len(means) * (len(means) - 1)))
     x, previous = np.asarray(x0, dtype=np.float64), np.inf
     result = None
@@ -150,7 +157,7 @@ def solve_with_disparity_bound(objective, means: list, tolerance: float, x0: np.
         settled = np.allclose(new, problem.multipliers, rtol=1e-3, atol=1e-8)
         problem.multipliers = new
         worst = float(violations.max())
-        if disparity <= tolerance and (settled or worst <= 0.0 and not new.any()):
+        if disparity <= allowed and (settled or worst <= 0.0 and not new.any()):
             break
         if worst > 0.25 * previous:  # not shrinking fast enough: a stiffer penalty
             problem.mu *= 10.0

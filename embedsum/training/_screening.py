@@ -86,7 +86,7 @@ def screened_features(p_values, level: float) -> np.ndarray:
 
     Example
     -------
-    >>> screened_features(np.array([0.5, 1e-9, 0.01]), 0.05).tolist()
+    >>> screened_features(np.array([0.5, 1e-9, 0.03]), 0.05).tolist()
     [1]
     """
     p = np.asarray(p_values, dtype=np.float64)
