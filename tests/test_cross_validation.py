@@ -685,7 +685,7 @@ def test_regressor_cv_in_clone_pipeline_grid_search_and_cross_val_score(diabetes
     assert sorted(model.get_params()) == sorted(set(EmbeddingSumRegressor._param_names())
                                                 - {"step_loss_weight"}
                                                 | {"step_loss_weights", "l2s", "cv", "average_folds",
-                                                   "random_state"})
+                                                   "random_state", "screening"})
     pipe = make_pipeline(StandardScaler(), clone(model)).fit(X, y)
     assert pipe.score(X, y) > 0.4
     search = GridSearchCV(clone(model), {"max_bins": [4, 8]}, cv=KFold(2, shuffle=True, random_state=0)).fit(X, y)
@@ -801,3 +801,49 @@ def test_cv_bad_binning_parameters_raise_at_fit(cv_cls, params, message):
     X, y, _ = _zero_inflated(n=60)
     with pytest.raises(ValueError, match=message):
         cv_cls(cv=3, **params).fit(X, y)
+
+
+# ----------------------------------------------------------------------------------------------
+# screening: noise features dropped before the fit (docs/design.md#feature-screening)
+# ----------------------------------------------------------------------------------------------
+
+def _wide(n_rows=2000, n_noise=57, seed=0):
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(n_rows, 3 + n_noise))
+    logit = 1.5 * np.sign(X[:, 0]) + X[:, 1] - 0.8 * (X[:, 2] > 1)
+    y = (rng.random(n_rows) < 1 / (1 + np.exp(-logit))).astype(int)
+    return X, y
+
+
+def test_wide_tables_are_screened_and_dropped_features_take_no_part():
+    import pandas as pd
+
+    X, y = _wide()
+    frame = pd.DataFrame(X, columns=[f"c{j}" for j in range(X.shape[1])])
+    model = EmbeddingSumClassifierCV(step_loss_weights=3, cv=3).fit(frame, y)
+    kept = sorted(set(frame.columns) - set(model.dropped_features_.tolist()))
+    assert {"c0", "c1"} <= set(kept) and len(kept) <= 6
+    dropped = [int(name[1:]) for name in model.dropped_features_]
+    assert all(np.all(model.bin_scores_[j] == 0.0) for j in dropped)
+    changed = X.copy()
+    changed[:, dropped] = np.random.default_rng(1).normal(size=(len(X), len(dropped))) * 1e6
+    np.testing.assert_array_equal(model.predict_proba(pd.DataFrame(changed, columns=frame.columns)),
+                                  model.predict_proba(frame))
+    loaded = embedsum.from_json(model.to_json())
+    np.testing.assert_array_equal(loaded.predict_proba(frame), model.predict_proba(frame))
+    unscreened = EmbeddingSumClassifierCV(step_loss_weights=3, cv=3, screening=None).fit(X, y)
+    assert len(unscreened.dropped_features_) == 0
+
+
+def test_screening_levels_and_narrow_tables():
+    X, y = _wide(n_noise=20)  # 23 features: "auto" keeps them all
+    assert len(EmbeddingSumClassifierCV(step_loss_weights=2, cv=3).fit(X, y).dropped_features_) == 0
+    strict = EmbeddingSumClassifierCV(step_loss_weights=2, cv=3, screening=0.05).fit(X, y)
+    assert 0 not in strict.dropped_features_.tolist() and len(strict.dropped_features_) >= 15
+    wide_y = X[:, 0] * 3 + np.random.default_rng(2).normal(size=len(y))
+    regressor = EmbeddingSumRegressorCV(step_loss_weights=2, cv=3, screening=0.01).fit(X, wide_y)
+    assert 0 not in regressor.dropped_features_.tolist()
+    with pytest.raises(ValueError, match="uncertainty"):
+        EmbeddingSumClassifierCV(screening=0.05, uncertainty=True).fit(X, y)
+    with pytest.raises(ValueError, match="screening"):
+        EmbeddingSumClassifierCV(screening=1.5).fit(X, y)

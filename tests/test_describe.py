@@ -246,3 +246,19 @@ def test_describe_shows_standard_errors_and_feature_p_values_of_a_model_with_the
     assert sorted(shown) == sorted(np.round(finite, 3).tolist())
     assert sum("±inf" in line for line in lines) == sum(int(np.isinf(se).sum()) for se in model.bin_scores_se_)
     assert "±" not in describe(EmbeddingSumClassifier(max_bins=4, min_category_count=5).fit(X, y))
+
+
+def test_screened_out_features_are_listed_once_at_the_end_and_not_drawn():
+    from embedsum import EmbeddingSumClassifierCV
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(1500, 60))
+    y = (X[:, 0] + 0.5 * rng.normal(size=1500) > 0).astype(int)
+    model = EmbeddingSumClassifierCV(step_loss_weights=2, cv=3).fit(X, y)
+    assert len(model.dropped_features_) >= 50
+    text = model.describe()
+    last = text.splitlines()[-1]
+    assert last.startswith(f"screened out before the fit (no signal; scores 0): {len(model.dropped_features_)}: x")
+    drawn = [line.split(". ", 1)[1].split()[0] for line in text.splitlines() if line[:3].strip().isdigit()]
+    assert "x0" in drawn and not set(drawn) & {f"x{j}" for j in model.dropped_features_.tolist()}
+    assert max(len(line) for line in text.splitlines()) <= 80

@@ -26,6 +26,10 @@ from ._regularization_path import regularization_path
 # are all quadratic, so scaling y scales the model and leaves the best weight unchanged.
 GRID_HIGH = 30000.0
 GRID_LOW = 10.0
+# screening="auto" screens tables wider than this (docs/design.md#feature-screening): on a few
+# dozen columns a weak feature is cheap to keep, on hundreds of noise counters it is not.
+AUTO_SCREENING_FEATURES = 50
+AUTO_SCREENING_LEVEL = 0.05
 # The hyperparameters a cross-validated estimator shares with the estimator each candidate
 # fits: all but the step-loss weight, which the grid replaces.
 _SHARED = tuple(name for name in HYPERPARAMETERS if name != "step_loss_weight")
@@ -73,6 +77,11 @@ class _CrossValidated:
             check_number("cv", self.cv, low=2, integer=True)
         if not isinstance(self.average_folds, (bool, np.bool_)):
             raise ValueError(f"average_folds must be True or False, got {self.average_folds!r}")
+        if not (self.screening is None or isinstance(self.screening, str) and self.screening == "auto"):
+            check_number("screening", self.screening, low=0, low_inclusive=False, high=1)
+            if self.uncertainty:
+                raise ValueError("screening drops features before the fit, and uncertainty=True needs every "
+                                 "feature's curvature: use screening=None (or \"auto\") with uncertainty=True.")
         check_hyperparameters({name: getattr(self, name) for name in _SHARED})
 
     def _candidate_estimator(self, step_loss_weight: float, l2: float):
@@ -102,6 +111,25 @@ class _CrossValidated:
         if len(folds) < 1:
             raise ValueError("cv gave no folds")
         return folds
+
+    def _screened(self, codes, n_bins, target, sw, n_outputs: int):
+        """The features kept by the score-test screening (docs/design.md#feature-screening), or None
+        when every feature is kept or none is screened."""
+        level = self.screening
+        if level == "auto":
+            if self.uncertainty or codes.shape[1] <= AUTO_SCREENING_FEATURES:
+                return None
+            level = AUTO_SCREENING_LEVEL
+        if level is None:
+            return None
+        from ..training._screening import feature_p_values, screened_features
+
+        if self._kind == "regressor":
+            _, _, p = feature_p_values(codes, n_bins, target, sw)
+        else:  # class indices: 0/1 for two classes
+            _, _, p = feature_p_values(codes, n_bins, target.astype(np.intp), sw, n_classes=max(2, n_outputs))
+        kept = screened_features(p, float(level))
+        return None if len(kept) == codes.shape[1] else kept
 
     def _grid(self, sw: np.ndarray) -> list:
         """The candidate paths: one per l2 value, each a list of (step, l2) from strong to weak."""
@@ -141,8 +169,14 @@ class _CrossValidated:
             if not np.any(sw[test] > 0):
                 raise ValueError(f"the test rows of fold {k} all have sample_weight 0; they cannot score it")
 
-        layout = bins.layout(n_outputs)
+        full_layout = layout = bins.layout(n_outputs)
         codes = bins.codes
+        kept = self._screened(codes, bins.n_bins, target, sw, n_outputs)
+        full_cst = cst
+        if kept is not None:  # solve on the kept features; the others' scores stay 0
+            layout = bins.layout(n_outputs, features=kept)
+            codes = codes[:, kept]
+            cst = None if cst is None else cst[kept]
         paths = self._grid(sw)
 
         def solve(candidate, codes_, y_, sw_, layout_, x0, groups=None):
@@ -184,12 +218,18 @@ class _CrossValidated:
                 stacklevel=2,
             )
 
+        if kept is not None:
+            coef = _expand(coef, layout, full_layout, kept)
+            layout, cst = full_layout, full_cst
         uncertainty = final._laplace(codes, target, sw, layout, coef) if self.uncertainty else None
         bins.codes = bins.values = None
         self._set_fitted_bins(bins, layout.split(coef), monotonic_cst=cst, names=names, classes=classes,
                               n_iter=n_iter, history=history, uncertainty=uncertainty)
         if groups is not None:  # training diagnostics of the bound (not saved)
             self.fairness_disparity_, self.fairness_groups_ = result.disparity, result.groups
+        dropped = [] if kept is None else sorted(set(range(len(bins.n_bins))) - set(kept.tolist()))
+        self.dropped_features_ = np.array(dropped if names is None else [names[j] for j in dropped],
+                                          dtype=np.intp if names is None else object)
         self.step_loss_weight_ = step_loss_weight
         self.l2_ = l2
         self.best_index_ = best
@@ -206,3 +246,13 @@ class _CrossValidated:
         results["n_iter"] = path["n_iter"]
         self.cv_results_ = results
         return self
+
+
+def _expand(coef: np.ndarray, layout, full_layout, kept) -> np.ndarray:
+    """A coef of the kept features' layout as a coef of every feature, the others' scores 0."""
+    scores, intercept = layout.split(coef)
+    full = [np.zeros((n, full_layout.n_outputs)) if full_layout.n_outputs > 1 else np.zeros(n)
+            for n in full_layout.n_bins]
+    for j, s in zip(kept, scores):
+        full[j] = s
+    return full_layout.join(full, intercept)

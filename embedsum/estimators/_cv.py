@@ -101,9 +101,19 @@ min_category_count, monotonic_cst, uncertainty, fairness, fairness_tolerance
         As in :class:`~embedsum.EmbeddingSumClassifier`; ``uncertainty=True`` computes the standard
         errors of the final model (at the chosen weights) only; with ``fairness`` every fit keeps
         the bound on its training rows (``fit(..., sensitive_features=...)``).
+    screening : "auto", float in (0, 1] or None, default="auto"
+        Drop, before the fit, the features whose score test of "no signal" (Pearson's
+        chi-square of bins x classes; docs/design.md#feature-screening) is not rejected at this
+        family-wise level (Bonferroni over the features); their scores stay 0. "auto" screens
+        at 0.05 tables of more than 50 features (wide tables of counters, mostly noise) unless
+        ``uncertainty=True``; None keeps every feature. A feature whose effect shows only
+        together with another's is not seen by the test.
 
     Attributes
     ----------
+    dropped_features_ : ndarray
+        The features the screening dropped (names when X had column names, else indices);
+        empty when it dropped none.
     step_loss_weight_ : float
         The chosen step-loss weight.
     l2_ : float
@@ -145,7 +155,7 @@ categories_, rare_categories_, bin_scores_, unseen_scores_, bin_weights_, featur
     def __init__(self, step_loss_weights=8, l2s=None, cv=5, average_folds=False, random_state=0, max_bins=64,
                  embedding_sum_loss_weight=0.01, l2=0.0, regularizers=None, max_iter=1000, tol=1e-4, verbose=0,
                  categorical_features="auto", min_category_count=10, monotonic_cst=None, binning="adaptive",
-                 min_bin_count=5, uncertainty=False, fairness=None, fairness_tolerance=0.05):
+                 min_bin_count=5, uncertainty=False, fairness=None, fairness_tolerance=0.05, screening="auto"):
         self.step_loss_weights = step_loss_weights
         self.l2s = l2s
         self.cv = cv
@@ -166,6 +176,7 @@ categories_, rare_categories_, bin_scores_, unseen_scores_, bin_weights_, featur
         self.uncertainty = uncertainty
         self.fairness = fairness
         self.fairness_tolerance = fairness_tolerance
+        self.screening = screening
 
     def _cv_target(self, n_rows: int, y, sample_weight) -> tuple:
         classes, target, sw = self._fit_input(n_rows, y, sample_weight)
@@ -225,10 +236,13 @@ class EmbeddingSumRegressorCV(_CrossValidated, EmbeddingSumRegressor):
     embedding_sum_loss_weight, l2, regularizers, max_iter, verbose, categorical_features, \
 min_category_count, monotonic_cst, uncertainty, fairness, fairness_tolerance
         As in :class:`~embedsum.EmbeddingSumRegressor`.
+    screening : "auto", float in (0, 1] or None, default="auto"
+        As in :class:`EmbeddingSumClassifierCV`; the test is the between-bins sum of squares
+        over the variance of y.
 
     Attributes
     ----------
-    step_loss_weight_, l2_, best_index_, n_iter_, history_
+    dropped_features_, step_loss_weight_, l2_, best_index_, n_iter_, history_
         As in :class:`EmbeddingSumClassifierCV`.
     cv_results_ : dict of ndarray
         As in :class:`EmbeddingSumClassifierCV`, with the held-out mean squared error in
@@ -258,7 +272,7 @@ rare_categories_, bin_scores_, unseen_scores_, bin_weights_, feature_importances
     def __init__(self, step_loss_weights=8, l2s=None, cv=5, average_folds=False, random_state=0, max_bins=64,
                  embedding_sum_loss_weight=0.01, l2=0.0, regularizers=None, max_iter=1000, tol=1e-4, verbose=0,
                  categorical_features="auto", min_category_count=10, monotonic_cst=None, binning="adaptive",
-                 min_bin_count=5, uncertainty=False, fairness=None, fairness_tolerance=0.05):
+                 min_bin_count=5, uncertainty=False, fairness=None, fairness_tolerance=0.05, screening="auto"):
         self.step_loss_weights = step_loss_weights
         self.l2s = l2s
         self.cv = cv
@@ -279,6 +293,7 @@ rare_categories_, bin_scores_, unseen_scores_, bin_weights_, feature_importances
         self.uncertainty = uncertainty
         self.fairness = fairness
         self.fairness_tolerance = fairness_tolerance
+        self.screening = screening
 
     def _cv_target(self, n_rows: int, y, sample_weight) -> tuple:
         target = check_regression_target(y, n_rows)

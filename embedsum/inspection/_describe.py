@@ -282,6 +282,9 @@ def describe(model, top: int | None = None) -> str:
     records = shape_functions(model)
     order = np.argsort(-np.asarray(model.feature_importances_), kind="stable")
     shown = order[:top] if top is not None else order
+    dropped = getattr(model, "dropped_features_", None)
+    if dropped is not None and len(dropped):  # screened out: their scores are 0, nothing to draw
+        shown = np.array([j for j in shown if not _is_dropped(names[j], int(j), dropped)], dtype=np.intp)
     rows = {int(j): _rows(model, records[j], j) for j in shown}
     scale = max((abs(float(s)) for j in rows for _, s, _ in rows[j] if np.ndim(s) == 0), default=0.0)
     lines = _header(model, kind, scale)
@@ -303,5 +306,15 @@ def describe(model, top: int | None = None) -> str:
             error = "" if errors is None else f" {_error_text(errors[i]):>7s}"
             lines.append(f"{_INDENT}{_fit(label, _LABEL):<{_LABEL}s} {score_bar(score, scale, half)} "
                          f"{_score_text(score):>9s}{error} {_share(weight)}".rstrip())
+    if dropped is not None and len(dropped):
+        listed = ", ".join(printable(str(name if dropped.dtype == object else names[name]))
+                           for name in dropped.tolist())
+        lines.append(f"screened out before the fit (no signal; scores 0): {len(dropped)}: {listed}")
     # Labels were escaped where they are laid out; this pass covers the rest (class lists).
     return "\n".join(_fit(printable(line), WIDTH) for line in lines)
+
+
+def _is_dropped(name, j: int, dropped) -> bool:
+    """Whether feature ``j`` (called ``name``) is among ``dropped`` (names, or indices)."""
+    values = dropped.tolist()
+    return (name in values) if dropped.dtype == object else (j in values)
