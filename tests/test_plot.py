@@ -744,7 +744,7 @@ def _texts_showing(axes, names):
 
 
 @pytest.mark.parametrize("extreme", [False, True])
-@settings(max_examples=3, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=2, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=st.data(), kind=st.sampled_from(KINDS), plot_kind=st.sampled_from(["step", "bar"]))
 def test_every_plot_draws_names_as_written_and_extreme_numbers(documents, data, kind, plot_kind, extreme):
     """Names drawn from mathtext's special characters; with ``extreme``, any finite cuts (a -inf first cut
