@@ -156,7 +156,7 @@ def test_adaptive_cuts_equal_the_in_memory_digitizers(client, weights, max_bins,
     assert 0.0 in reference.cuts_[1] and len(reference.cuts_[1]) > 2  # the zero alone, the tail binned
 
 
-@settings(max_examples=4, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=3, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(n=st.integers(1, 300), n_parts=st.integers(1, 6), max_bins=st.integers(2, 30),
        min_bin_count=st.sampled_from([0, 1, 5.5]), seed=st.integers(0, 2**16),
        weights=st.sampled_from([None, "integer", "real"]))

@@ -134,7 +134,7 @@ def distributed_adaptive_cuts(parts, max_bins: int = 64, min_bin_count: float = 
         budgets = [max_bins - len(heavy[j]) if active[j] else None for j in range(d)]
         found = ask(_candidates, heavy, budgets)
         candidates = [np.unique(np.concatenate([f[j] for f in found])) for j in range(d)]
-        counts = total(_equal, candidates)
+        counts = total(_equal, candidates) if any(len(c) for c in candidates) else [np.empty(0)] * d
         for j in np.flatnonzero(active):
             new = counts[j] >= thresholds[j]
             if len(heavy[j]) + np.count_nonzero(new) > max_bins - 1 or not new.any():
@@ -143,7 +143,7 @@ def distributed_adaptive_cuts(parts, max_bins: int = 64, min_bin_count: float = 
             keys = np.r_[heavy[j], candidates[j][new]]
             order = np.argsort(keys)
             heavy[j], heavy_counts[j] = keys[order], np.r_[heavy_counts[j], counts[j][new]][order]
-    results = ask(_largest_below, heavy)
+    results = ask(_largest_below, heavy) if any(len(h) for h in heavy) else [heavy]
     below = [np.max([r[j] for r in results], axis=0) for j in range(d)]
     below = [key_values(b[b > 0]) for b in below]  # step 2: a cut just below each heavy value
 
