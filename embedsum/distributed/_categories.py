@@ -85,7 +85,9 @@ def distributed_categories(X, columns, min_category_count: int, sample_weight=No
     collection partitioned like ``X``. ``kept`` and ``rare`` are sorted (float64 for number
     kind, object of str otherwise); ``bin_weights`` the training fraction of each bin
     (kept categories, other, missing: docs/design.md#bin-codes); ``kinds`` "number" or "str".
-    The client is ``distributed``'s default client unless one is given.
+    The client is ``distributed``'s default client unless one is given. The categories are
+    those of the partitions' values: dask's default ``dataframe.convert-string`` turns object
+    columns into text when the frame is made (numbers in them included, as "1.0").
     """
     from distributed import default_client
 
