@@ -2,8 +2,13 @@
 
 import os
 
-import pytest
-from hypothesis import HealthCheck, settings
+# One BLAS/OpenMP thread per test process: the suite runs one process per core (pytest-xdist),
+# and idle BLAS threads spin on the cores the other process needs. Before numpy is imported.
+for _name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_name, "1")
+
+import pytest  # noqa: E402
+from hypothesis import HealthCheck, settings  # noqa: E402
 
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 
