@@ -134,7 +134,7 @@ class EmbeddingSumModel(DecisionMixin, UncertaintyMixin, ParamsMixin):
             target = target / y_scale
             x0 = None if x0 is None else np.asarray(x0, dtype=np.float64) / y_scale
         # Counted in values (rows x outputs): a softmax evaluation of K classes costs about
-        # K binary ones (10^6 rows of 5 classes: 85 full evaluations' worth instead of 179).
+        # K binary ones, so many classes repay a warm start from fewer rows.
         values = len(target) * layout.n_outputs
         step = int(round(values / _SUBSAMPLE_ROWS))
         if x0 is None and values >= _WARM_START_ROWS and step >= 2:

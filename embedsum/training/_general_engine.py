@@ -9,8 +9,8 @@ of threads changes no bit. With K outputs a chunk's decision values are laid out
 output, (K, rows): each output is a contiguous gather from its own row of the grid, the
 histograms are ``bincount``s over contiguous weights, and the softmax of
 :class:`~embedsum.training._losses.MultinomialLogLoss` is evaluated in that layout by
-:func:`_softmax_by_output` (K contiguous rows instead of reductions over a short axis: ~3x
-faster). Any other loss of K outputs gets the chunk as (rows, K), as documented.
+:func:`_softmax_by_output` (K contiguous rows instead of reductions over a short axis). Any
+other loss of K outputs gets the chunk as (rows, K), as documented.
 """
 
 from __future__ import annotations
