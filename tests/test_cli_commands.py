@@ -529,3 +529,19 @@ def test_labels_with_commas_and_quotes_stay_one_csv_field(tmp_path, capsys):
     predicted = [r[3] for r in rows[1:]]
     assert set(predicted) == set(labels.tolist())
     assert np.mean(np.array(predicted) == labels) > 0.8
+
+
+def test_uncertainty_option_saves_standard_errors_that_show_prints(kinds, tmp_path, capsys):
+    tmp, X, targets = kinds
+    code, _, err = cli(capsys, "fit", tmp / "binary.csv", "--target", "target", "-o", tmp_path / "m.json",
+                       "--max-bins", 8, "--step-loss-weight", 1.0, "--quiet", "--uncertainty")
+    assert code == 0, err
+    model = embedsum.load(tmp_path / "m.json")
+    direct = embedsum.EmbeddingSumClassifier(max_bins=8, step_loss_weight=1.0, uncertainty=True,
+                                             categorical_features=[False, True, False]).fit(X, targets["binary"])
+    assert model.uncertainty is True
+    for mine, theirs in zip(model.bin_scores_se_, direct.bin_scores_se_):
+        np.testing.assert_allclose(mine, theirs, rtol=1e-9)
+    code, out, err = cli(capsys, "show", tmp_path / "m.json")
+    assert code == 0, err
+    assert "±" in out and " p " in out

@@ -64,6 +64,9 @@ def build_parser() -> argparse.ArgumentParser:
     fit.add_argument("--l2", type=float, default=0.0)
     fit.add_argument("--max-iter", type=int, default=1000)
     fit.add_argument("--tol", type=float, default=None, help="default 1e-6; 1e-4 with --step-loss-weight auto")
+    fit.add_argument("--uncertainty", action="store_true",
+                     help="also compute standard errors and per-feature tests (saved with the model; "
+                          "'embedsum show' prints them)")
     fit.add_argument("--quiet", action="store_true", help="no progress lines")
     _add_limits(fit)
 

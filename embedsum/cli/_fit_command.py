@@ -28,7 +28,7 @@ def _estimator(args, data):
         monotonic = [args.monotonic_cst.get(name, 0) for name in data.feature_names]
     options = dict(embedding_sum_loss_weight=args.embedding_sum_loss_weight, l2=args.l2, max_iter=args.max_iter,
                    categorical_features=data.is_categorical.tolist(), min_category_count=args.min_category_count,
-                   monotonic_cst=monotonic, min_bin_count=args.min_bin_count)
+                   monotonic_cst=monotonic, min_bin_count=args.min_bin_count, uncertainty=args.uncertainty)
     if args.step_loss_weight == "auto":
         return _cv_estimator(args, data, options)
     if data.task == "regression":
