@@ -20,6 +20,7 @@ from .._exceptions import ConvergenceWarning
 from .._hyperparameters import HYPERPARAMETERS, check_hyperparameters
 from .._validation import check_is_fitted
 from ._decisions import DecisionMixin
+from ._fair_fit import fairness_groups, solve_fair
 from ._fitted_bins import FittedBins, fit_bins
 from ._importances import mirad_importances
 from ._params import ParamsMixin
@@ -85,29 +86,8 @@ class EmbeddingSumModel(DecisionMixin, UncertaintyMixin, ParamsMixin):
         return x0
 
     def _fairness_groups(self, sensitive_features, n_rows: int, n_outputs: int):
-        """Each row's group when ``fairness`` asks for a bound (else None), checked against the task."""
-        if self.fairness is None:
-            if sensitive_features is not None:
-                raise ValueError("sensitive_features is used with fairness='demographic_parity' or "
-                                 "'equal_opportunity' only; set fairness, or leave sensitive_features out.")
-            return None
-        if n_outputs > 1:
-            raise ValueError("fairness bounds a disparity of binary classifiers and regressors; "
-                             "this classifier has more than two classes.")
-        if self._kind == "regressor" and self.fairness != "demographic_parity":
-            raise ValueError(f"fairness={self.fairness!r} needs a binary classifier; a regressor "
-                             f"takes fairness='demographic_parity'.")
-        if sensitive_features is None:
-            raise ValueError(f"fairness={self.fairness!r} needs fit(..., sensitive_features=...): each row's group.")
-        groups = np.asarray(sensitive_features)
-        if groups.ndim == 2:  # several columns: their combinations are the groups, named "a, b"
-            groups = np.array([", ".join(str(v) for v in row) for row in groups.tolist()])
-        if groups.ndim != 1 or len(groups) != n_rows:
-            raise ValueError(f"sensitive_features must hold one group per row ({n_rows}), "
-                             f"got shape {np.shape(sensitive_features)}")
-        if groups.dtype == object:  # mixed values: compared as text
-            groups = np.array([str(v) for v in groups.tolist()])
-        return groups
+        """Each row's group when ``fairness`` asks for a bound (else None); see :mod:`._fair_fit`."""
+        return fairness_groups(self, sensitive_features, n_rows, n_outputs)
 
     def _solve(self, codes, target, sw, layout: ParameterLayout, x0=None, *, warn: bool = True,
                limit_blas_threads: bool = True, monotonic_cst=None, groups=None):
@@ -120,7 +100,7 @@ class EmbeddingSumModel(DecisionMixin, UncertaintyMixin, ParamsMixin):
         (``n_iter``, ``history``) describes the solve on all rows. ``monotonic_cst``
         (-1/0/+1 per feature) makes the solver work on bounded differences. ``groups`` (each
         row's group) bounds the disparity ``fairness`` names (docs/design.md#fairness-constraints);
-        the result then carries ``disparity`` and ``n_solves``.
+        the result then carries ``disparity`` and ``groups``.
         """
         # Only relative weights matter (the data term is a weighted mean): weights of 1e300
         # must not overflow the sums below.
@@ -173,8 +153,8 @@ class EmbeddingSumModel(DecisionMixin, UncertaintyMixin, ParamsMixin):
         with EmbeddingSumObjective(codes, target, sw, layout, self._all_regularizers(), loss=loss) as objective:
             result = solve(objective, x0)
             if groups is not None:
-                result = self._solve_fair(objective, codes, target, sw, layout, groups, result, solve,
-                                          parameterization, y_scale)
+                result = solve_fair(self, objective, codes, target, sw, layout, groups, result, solve,
+                                    parameterization, y_scale)
         if parameterization is not None:
             result.coef = parameterization.to_coef(result.coef)
         if y_scale != 1.0:
@@ -182,32 +162,6 @@ class EmbeddingSumModel(DecisionMixin, UncertaintyMixin, ParamsMixin):
             result.history = {name: values * y_scale**2 for name, values in result.history.items()}
         if warn:
             _warn_if_not_converged(result, stacklevel=4)
-        return result
-
-    def _solve_fair(self, objective, codes, target, sw, layout, groups, free, solve, parameterization, y_scale):
-        """The solve again from the unconstrained optimum ``free``, with the disparity bounded."""
-        from ..training._fairness import disparity_constraints, solve_with_disparity_bound
-
-        scale = "probability" if self._kind == "classifier" else "decision"
-        names, means = disparity_constraints(codes, target, sw, groups, layout, kind=self.fairness, scale=scale)
-        to_coef = (lambda u: u) if parameterization is None else parameterization.to_coef
-        n_iter = [free.n_iter]
-
-        def solve_in_coef(problem, coef):
-            start = coef if parameterization is None else parameterization.from_coef(coef)
-            result = solve(problem, start)
-            n_iter.append(result.n_iter)
-            result.coef = to_coef(result.coef)
-            return result
-
-        # Regression is solved in units of y / y_scale: so is its bound.
-        tolerance = float(self.fairness_tolerance) / y_scale
-        result, _, disparity = solve_with_disparity_bound(objective, means, tolerance, to_coef(free.coef),
-                                                          solve_in_coef)
-        result.coef = result.coef if parameterization is None else parameterization.from_coef(result.coef)
-        result.n_iter = int(sum(n_iter))
-        result.disparity = disparity * y_scale
-        result.groups = names
         return result
 
     def _fittable(self, target, sw, n_outputs: int) -> bool:

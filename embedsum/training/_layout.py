@@ -137,7 +137,8 @@ class ParameterLayout:
             if len(parts) != self.n_features or any(len(p) != k for p, k in zip(parts, self.n_bins)):
                 raise ValueError("bin_weights must hold one weight per bin of each feature")
             pair_parts = [np.asarray(w, dtype=np.float64).ravel() for w in (pair_weights or ())]
-            if len(pair_parts) != self.n_pairs or any(len(p) != a * b for p, (a, b) in zip(pair_parts, self.pair_shapes)):
+            shapes = self.pair_shapes
+            if len(pair_parts) != self.n_pairs or any(len(p) != a * b for p, (a, b) in zip(pair_parts, shapes)):
                 raise ValueError("pair_weights must hold one weight per cell of each pair table")
             self.bin_weights = np.concatenate(parts + pair_parts + [np.zeros(1)])
             totals = np.add.reduceat(self.bin_weights[:-1], self.term_offsets[:-1])
@@ -225,5 +226,6 @@ def _check_pairs(pairs, pair_shapes, n_features: int) -> tuple[tuple, tuple]:
         if not (0 <= a < n_features and 0 <= b < n_features) or a == b:
             raise ValueError(f"a pair holds two different features of 0..{n_features - 1}, got {(a, b)}")
         if n_a < 2 or n_b < 2:
-            raise ValueError(f"a pair table needs at least one interval bin and the missing bin per axis, got {(n_a, n_b)}")
+            raise ValueError(f"a pair table needs at least one interval bin and the missing bin per axis, "
+                             f"got {(n_a, n_b)}")
     return pairs, shapes
