@@ -15,6 +15,21 @@ from __future__ import annotations
 import numpy as np
 
 
+def _mean_squared_steps(weight: float, coef, layout, left, right) -> tuple[float, np.ndarray]:
+    """``weight * mean over the neighbour pairs (left[i], right[i]) of (theta[right] - theta[left])**2``
+    and its gradient (bin rows of ``layout.table``; a row may end several pairs)."""
+    grad = np.zeros_like(coef)
+    n_pairs = len(left)
+    if n_pairs == 0 or weight == 0:
+        return 0.0, grad
+    table, grad_table = layout.table(coef), layout.table(grad)
+    diff = table[right] - table[left]
+    scaled = (2.0 * weight / n_pairs) * diff
+    np.add.at(grad_table, right, scaled)
+    np.subtract.at(grad_table, left, scaled)
+    return weight * float(np.sum(diff * diff)) / n_pairs, grad
+
+
 class Regularizer:
     """Base class: a weighted penalty on the bin scores.
 
@@ -64,17 +79,7 @@ class StepLoss(Regularizer):
     name = "step"
 
     def value_gradient(self, coef, layout):
-        grad = np.zeros_like(coef)
-        n_pairs = len(layout.step_left)
-        if n_pairs == 0 or self.weight == 0:
-            return 0.0, grad
-        table, grad_table = layout.table(coef), layout.table(grad)
-        diff = table[layout.step_right] - table[layout.step_left]
-        scaled = (2.0 * self.weight / n_pairs) * diff
-        # Each bin row is the left (or right) end of at most one pair: no repeated indices.
-        grad_table[layout.step_right] += scaled
-        grad_table[layout.step_left] -= scaled
-        return self.weight * float(np.sum(diff * diff)) / n_pairs, grad
+        return _mean_squared_steps(self.weight, coef, layout, layout.step_left, layout.step_right)
 
 
 class EmbeddingSumLoss(Regularizer):
@@ -148,17 +153,7 @@ class PairStepLoss(Regularizer):
     name = "pair_step"
 
     def value_gradient(self, coef, layout):
-        grad = np.zeros_like(coef)
-        n_pairs = len(layout.pair_step_left)
-        if n_pairs == 0 or self.weight == 0:
-            return 0.0, grad
-        table, grad_table = layout.table(coef), layout.table(grad)
-        diff = table[layout.pair_step_right] - table[layout.pair_step_left]
-        scaled = (2.0 * self.weight / n_pairs) * diff
-        # A cell is the left end of up to two pairs (one per axis): accumulate.
-        np.add.at(grad_table, layout.pair_step_right, scaled)
-        np.subtract.at(grad_table, layout.pair_step_left, scaled)
-        return self.weight * float(np.sum(diff * diff)) / n_pairs, grad
+        return _mean_squared_steps(self.weight, coef, layout, layout.pair_step_left, layout.pair_step_right)
 
 
 class PairMarginLoss(Regularizer):
