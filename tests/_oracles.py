@@ -194,3 +194,12 @@ def training_data(min_rows=20, max_rows=120, min_features=1, max_features=6, nan
         return X, y
 
     return draw_data()
+
+
+def assert_same_bins(cuts, weights, digitizer):
+    """Cuts equal to the digitizer's (a zero cut's sign aside: the same bins) and bin weights equal bit for bit."""
+    assert len(cuts) == len(digitizer.cuts_)
+    for mine, theirs in zip(cuts, digitizer.cuts_):
+        np.testing.assert_array_equal(mine, theirs)  # -0.0 == 0.0: the same bins
+    for mine, theirs in zip(weights, digitizer.bin_weights_):
+        assert mine.tobytes() == theirs.tobytes()

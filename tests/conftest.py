@@ -113,3 +113,14 @@ def pytest_sessionfinish(session, exitstatus):
         _array_api_worker.stdin.close()  # the worker's loop ends at end of input
         _array_api_worker.wait(timeout=60)
         _array_api_worker.stdout.close()
+
+
+@pytest.fixture(scope="session")
+def dask_client():
+    """A client of a real distributed.LocalCluster (two worker processes, one thread each), shared by
+    the Dask tests of a test process (dask and distributed come with the test extra)."""
+    import distributed
+
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None,
+                                  silence_logs=40) as cluster, distributed.Client(cluster) as client:
+        yield client

@@ -11,6 +11,7 @@ import time
 
 import numpy as np
 import pytest
+from _oracles import assert_same_bins
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -29,11 +30,9 @@ from embedsum.distributed._objective import distributed_objective
 from embedsum.distributed._partitions import Partitions
 
 
-@pytest.fixture(scope="module")
-def client():
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None,
-                                  silence_logs=40) as cluster, distributed.Client(cluster) as client:
-        yield client
+@pytest.fixture
+def client(dask_client):
+    return dask_client
 
 
 def _table(seed, n):
@@ -48,14 +47,6 @@ def _table(seed, n):
     X[rng.random(n) < 0.01, 0] = np.inf
     X[rng.random(n) < 0.01, 0] = -np.inf
     return X
-
-
-def _assert_same_bins(cuts, weights, digitizer):
-    assert len(cuts) == len(digitizer.cuts_)
-    for mine, theirs in zip(cuts, digitizer.cuts_):
-        np.testing.assert_array_equal(mine, theirs)  # -0.0 == 0.0: the same bins
-    for mine, theirs in zip(weights, digitizer.bin_weights_):
-        assert mine.tobytes() == theirs.tobytes()
 
 
 def test_ordered_keys_follow_the_order_of_the_values():
@@ -75,7 +66,7 @@ def test_cuts_equal_the_in_memory_digitizers(client, weighted, max_bins):
     parts = Partitions(da.from_array(X, chunks=chunks + (2,)), None,
                        None if w is None else da.from_array(w, chunks=chunks), client=client)
     cuts, weights = distributed_cuts(parts, max_bins)
-    _assert_same_bins(cuts, weights, Digitizer(max_bins).fit(X, sample_weight=w))
+    assert_same_bins(cuts, weights, Digitizer(max_bins).fit(X, sample_weight=w))
 
 
 @settings(max_examples=5, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -93,7 +84,7 @@ def test_cuts_equal_the_in_memory_digitizers_for_drawn_tables(client, n, n_parts
     parts = Partitions(da.from_array(X, chunks=(rows, 2)), None,
                        None if w is None else da.from_array(w, chunks=rows), client=client)
     cuts, bin_weights = distributed_cuts(parts, max_bins)
-    _assert_same_bins(cuts, bin_weights, Digitizer(max_bins).fit(X, sample_weight=w))
+    assert_same_bins(cuts, bin_weights, Digitizer(max_bins).fit(X, sample_weight=w))
 
 
 def test_a_dataframe_of_numbers_gives_the_cuts_of_its_values(client):
@@ -102,7 +93,7 @@ def test_a_dataframe_of_numbers_gives_the_cuts_of_its_values(client):
     parts = Partitions(frame, client=client)
     assert parts.columns == list("abcde") and parts.n_rows.sum() == 3000
     cuts, weights = distributed_cuts(parts, 20)
-    _assert_same_bins(cuts, weights, Digitizer(20).fit(X))
+    assert_same_bins(cuts, weights, Digitizer(20).fit(X))
 
 
 def _problem(loss, seed=0, n=4000):

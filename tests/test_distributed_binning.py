@@ -6,6 +6,7 @@ weights (docs/design.md#dask).
 
 import numpy as np
 import pytest
+from _oracles import assert_same_bins
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -24,11 +25,9 @@ from embedsum.distributed._categories import distributed_categories, partition_c
 from embedsum.distributed._partitions import Partitions
 
 
-@pytest.fixture(scope="module")
-def client():
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None,
-                                  silence_logs=40) as cluster, distributed.Client(cluster) as client:
-        yield client
+@pytest.fixture
+def client(dask_client):
+    return dask_client
 
 
 def _weights(kind, rng, n):
@@ -134,14 +133,6 @@ def _table(seed, n):
     return X
 
 
-def _assert_same_bins(cuts, weights, digitizer):
-    assert len(cuts) == len(digitizer.cuts_)
-    for mine, theirs in zip(cuts, digitizer.cuts_):
-        np.testing.assert_array_equal(mine, theirs)  # -0.0 == 0.0: the same bins
-    for mine, theirs in zip(weights, digitizer.bin_weights_):
-        assert mine.tobytes() == theirs.tobytes()
-
-
 @pytest.mark.parametrize("weights, max_bins, min_bin_count", [(None, 6, 5), ("integer", 16, 3), ("real", 64, 5)])
 def test_adaptive_cuts_equal_the_in_memory_digitizers(client, weights, max_bins, min_bin_count):
     n = 3000
@@ -152,7 +143,7 @@ def test_adaptive_cuts_equal_the_in_memory_digitizers(client, weights, max_bins,
                        None if w is None else da.from_array(w, chunks=chunks), client=client)
     cuts, bin_weights = distributed_adaptive_cuts(parts, max_bins, min_bin_count)
     reference = AdaptiveDigitizer(max_bins, min_bin_count).fit(X, sample_weight=w)
-    _assert_same_bins(cuts, bin_weights, reference)
+    assert_same_bins(cuts, bin_weights, reference)
     assert 0.0 in reference.cuts_[1] and len(reference.cuts_[1]) > 2  # the zero alone, the tail binned
 
 
@@ -168,4 +159,4 @@ def test_adaptive_cuts_equal_the_in_memory_digitizers_for_drawn_tables(client, n
     parts = Partitions(da.from_array(X, chunks=(rows, 5)), None,
                        None if w is None else da.from_array(w, chunks=rows), client=client)
     cuts, bin_weights = distributed_adaptive_cuts(parts, max_bins, min_bin_count)
-    _assert_same_bins(cuts, bin_weights, AdaptiveDigitizer(max_bins, min_bin_count).fit(X, sample_weight=w))
+    assert_same_bins(cuts, bin_weights, AdaptiveDigitizer(max_bins, min_bin_count).fit(X, sample_weight=w))
