@@ -59,6 +59,19 @@ def sample_weight_counts(sample_weight) -> np.ndarray:
     [3.0, 1.0]
     """
     w = np.asarray(sample_weight, dtype=np.float64)
-    w = w / w.max()  # in [0, 1]: no sum below can overflow, whatever the weights' scale
+    top = w.max()
+    w = w / top  # in [0, 1]: no sum below can overflow, whatever the weights' scale
     unit = max(float(w[w > 0].min()), float(w.sum()) * 2.0**-32)
-    return np.round(w / unit * 2.0**20) * 2.0**-20
+    return counts_in_units(sample_weight, top, unit)
+
+
+def counts_in_units(sample_weight, top: float, unit: float) -> np.ndarray:
+    """The counts of :func:`sample_weight_counts` given its largest weight ``top`` and its
+    ``unit`` (of the weights over ``top``), which a partitioned table finds over all its rows.
+
+    Example
+    -------
+    >>> counts_in_units([0.5, 1.0, 0.0, 1.5], 1.5, 1 / 3).tolist()
+    [1.0, 2.0, 0.0, 3.0]
+    """
+    return np.round(np.asarray(sample_weight, dtype=np.float64) / top / unit * 2.0**20) * 2.0**-20

@@ -171,6 +171,19 @@ def iter_feature_chunks(path, feature_names, n_features: int, chunk_rows: int = 
             yield _block(block, dtype)
 
 
+def read_feature_row(path, model, row: int, **limits) -> np.ndarray:
+    """Data row ``row`` (0 = the first after the header) of a CSV, with the model's features in
+    its order, as a block of one row; a ValueError names how many rows there are when it is past
+    the end."""
+    seen = 0
+    for block in iter_feature_chunks(path, getattr(model, "feature_names_in_", None), model.n_features_in_,
+                                     is_categorical=model.is_categorical_, **limits):
+        if row < seen + len(block):
+            return block[row - seen: row - seen + 1]
+        seen += len(block)
+    raise ValueError(f"{path} has {seen} data rows; --row {row} is past the end")
+
+
 def _block(rows: list, dtype) -> np.ndarray:
     if dtype is not object:
         return np.array(rows, dtype=np.float64)

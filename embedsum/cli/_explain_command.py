@@ -38,19 +38,11 @@ def _explain(args, out) -> None:
     from ..inspection._kinds import feature_names
     from ..persistence._reader import load
     from ..scoring._decision import sigmoid, softmax
-    from ._csv import iter_feature_chunks
+    from ._csv import read_feature_row
 
     model = load(args.model)
     names = getattr(model, "feature_names_in_", None)
-    seen = 0
-    for block in iter_feature_chunks(args.data, names, model.n_features_in_,
-                                     is_categorical=model.is_categorical_, **_limits(args)):
-        if args.row < seen + len(block):
-            row = block[args.row - seen: args.row - seen + 1]
-            break
-        seen += len(block)
-    else:
-        raise ValueError(f"{args.data} has {seen} data rows; --row {args.row} is past the end")
+    row = read_feature_row(args.data, model, args.row, **_limits(args))
     named = _named(row, names)
     # Each feature's bin score: the intercept plus these, left to right, is the decision value.
     scores = np.asarray(model.row_scores(named)[0], dtype=np.float64)

@@ -10,19 +10,10 @@ def _recourse(args, out) -> None:
     from ..audit import counterfactuals
     from ..inspection._kinds import _label, feature_names
     from ..persistence._reader import load
-    from ._csv import iter_feature_chunks
+    from ._csv import read_feature_row
 
     model = load(args.model)
-    names = getattr(model, "feature_names_in_", None)
-    seen = 0
-    for block in iter_feature_chunks(args.data, names, model.n_features_in_,
-                                     is_categorical=model.is_categorical_, **_limits(args)):
-        if args.row < seen + len(block):
-            row = block[args.row - seen]
-            break
-        seen += len(block)
-    else:
-        raise ValueError(f"{args.data} has {seen} data rows; --row {args.row} is past the end")
+    row = read_feature_row(args.data, model, args.row, **_limits(args))[0]
     features = feature_names(model)
     x = dict(zip(features, row.tolist()))
     target = None

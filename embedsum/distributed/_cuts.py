@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .._sample_weights import counts_in_units
 from ..binning._digitizer import merge_light_bins
 
 _SIGN = np.uint64(1 << 63)
@@ -89,8 +90,7 @@ def _count_at_most(state, queries):
 
 def _counts(w, scale) -> np.ndarray:
     """sample_weight_counts of these rows, given the weights' (largest, unit) over all rows."""
-    top, unit = scale
-    return np.round(np.asarray(w, dtype=np.float64) / top / unit * 2.0**20) * 2.0**-20
+    return counts_in_units(w, *scale)
 
 
 def _counts_are_one(X, y, w, scale) -> bool:

@@ -19,6 +19,7 @@ from ..training._binary_engine import BinaryLogEngine
 from ..training._general_engine import GeneralEngine
 from ..training._losses import BinaryLogLoss, resolve_loss
 from ..training._objective import EmbeddingSumObjective
+from ._cuts import _scaled_sum, _weight_stats
 
 
 def partition_codes(X, cuts) -> np.ndarray:
@@ -28,14 +29,6 @@ def partition_codes(X, cuts) -> np.ndarray:
     for j, column_cuts in enumerate(cuts):
         codes[:, j] = bin_codes(X[:, j], column_cuts)
     return codes
-
-
-def _largest_weight(X, y, w):
-    return float(np.max(w)) if len(w) else 0.0
-
-
-def _scaled_sum(X, y, w, top):
-    return float(np.sum(np.asarray(w, dtype=np.float64) / top))
 
 
 def _make_engine(codes, y, w, layout, loss, top, total):
@@ -68,7 +61,7 @@ class DistributedEngine:
             weights = [None] * len(codes)
         else:
             # As in memory: weights over their largest, then over their sum.
-            top = max(parts.map(_largest_weight))
+            top = max(largest for largest, _ in parts.map(_weight_stats))
             total = sum(parts.map(_scaled_sum, top))
             weights = parts.sample_weight
         self.engines = [self.client.submit(_make_engine, c, y, w, layout, loss, top, total, pure=False)

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._losses import Loss
+from ._losses import Loss, log_loss_terms
 from ._objective import EmbeddingSumObjective
 
 
@@ -35,8 +35,7 @@ class _MeanProbability(Loss):
     name, history_name = "mean_probability", "mean_probability"
 
     def loss_gradient(self, z, y):
-        with np.errstate(over="ignore"):
-            p = 1.0 / (1.0 + np.exp(-z))
+        _, p = log_loss_terms(z, np.zeros_like(z))  # sigmoid(z) - 0, stable for any z
         return p, p * (1.0 - p)
 
 
