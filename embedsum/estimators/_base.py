@@ -23,6 +23,7 @@ from ._decisions import DecisionMixin
 from ._fair_fit import fairness_groups, solve_fair
 from ._fitted_bins import FittedBins, fit_bins
 from ._importances import mirad_importances
+from ._minimize import _SCALE_FLOOR, minimize_objective  # noqa: F401 (_SCALE_FLOOR: the benchmarks' too)
 from ._params import ParamsMixin
 from ._uncertainty import UncertaintyMixin, centred_standard_errors
 
@@ -30,7 +31,6 @@ if TYPE_CHECKING:  # fitting-only, loaded on use
     from ..training._layout import ParameterLayout
 
 
-_SCALE_FLOOR = 0.01  # bins holding under 1% of the rows are scaled as if they held 1%
 # From this many values (rows x outputs), _solve starts from the solution on a subsample of
 # about _SUBSAMPLE_ROWS values (on 10^7 MIRAD-like rows: 14 instead of 39 evaluations on all rows).
 _WARM_START_ROWS = 2**21
@@ -125,38 +125,13 @@ class EmbeddingSumModel(DecisionMixin, UncertaintyMixin, ParamsMixin):
         if x0 is None:
             x0 = self._start(target, sw, layout)
         from ..training._objective import EmbeddingSumObjective  # here: predicting never needs these
-        from ..training._solver import minimize_lbfgs  # imports scipy
-
-        # The curvature of a bin's score grows with the share of rows in it, the intercept's
-        # with all rows: precondition by sqrt(weight), floored where the regularisers rather
-        # than the data set the curvature, relative to the heaviest bin.
-        weights = layout.bin_weights.copy()
-        weights[-1] = 1.0
-        parameterization = None
-        if monotonic_cst is not None and np.any(monotonic_cst):
-            from ..training._constraints import MonotoneParameterization, ReparameterizedObjective
-
-            parameterization = MonotoneParameterization(layout, monotonic_cst)
-            weights = parameterization.curvature_weights(weights)
-            x0 = parameterization.from_coef(x0)
-        row_scale = np.sqrt(np.maximum(weights, _SCALE_FLOOR) / max(weights[:-1].max(), _SCALE_FLOOR))
-        scale = np.repeat(row_scale, layout.n_outputs)
-
-        def solve(problem, start):
-            solved = problem if parameterization is None else ReparameterizedObjective(problem, parameterization)
-            return minimize_lbfgs(
-                solved, start, max_iter=self.max_iter, tol=self.tol, scale=scale, verbose=self.verbose,
-                limit_blas_threads=limit_blas_threads,
-                bounds=None if parameterization is None else parameterization.bounds,
-            )
 
         with EmbeddingSumObjective(codes, target, sw, layout, self._all_regularizers(), loss=loss) as objective:
-            result = solve(objective, x0)
-            if groups is not None:
-                result = solve_fair(self, objective, codes, target, sw, layout, groups, result, solve,
-                                    parameterization, y_scale)
-        if parameterization is not None:
-            result.coef = parameterization.to_coef(result.coef)
+            then = None if groups is None else (
+                lambda solve, parameterization, result: solve_fair(self, objective, codes, target, sw, layout, groups,
+                                                                   result, solve, parameterization, y_scale))
+            result = minimize_objective(self, objective, layout, x0, monotonic_cst=monotonic_cst,
+                                        limit_blas_threads=limit_blas_threads, then=then)
         if y_scale != 1.0:
             result.coef *= y_scale
             result.history = {name: values * y_scale**2 for name, values in result.history.items()}
