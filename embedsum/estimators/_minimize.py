@@ -15,12 +15,14 @@ _SCALE_FLOOR = 0.01  # bins holding under 1% of the rows are scaled as if they h
 
 
 def minimize_objective(model, objective, layout, x0, *, monotonic_cst=None, limit_blas_threads: bool = True,
-                       then=None):
+                       then=None, fixed=None):
     """Minimise ``objective`` from ``x0`` with ``model``'s ``max_iter``, ``tol`` and ``verbose``.
 
     ``then(solve, parameterization, result)``, when given, continues from the first result
     (the fairness bound's outer loop) and returns the final one. The result's ``coef`` is in
-    the layout's parameters, monotone features included.
+    the layout's parameters, monotone features included. ``fixed`` (a boolean mask of coef
+    entries and an array holding their values) keeps those entries out of the solver's vector:
+    they stay at their values (docs/design.md#edits).
 
     Example
     -------
@@ -46,9 +48,15 @@ def minimize_objective(model, objective, layout, x0, *, monotonic_cst=None, limi
 
         parameterization = MonotoneParameterization(layout, monotonic_cst)
         weights = parameterization.curvature_weights(weights)
-        x0 = parameterization.from_coef(x0)
     row_scale = np.sqrt(np.maximum(weights, _SCALE_FLOOR) / max(weights[:-1].max(), _SCALE_FLOOR))
     scale = np.repeat(row_scale, layout.n_outputs)
+    if fixed is not None:
+        from ..training._fixed import FixedCoordinates
+
+        parameterization = FixedCoordinates(parameterization, *fixed)
+        scale = parameterization.reduce(scale)
+    if parameterization is not None:
+        x0 = parameterization.from_coef(x0)
 
     def solve(problem, start):
         if parameterization is not None:
