@@ -203,7 +203,7 @@ ALLOWED = {
     "audit": {"foundation", "binning", "scoring", "inspection"},
     "export": {"foundation"},
     "datasets": set(),
-    "estimators": {"foundation", "binning", "scoring", "training", "persistence", "inspection"},
+    "estimators": {"foundation", "binning", "scoring", "training", "persistence", "inspection", "distributed"},
     "cli": {"foundation", "binning", "scoring", "estimators", "persistence", "inspection", "export", "datasets",
             "audit"},
 }
