@@ -48,23 +48,43 @@ def _decision(engine, coef):
     return engine.decision(coef)
 
 
+def _take(values, rows):
+    return None if values is None else values[rows]
+
+
+def _n_rows(rows) -> int:
+    return int(np.count_nonzero(rows))
+
+
 class DistributedEngine:
     """The data term summed over the partitions of a cluster (the engine interface of
-    :class:`~embedsum.training._objective.EmbeddingSumObjective`)."""
+    :class:`~embedsum.training._objective.EmbeddingSumObjective`).
 
-    def __init__(self, parts, codes: list, target: list, layout, loss):
-        self.client = parts.client
-        self.n_samples = int(np.sum(parts.n_rows))
+    ``rows`` (futures of one boolean mask per partition, or None: all rows) restricts it to
+    some rows, as the in-memory objective of those rows alone (a cross-validation fold).
+    """
+
+    def __init__(self, parts, codes: list, target: list, layout, loss, rows=None):
+        client = self.client = parts.client
         loss = resolve_loss(loss)
-        if parts.sample_weight is None:
+        weights = parts.sample_weight
+        if rows is None:
+            self.n_samples = int(np.sum(parts.n_rows))
+        else:
+            codes, target = ([client.submit(_take, a, r, pure=False) for a, r in zip(values, rows)]
+                             for values in (codes, target))
+            if weights is not None:
+                weights = [client.submit(_take, w, r, pure=False) for w, r in zip(weights, rows)]
+            self.n_samples = sum(client.gather(client.map(_n_rows, rows, pure=False)))
+        if weights is None:
             top, total = 1.0, float(self.n_samples)
             weights = [None] * len(codes)
         else:
             # As in memory: weights over their largest, then over their sum.
-            top = max(largest for largest, _ in parts.map(_weight_stats))
-            total = sum(parts.map(_scaled_sum, top))
-            weights = parts.sample_weight
-        self.engines = [self.client.submit(_make_engine, c, y, w, layout, loss, top, total, pure=False)
+            stats = client.gather([client.submit(_weight_stats, None, None, w, pure=False) for w in weights])
+            top = max(largest for largest, _ in stats)
+            total = sum(client.gather([client.submit(_scaled_sum, None, None, w, top, pure=False) for w in weights]))
+        self.engines = [client.submit(_make_engine, c, y, w, layout, loss, top, total, pure=False)
                         for c, y, w in zip(codes, target, weights)]
 
     def data_term(self, coef: np.ndarray, grad: np.ndarray) -> float:

@@ -2,5 +2,7 @@
 
 Private: the estimators are public as :class:`embedsum.EmbeddingSumClassifier` and its siblings.
 
-May import: foundation, binning, scoring, training, persistence, inspection.
+They reach distributed/ only when given a Dask collection (docs/design.md#dask).
+
+May import: foundation, binning, scoring, training, persistence, inspection, distributed.
 """

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ._base import EmbeddingSumModel
+from ._dask_fit import fit_dask, is_dask_collection
 from ..scoring._decision import (
     _few_rows_probabilities,
     class_probabilities,
@@ -176,6 +177,8 @@ class EmbeddingSumClassifier(EmbeddingSumModel):
         ``sensitive_features`` (with ``fairness`` only): each row's group, one column (or
         several, whose combinations are the groups). Returns self.
         """
+        if is_dask_collection(X):  # binned and summed on the workers (docs/design.md#dask)
+            return fit_dask(self, X, y, sample_weight, sensitive_features)
         self._check_params()
         names = feature_names_of(X)
         bins = self._bins(X, names, sample_weight)

@@ -6,6 +6,7 @@ import numpy as np
 
 from .._validation import check_regression_target, check_sample_weight, feature_names_of
 from ._base import EmbeddingSumModel
+from ._dask_fit import fit_dask, is_dask_collection
 
 
 class EmbeddingSumRegressor(EmbeddingSumModel):
@@ -92,6 +93,8 @@ covariance_, bin_scores_se_, feature_tests_, edf_
 
         ``sensitive_features`` (with ``fairness`` only): each row's group. Returns self.
         """
+        if is_dask_collection(X):  # binned and summed on the workers (docs/design.md#dask)
+            return fit_dask(self, X, y, sample_weight, sensitive_features)
         self._check_params()
         names = feature_names_of(X)
         bins = self._bins(X, names, sample_weight)

@@ -1,0 +1,135 @@
+"""``fit`` over a Dask collection: bins and codes on the workers, the L-BFGS-B solve on the client.
+
+The estimators hand a ``dask.dataframe.DataFrame`` or ``dask.array.Array`` (with a target and
+weights partitioned like it) to :func:`fit_dask`. The table is binned on the workers with the
+exact merged cuts and categories (:mod:`embedsum.distributed._table`), the codes stay there,
+and the solve is the in-memory one (:mod:`~embedsum.estimators._minimize`) on the objective
+summed per partition in partition order (:mod:`embedsum.distributed._objective`). The fitted
+attributes are set by ``_set_fitted``, as any fit sets them (docs/design.md#dask). Nothing
+here imports dask: :mod:`embedsum.distributed` does, and only when given a Dask collection.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ._base import _warn_if_not_converged
+from ._fitted_bins import FittedBins
+from ._minimize import minimize_objective
+
+
+def is_dask_collection(X) -> bool:
+    """Whether X is a Dask collection (a dask DataFrame, Series or Array), without importing dask.
+
+    Example
+    -------
+    >>> is_dask_collection(np.zeros((2, 2))), is_dask_collection([[1.0]])
+    (False, False)
+    """
+    return type(X).__module__.split(".")[0] in ("dask", "dask_expr")
+
+
+def _check_supported(model, sensitive_features) -> None:
+    if model.uncertainty:
+        raise ValueError("uncertainty=True is not available for a fit over Dask data (the Laplace "
+                         "approximation needs every row in memory); fit in memory for standard errors.")
+    if getattr(model, "interactions", 0):
+        raise ValueError("pair terms (interactions) are not available for a fit over Dask data yet; fit in memory.")
+    if model.fairness is not None or sensitive_features is not None:
+        raise ValueError("fairness bounds are not available for a fit over Dask data; fit in memory.")
+
+
+def _names_and_mask(model, X):
+    """The feature names and the categorical mask of a Dask table, read from its metadata."""
+    from .._validation import feature_names_of
+    from ..binning._categories import resolve_categorical_features
+
+    meta = getattr(X, "_meta", X)
+    names = feature_names_of(meta) if hasattr(X, "columns") else None
+    n_features = len(X.columns) if hasattr(X, "columns") else int(X.shape[1])
+    return names, resolve_categorical_features(model.categorical_features, meta, n_features, names)
+
+
+def dask_training(model, X, y, sample_weight, classifier: bool):
+    """Bin X on the workers and check the target there: ``(names, bins, targets, table)``.
+
+    ``bins`` is a :class:`~embedsum.estimators._fitted_bins.FittedBins` without codes (they stay
+    on the workers, as ``table.codes``); ``targets`` a :class:`embedsum.distributed._targets.Targets`.
+    """
+    from ..distributed._table import bin_table
+    from ..distributed._targets import Targets
+
+    if X.ndim != 2 if not hasattr(X, "columns") else False:
+        raise ValueError(f"X must have two dimensions, got {X.ndim}")
+    names, mask = _names_and_mask(model, X)
+    table = bin_table(X, y, sample_weight, mask, max_bins=model.max_bins, binning=model.binning,
+                      min_bin_count=model.min_bin_count, min_category_count=model.min_category_count)
+    bins = FittedBins(None, table.cuts, table.categories, table.rare_categories, table.bin_weights, mask)
+    return names, bins, Targets(table.parts, classifier), table
+
+
+def _start(loss, targets, n_outputs: int) -> np.ndarray:
+    """The loss's intercept start from the target's weighted sums: a weighted table of classes
+    (classifiers) or the weighted mean (regression)."""
+    if targets.classes is None:
+        total, weighted = targets.sums()
+        return loss.intercept_start(np.array([weighted / total]), np.ones(1), 1)
+    if n_outputs == 1:
+        total, positive = targets.sums()
+        return loss.intercept_start(np.array([0.0, 1.0]), np.array([total - positive, positive]), 1)
+    _, by_class = targets.sums(n_outputs)
+    return loss.intercept_start(np.arange(n_outputs), by_class, n_outputs)
+
+
+def _check_two_classes(targets, n_outputs: int) -> None:
+    if targets.classes is None:
+        return
+    if n_outputs == 1:
+        total, positive = targets.sums()
+        two = 0 < positive < total
+    else:
+        two = np.count_nonzero(targets.sums(n_outputs)[1] > 0) >= 2
+    if not two:
+        raise ValueError("only one class has a positive sample_weight; a classifier needs weight on rows of two classes.")
+
+
+def solve_dask(model, table, targets, layout, x0=None, *, monotonic_cst=None, rows=None):
+    """Solve ``model``'s objective over the binned partitions from ``x0`` (None: the intercept
+    start), in the target's own units, as ``_solve`` solves in memory. ``rows`` (futures of
+    per-partition boolean masks) restricts the data term to those rows (a CV fold)."""
+    from ..distributed._objective import DistributedEngine
+    from ..training._objective import EmbeddingSumObjective
+
+    loss = model._loss(layout.n_outputs)
+    y_scale = targets.scale() if targets.classes is None else 1.0
+    solved_targets = targets
+    if y_scale != 1.0:
+        solved_targets = targets.divided(y_scale)
+        x0 = None if x0 is None else np.asarray(x0, dtype=np.float64) / y_scale
+    if x0 is None:
+        x0 = np.zeros(layout.n_params)
+        layout.intercepts(x0)[:] = _start(loss, solved_targets, layout.n_outputs)
+    engine = DistributedEngine(table.parts, table.codes, solved_targets.target, layout, loss, rows=rows)
+    with EmbeddingSumObjective.from_engine(engine, layout, model._all_regularizers(), loss) as objective:
+        result = minimize_objective(model, objective, layout, x0, monotonic_cst=monotonic_cst)
+    if y_scale != 1.0:
+        result.coef *= y_scale
+        result.history = {name: values * y_scale**2 for name, values in result.history.items()}
+    return result
+
+
+def fit_dask(model, X, y, sample_weight=None, sensitive_features=None):
+    """Fit ``model`` (a classifier or a regressor) to Dask data; returns the model."""
+    model._check_params()
+    _check_supported(model, sensitive_features)
+    classifier = model._kind == "classifier"
+    names, bins, targets, table = dask_training(model, X, y, sample_weight, classifier)
+    n_outputs = model._n_outputs_for(targets.classes)
+    _check_two_classes(targets, n_outputs)
+    layout = bins.layout(n_outputs)
+    cst = model._monotonic(bins, names, n_outputs)
+    result = solve_dask(model, table, targets, layout, monotonic_cst=cst)
+    _warn_if_not_converged(result, stacklevel=4)
+    model._set_fitted_bins(bins, layout.split(result.coef), monotonic_cst=cst, names=names, classes=targets.classes,
+                           n_iter=result.n_iter, history=result.history)
+    return model
