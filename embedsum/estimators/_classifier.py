@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 
 from ._base import EmbeddingSumModel
-from ._dask_fit import fit_dask, is_dask_collection
+from ._dask_fit import fit_dask
+from ._dask_rows import dask_rows, is_dask_collection
 from ..scoring._decision import (
     _few_rows_probabilities,
     class_probabilities,
@@ -220,6 +221,7 @@ class EmbeddingSumClassifier(EmbeddingSumModel):
             return _weight_in_both_classes(target, sw)
         return np.count_nonzero(np.bincount(target, weights=sw, minlength=n_outputs) > 0) >= 2
 
+    @dask_rows
     def decision_function(self, X) -> np.ndarray:
         """Decision value of each row: the log-odds of ``classes_[1]``, shape (n_samples,);
         with more than two classes, each class's score, shape (n_samples, n_classes)."""
@@ -227,6 +229,7 @@ class EmbeddingSumClassifier(EmbeddingSumModel):
             return self._multiclass_scores(X, probabilities=False)
         return self._decision(X)
 
+    @dask_rows
     def predict_proba(self, X) -> np.ndarray:
         """Probability of each class (in ``classes_`` order), shape (n_samples, n_classes).
 
@@ -254,6 +257,7 @@ class EmbeddingSumClassifier(EmbeddingSumModel):
         return multiclass_scores(codes, scoring_tables(self.bin_scores_, self.unseen_scores_), self.intercept_,
                                  probabilities=probabilities)
 
+    @dask_rows
     def predict(self, X) -> np.ndarray:
         """Most likely label of each row (with two classes, ``classes_[1]`` where the decision value is > 0)."""
         check_is_fitted(self, "bin_scores_")

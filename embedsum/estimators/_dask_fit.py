@@ -18,17 +18,6 @@ from ._fitted_bins import FittedBins
 from ._minimize import minimize_objective
 
 
-def is_dask_collection(X) -> bool:
-    """Whether X is a Dask collection (a dask DataFrame, Series or Array), without importing dask.
-
-    Example
-    -------
-    >>> is_dask_collection(np.zeros((2, 2))), is_dask_collection([[1.0]])
-    (False, False)
-    """
-    return type(X).__module__.split(".")[0] in ("dask", "dask_expr")
-
-
 def _check_supported(model, sensitive_features) -> None:
     if model.uncertainty:
         raise ValueError("uncertainty=True is not available for a fit over Dask data (the Laplace "

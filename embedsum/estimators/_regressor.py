@@ -6,7 +6,8 @@ import numpy as np
 
 from .._validation import check_regression_target, check_sample_weight, feature_names_of
 from ._base import EmbeddingSumModel
-from ._dask_fit import fit_dask, is_dask_collection
+from ._dask_fit import fit_dask
+from ._dask_rows import dask_rows, is_dask_collection
 
 
 class EmbeddingSumRegressor(EmbeddingSumModel):
@@ -104,6 +105,7 @@ covariance_, bin_scores_se_, feature_tests_, edf_
         self._fit_bins(bins, target, sw, names, groups=groups)
         return self
 
+    @dask_rows
     def predict(self, X) -> np.ndarray:
         """Predicted target of each row, shape (n_samples,)."""
         return self._decision(X)

@@ -1,0 +1,72 @@
+"""Row-wise methods over Dask collections (estimators/_dask_rows.py): lazy Dask arrays whose values are
+the in-memory results bit for bit (each partition scored by the numpy path; docs/design.md#dask)."""
+
+import numpy as np
+import pytest
+
+import dask.array as da  # the test extra installs dask and distributed: never skipped
+import dask.dataframe as dd
+import pandas as pd
+
+from embedsum import EmbeddingSumClassifier, EmbeddingSumRegressor
+from embedsum.estimators._dask_rows import is_dask_collection
+
+
+@pytest.fixture
+def client(dask_client):
+    return dask_client
+
+
+def _frame(seed, n):
+    rng = np.random.default_rng(seed)
+    frame = pd.DataFrame({
+        "bytes": rng.exponential(size=n),
+        "proto": rng.choice(["tcp", "udp", "icmp"], n),
+        "score": np.where(rng.random(n) < 0.1, np.nan, rng.normal(size=n)),
+    })
+    return frame, frame["bytes"].to_numpy() - 1 + 0.5 * (frame["proto"] == "udp").to_numpy()
+
+
+METHODS = {"binary": ["predict", "predict_proba", "decision_function"],
+           "multiclass": ["predict", "predict_proba", "decision_function"],
+           "regression": ["predict"]}
+
+
+def _model(kind, frame, signal):
+    if kind == "regression":
+        return EmbeddingSumRegressor(max_bins=8).fit(frame, signal)
+    y = np.where(signal > 0, "attack", "benign") if kind == "binary" else np.digitize(signal, [-0.5, 0.5])
+    return EmbeddingSumClassifier(max_bins=8).fit(frame, y)
+
+
+@pytest.mark.parametrize("kind", list(METHODS))
+def test_predictions_of_a_dask_dataframe_are_lazy_and_equal_the_in_memory_ones(client, kind):
+    frame, signal = _frame(0, 1500)
+    model = _model(kind, frame, signal)
+    new, _ = _frame(1, 900)
+    new.loc[3, "proto"] = "gre"  # unseen category
+    X = dd.from_pandas(new, npartitions=4)
+    for name in METHODS[kind]:
+        result = getattr(model, name)(X)
+        assert is_dask_collection(result), name
+        expected = getattr(model, name)(new)
+        computed = result.compute()
+        assert computed.dtype == expected.dtype and computed.shape == expected.shape, name
+        np.testing.assert_array_equal(computed, expected)
+
+
+@pytest.mark.parametrize("kind", ["binary", "multiclass", "regression"])
+def test_predictions_of_a_dask_array_are_lazy_and_equal_the_in_memory_ones(client, kind):
+    rng = np.random.default_rng(2)
+    X = rng.normal(size=(1200, 3))
+    X[rng.random(X.shape) < 0.05] = np.nan
+    signal = np.nan_to_num(X[:, 0]) + 0.5 * np.nan_to_num(X[:, 2])
+    model = _model(kind, X, signal)
+    # Uneven row blocks, one of them empty, and the columns split in two blocks.
+    dask_X = da.from_array(X, chunks=((500, 0, 400, 300), (2, 1)))
+    for name in METHODS[kind]:
+        result = getattr(model, name)(dask_X)
+        assert is_dask_collection(result), name
+        expected = getattr(model, name)(X)
+        assert result.shape[1:] == expected.shape[1:], name
+        np.testing.assert_array_equal(result.compute(), expected)
