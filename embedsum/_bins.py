@@ -20,6 +20,12 @@ Categorical feature with ``m`` kept categories:
 - ``m + 2`` bins in all; the code ``m + 2`` marks a category never seen at fit time,
   which has no bin: it is scored by the feature's neutral ("unseen") score.
 
+A pair term ``(a, b)`` (docs/design.md#pair-terms) reads one code per axis: a numeric axis
+the interval rule above on the pair's own (coarser) cuts, a categorical axis its feature's
+category code. An axis of ``n`` bins has ``pair_axis_length(n, categorical)`` codes at
+scoring time (a categorical axis one more, last, for unseen categories), and the pair's
+joint code is ``code_a * length_b + code_b`` (:func:`pair_code`, ``a`` the slow index).
+
 Example
 -------
 >>> numeric_n_bins(3), numeric_missing(3)
@@ -28,6 +34,8 @@ Example
 (2, 3, 4, 4)
 >>> interval_code([1.0, 2.0], 1.0), interval_code([1.0, 2.0], 1.5), interval_code([1.0, 2.0], float("nan"))
 (0, 1, 3)
+>>> pair_axis_length(4, categorical=True), pair_code(2, 1, 5)
+(5, 11)
 """
 
 from __future__ import annotations
@@ -83,3 +91,14 @@ def interval_codes(cuts: np.ndarray, column: np.ndarray) -> np.ndarray:
     codes = np.searchsorted(cuts, column, side="left")
     codes[np.isnan(column)] = numeric_missing(len(cuts))
     return codes
+
+
+def pair_axis_length(n_bins: int, categorical: bool) -> int:
+    """Codes of a pair table's axis at scoring time: its ``n_bins`` bins, and for a
+    categorical axis one more, last, for a category never seen in training."""
+    return n_bins + 1 if categorical else n_bins
+
+
+def pair_code(code_a, code_b, length_b: int):
+    """The joint code of a pair term: ``code_a * length_b + code_b`` (row-major; ints or arrays)."""
+    return code_a * length_b + code_b

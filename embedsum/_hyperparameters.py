@@ -110,6 +110,13 @@ _ROWS = (
          choices=(None, "demographic_parity", "equal_opportunity"), since_format=4),
     _row("fairness_tolerance", 0.05, "number",
          "With fairness, the largest difference allowed between two groups' means.", low=0, since_format=4),
+    # 0 by default: the published model of main effects only (docs/design.md#pair-terms).
+    _row("interactions", 0, "resolved at fit",
+         "Pair terms (docs/design.md#pair-terms): an int n fits the main effects, ranks every pair of features "
+         "on their residuals (FAST) and adds at most n pairs that gain; a list of pairs ``(i, j)`` (indices, "
+         "or names with a DataFrame) gives them.", since_format=5),
+    _row("interaction_bins", 16, "integer",
+         "Most interval bins of a numeric feature's axis in a pair table.", low=2, high=MAX_BINS, since_format=5),
 )
 HYPERPARAMETERS: dict[str, Hyperparameter] = {row.name: row for row in _ROWS}
 

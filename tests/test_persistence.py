@@ -447,8 +447,8 @@ def test_document_fields(model, doc):
     assert list(doc) == ["format", "format_version", "library_version", "kind", "params", "custom_regularizers",
                          "n_features", "feature_names", "classes", "classes_dtype", "intercept", "is_categorical",
                          "monotonic_cst", "cuts", "category_kinds", "categories", "rare_categories", "bin_scores",
-                         "unseen_scores", "bin_weights", "n_iter", "history", "uncertainty"]
-    assert doc["format"] == "embedsum" and doc["format_version"] == 4
+                         "unseen_scores", "bin_weights", "n_iter", "history", "uncertainty", "pairs"]
+    assert doc["format"] == "embedsum" and doc["format_version"] == 5
     assert doc["params"]["uncertainty"] is False and doc["uncertainty"] is None
     assert doc["library_version"] == embedsum.__version__
     assert doc["kind"] == "classifier"
@@ -493,9 +493,10 @@ def test_a_regressors_data_term_is_named_by_its_loss_and_older_documents_load_re
     # A version 2 document named a regressor's data term "classification".
     doc["history"] = {("classification" if k == "squared_error" else k): v for k, v in doc["history"].items()}
     doc["format_version"] = 2
-    for name in ("binning", "min_bin_count", "uncertainty", "fairness", "fairness_tolerance"):  # added by 3 and 4
+    for name in ("binning", "min_bin_count", "uncertainty", "fairness", "fairness_tolerance", "interactions",
+                 "interaction_bins"):  # added by 3, 4 and 5
         del doc["params"][name]
-    del doc["uncertainty"]
+    del doc["uncertainty"], doc["pairs"]
     loaded = from_json(json.dumps(doc))
     assert list(loaded.history_) == list(model.history_)
     assert np.array_equal(loaded.history_["squared_error"], model.history_["squared_error"])
@@ -670,7 +671,7 @@ def _hostile_cases(doc):
         "deep objects": ('{"a":' * 200_000, r"nested far deeper than the format"),
         "unknown format": (_text(doc, format="onnx"), r"not an embedsum model: 'format' is a string \('onnx'\)"),
         "no format": (_text(doc, format=_DELETE), r"not an embedsum model: 'format' is null"),
-        "future version": (_text(doc, format_version=5), r"format_version 5 is not supported; this embedsum reads format_version 1, 2, 3 and 4"),
+        "future version": (_text(doc, format_version=6), r"format_version 6 is not supported; this embedsum reads format_version 1, 2, 3, 4 and 5"),
         "version 0": (_text(doc, format_version=0), r"format_version 0 is not supported"),
         "version as a string": (_text(doc, format_version="1"), r"format_version: expected an integer, got a string \('1'\)"),
         "version as a bool": (_text(doc, format_version=True), r"format_version: expected an integer, got a bool \(True\)"),
@@ -1047,13 +1048,14 @@ V1_DOC = json.loads(V1_DOCUMENT)
 
 
 def _as_version_1(doc):
-    """A format_version 4 document of a binary numeric classifier, as version 1 wrote it."""
+    """A format_version 5 document of a binary numeric classifier, as version 1 wrote it."""
     v1 = _without(doc, "is_categorical", "monotonic_cst", "category_kinds", "categories", "rare_categories",
-                  "unseen_scores", "uncertainty")
+                  "unseen_scores", "uncertainty", "pairs")
     v1["format_version"] = 1
     v1["kind"] = "EmbeddingSumClassifier"
     v1["params"] = _without(doc["params"], "categorical_features", "min_category_count", "monotonic_cst", "binning",
-                            "min_bin_count", "uncertainty", "fairness", "fairness_tolerance")
+                            "min_bin_count", "uncertainty", "fairness", "fairness_tolerance", "interactions",
+                            "interaction_bins")
     return v1
 
 
@@ -1074,10 +1076,10 @@ def test_version_1_document_loads_with_the_decision_values_of_its_time(tmp_path)
             assert loaded.predict(V1_ROWS).tolist() == V1_PREDICT
 
 
-def test_version_1_document_is_saved_again_as_version_4():
+def test_version_1_document_is_saved_again_as_version_5():
     loaded = from_json(V1_DOCUMENT)
     doc = json.loads(loaded.to_json())
-    assert doc["format_version"] == 4 and doc["kind"] == "classifier"
+    assert doc["format_version"] == 5 and doc["kind"] == "classifier" and doc["pairs"] == []
     assert doc["params"]["binning"] == "quantile" and doc["params"]["min_bin_count"] == 5
     assert _as_version_1(doc) == V1_DOC  # the same numbers, bit for bit
     assert_same_model(from_json(loaded.to_json()), loaded, V1_ROWS)
@@ -1170,11 +1172,11 @@ V2_DOC = json.loads(V2_DOCUMENT)
 
 
 def _as_version_2(doc):
-    """A format_version 4 document of a quantile-binned model without standard errors, as version 2 wrote it."""
-    assert doc["params"]["binning"] == "quantile" and doc["uncertainty"] is None
-    return dict(_without(doc, "uncertainty"), format_version=2,
+    """A format_version 5 document of a quantile-binned model without standard errors or pairs, as version 2 wrote it."""
+    assert doc["params"]["binning"] == "quantile" and doc["uncertainty"] is None and doc["pairs"] == []
+    return dict(_without(doc, "uncertainty", "pairs"), format_version=2,
                 params=_without(doc["params"], "binning", "min_bin_count", "uncertainty", "fairness",
-                                "fairness_tolerance"))
+                                "fairness_tolerance", "interactions", "interaction_bins"))
 
 
 def test_version_2_document_loads_binned_by_quantiles_with_the_decision_values_of_its_time():
@@ -1187,10 +1189,10 @@ def test_version_2_document_loads_binned_by_quantiles_with_the_decision_values_o
     assert loaded.predict(V2_ROWS).tolist() == V2_PREDICT
 
 
-def test_version_2_document_is_saved_again_as_version_4():
+def test_version_2_document_is_saved_again_as_version_5():
     loaded = from_json(V2_DOCUMENT)
     doc = json.loads(loaded.to_json())
-    assert doc["format_version"] == 4
+    assert doc["format_version"] == 5
     assert doc["params"]["binning"] == "quantile" and doc["params"]["min_bin_count"] == 5
     assert _as_version_2(doc) == V2_DOC  # the same numbers, bit for bit
     assert_same_model(from_json(loaded.to_json()), loaded, V2_ROWS)
@@ -1341,8 +1343,8 @@ def test_load_reads_at_most_max_bytes_plus_one_from_an_endless_file():
 
 def test_load_names_the_file_in_its_messages(tmp_path):
     path = tmp_path / "broken.json"
-    path.write_bytes(b'{"format": "embedsum", "format_version": 5}')
-    with pytest.raises(ValueError, match=r"embedsum model file '.*broken.json' rejected: format_version 5 is not supported"):
+    path.write_bytes(b'{"format": "embedsum", "format_version": 6}')
+    with pytest.raises(ValueError, match=r"embedsum model file '.*broken.json' rejected: format_version 6 is not supported"):
         embedsum.load(path)
     with pytest.raises(FileNotFoundError):
         embedsum.load(tmp_path / "missing.json")

@@ -48,15 +48,16 @@ V3_ROWS = np.array([[0.3, "a"], [-1.0, "zzz"], [np.nan, "c"]], dtype=object)
 V3_PREDICT = ["0x1.2fd018b7c2bd3p+0", "-0x1.8187de810109dp+0", "0x1.8441d8c38e940p-4"]
 
 
-def test_version_3_document_loads_without_standard_errors_and_saves_as_version_4():
+def test_version_3_document_loads_without_standard_errors_and_saves_as_version_5():
     loaded = from_json(V3_DOCUMENT)
     assert type(loaded) is EmbeddingSumRegressor and loaded.uncertainty is False
     assert not hasattr(loaded, "bin_scores_se_") and not hasattr(loaded, "covariance_")
     assert [float(v).hex() for v in loaded.predict(V3_ROWS)] == V3_PREDICT
     doc = json.loads(loaded.to_json())
-    assert doc["format_version"] == 4 and doc["params"]["uncertainty"] is False and doc["uncertainty"] is None
+    assert doc["format_version"] == 5 and doc["params"]["uncertainty"] is False and doc["uncertainty"] is None
+    assert doc["pairs"] == []
     old = json.loads(V3_DOCUMENT)
-    assert {k: v for k, v in doc.items() if k not in ("format_version", "params", "uncertainty")} == \
+    assert {k: v for k, v in doc.items() if k not in ("format_version", "params", "uncertainty", "pairs")} == \
         {k: v for k, v in old.items() if k not in ("format_version", "params")}
 
 
@@ -144,7 +145,7 @@ def _hostile_cases(doc):
                          r"uncertainty: expected exactly the keys"),
         "a list for the record": (changed(["uncertainty"], []), r"uncertainty: expected an object, got a list"),
         "version 3 with standard errors": (changed(["format_version"], 3),
-                                           r"unknown keys \['uncertainty'\] \(format_version 3 has"),
+                                           r"unknown keys \['pairs', 'uncertainty'\] \(format_version 3 has"),
     }
 
 

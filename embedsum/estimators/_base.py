@@ -23,6 +23,7 @@ from ._decisions import DecisionMixin
 from ._fair_fit import fairness_groups, solve_fair
 from ._fitted_bins import FittedBins, fit_bins
 from ._importances import mirad_importances
+from ._pairs import PAIR_MARGIN_WEIGHT, solve_terms
 from ._minimize import _SCALE_FLOOR, minimize_objective  # noqa: F401 (_SCALE_FLOOR: the benchmarks' too)
 from ._params import ParamsMixin
 from ._uncertainty import UncertaintyMixin, centred_standard_errors
@@ -61,13 +62,18 @@ class EmbeddingSumModel(DecisionMixin, UncertaintyMixin, ParamsMixin):
                         max_bins=self.max_bins, min_category_count=self.min_category_count,
                         binning=self.binning, min_bin_count=self.min_bin_count)
 
-    def _all_regularizers(self) -> list:
-        from ..training._regularizers import L2, EmbeddingSumLoss, StepLoss
+    def _all_regularizers(self, layout=None) -> list:
+        """The regularisers of the objective; a layout with pair terms adds their smoothness
+        (the step-loss weight) and their margins (docs/design.md#pair-terms)."""
+        from ..training._regularizers import L2, EmbeddingSumLoss, PairMarginLoss, PairStepLoss, StepLoss
 
+        pairs = [] if layout is None or not layout.n_pairs else [
+            PairStepLoss(self.step_loss_weight), PairMarginLoss(PAIR_MARGIN_WEIGHT)]
         return [
             StepLoss(self.step_loss_weight),
             EmbeddingSumLoss(self.embedding_sum_loss_weight),
             L2(self.l2),
+            *pairs,
             *(self.regularizers or ()),
         ]
 
@@ -126,7 +132,7 @@ class EmbeddingSumModel(DecisionMixin, UncertaintyMixin, ParamsMixin):
             x0 = self._start(target, sw, layout)
         from ..training._objective import EmbeddingSumObjective  # here: predicting never needs these
 
-        with EmbeddingSumObjective(codes, target, sw, layout, self._all_regularizers(), loss=loss) as objective:
+        with EmbeddingSumObjective(codes, target, sw, layout, self._all_regularizers(layout), loss=loss) as objective:
             then = None if groups is None else (
                 lambda solve, parameterization, result: solve_fair(self, objective, codes, target, sw, layout, groups,
                                                                    result, solve, parameterization, y_scale))
@@ -146,14 +152,13 @@ class EmbeddingSumModel(DecisionMixin, UncertaintyMixin, ParamsMixin):
     def _fit_bins(self, bins: "FittedBins", target, sw, names, classes=None, groups=None):
         """Solve on binned rows and set the fitted attributes; returns the solver's result."""
         n_outputs = self._n_outputs_for(classes)
-        layout = bins.layout(n_outputs)
         cst = self._monotonic(bins, names, n_outputs)
-        result = self._solve(bins.codes, target, sw, layout, warn=False, monotonic_cst=cst, groups=groups)
+        layout, codes, result, pairs = solve_terms(self, bins, target, sw, names, n_outputs, cst, groups)
         _warn_if_not_converged(result, stacklevel=4)  # at the caller of fit
-        uncertainty = self._laplace(bins.codes, target, sw, layout, result.coef)
+        uncertainty = self._laplace(codes, target, sw, layout, result.coef)
         bins.codes = bins.values = None
         self._set_fitted_bins(bins, layout.split(result.coef), monotonic_cst=cst, names=names, classes=classes,
-                              n_iter=result.n_iter, history=result.history, uncertainty=uncertainty)
+                              n_iter=result.n_iter, history=result.history, uncertainty=uncertainty, pairs=pairs)
         if groups is not None:  # training diagnostics of the bound (not saved)
             self.fairness_disparity_ = result.disparity
             self.fairness_groups_ = result.groups
@@ -170,7 +175,7 @@ class EmbeddingSumModel(DecisionMixin, UncertaintyMixin, ParamsMixin):
         # One BLAS thread, as for the solve: OpenBLAS's threads spinning on a busy machine made
         # the Cholesky inverse 30 times slower here.
         with one_blas_thread():
-            return laplace(codes, target, sw, layout, coef, self._all_regularizers(),
+            return laplace(codes, target, sw, layout, coef, self._all_regularizers(layout),
                            self._loss(layout.n_outputs).name)
 
     def _set_fitted_bins(self, bins: FittedBins, split_coef, **fitted) -> None:
@@ -194,7 +199,7 @@ class EmbeddingSumModel(DecisionMixin, UncertaintyMixin, ParamsMixin):
 
     def _set_fitted(self, *, cuts, categories, rare_categories, bin_scores, bin_weights, intercept, is_categorical,
                     n_iter, monotonic_cst=None, unseen_scores=None, names=None, classes=None, history=None,
-                    uncertainty=None) -> None:
+                    uncertainty=None, pairs=None) -> None:
         """Set every fitted attribute: fit, the cross-validated fit and the loader all end here.
 
         Per feature j (lists of ``n_features`` entries, see docs/design.md#bin-codes):
@@ -209,7 +214,9 @@ class EmbeddingSumModel(DecisionMixin, UncertaintyMixin, ParamsMixin):
         and ``history`` (None: not kept) describe the solve. ``feature_importances_`` is
         computed here, by fit and by load alike: a loaded model has the same bits; so is
         ``bin_scores_se_``, from ``uncertainty`` (a :class:`~embedsum.training._laplace.Laplace`
-        record, or None: no standard errors).
+        record, or None: no standard errors). ``pairs`` (a :class:`~._pairs.PairRecord`, or
+        None: no pair terms) sets ``pairs_``, ``pair_cuts_``, ``pair_scores_``, ``pair_weights_``
+        and ``pair_importances_`` (docs/design.md#pair-terms).
         """
         n_outputs = self._n_outputs_for(classes)
         d = len(bin_scores)
@@ -235,6 +242,7 @@ class EmbeddingSumModel(DecisionMixin, UncertaintyMixin, ParamsMixin):
                              for c, s, w in zip(self.categories_, self.bin_scores_, self.bin_weights_)]
         self.unseen_scores_ = list(unseen_scores)
         self.feature_importances_ = mirad_importances(self.bin_scores_, self.bin_weights_)
+        self._set_pairs(pairs)
         self.n_iter_ = n_iter
         if history is not None:
             self.history_ = history
@@ -250,6 +258,17 @@ class EmbeddingSumModel(DecisionMixin, UncertaintyMixin, ParamsMixin):
             self.edf_ = float(uncertainty.edf)
             if classes is None:
                 self.scale_ = float(uncertainty.scale)
+
+    def _set_pairs(self, pairs) -> None:
+        self.pairs_ = [] if pairs is None else [(int(a), int(b)) for a, b in pairs.pairs]
+        self.pair_cuts_ = [] if pairs is None else [tuple(None if c is None else np.array(c, dtype=np.float64)
+                                                          for c in axes) for axes in pairs.cuts]
+        self.pair_scores_ = [] if pairs is None else [np.array(t, dtype=np.float64) for t in pairs.scores]
+        self.pair_weights_ = [] if pairs is None else [np.array(w, dtype=np.float64) for w in pairs.weights]
+        # The MIRAD importance of each pair table over its training cells (docs/design.md#pair-terms).
+        self.pair_importances_ = mirad_importances(
+            [t[:w.shape[0], :w.shape[1]].reshape((w.size,) + t.shape[2:]) for t, w in
+             zip(self.pair_scores_, self.pair_weights_)], [w.ravel() for w in self.pair_weights_])
 
     # --- explanations and persistence -------------------------------------------------
 

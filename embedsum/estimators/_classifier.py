@@ -12,7 +12,6 @@ from ..scoring._decision import (
     class_probabilities,
     multiclass_scores,
     probabilities_of_decision_values,
-    scoring_tables,
     softmax,
 )
 from .._validation import check_classification_target, check_is_fitted, check_sample_weight, feature_names_of
@@ -87,6 +86,16 @@ class EmbeddingSumClassifier(EmbeddingSumModel):
         ordinary model (no group-specific threshold); the group column need not be a feature.
     fairness_tolerance : float, default=0.05
         With fairness, the largest difference allowed between two groups' means.
+    interactions : int or list of pairs, default=0
+        Pair terms (docs/design.md#pair-terms): an int n fits the main effects, ranks every
+        pair of features on their residuals (FAST) and adds at most n pairs that gain; a list
+        of pairs ``(i, j)`` (indices, or names with a DataFrame) gives them. A pair is a 2-D
+        table of scores over coarse bins of its two features, smoothed like the steps and
+        fitted jointly with the main effects. 0 gives the published model. Features under a
+        monotone constraint take no part in pairs.
+    interaction_bins : int, default=16
+        Most interval bins of a numeric feature's axis in a pair table (cut as ``binning``
+        says); a categorical axis keeps its feature's categories.
 
     Attributes
     ----------
@@ -113,6 +122,19 @@ class EmbeddingSumClassifier(EmbeddingSumModel):
         Training fraction of each bin (of the sample weight, when given).
     feature_importances_ : ndarray
         MIRAD importance of each feature (see :func:`mirad_importances`).
+    pairs_ : list of (int, int)
+        The pair terms, in the order they are added after the main effects (empty without).
+    pair_cuts_ : list of (ndarray or None, ndarray or None)
+        Each pair's cut points on its two axes (None on a categorical axis, which uses its
+        feature's category codes).
+    pair_scores_ : list of ndarray
+        Each pair's table of scores, shape (n_a, n_b) (with K outputs (n_a, n_b, K)); each axis
+        has its interval bins (or categories, then "other"), its missing bin, and on a
+        categorical axis one more entry, last, for categories unseen in training.
+    pair_weights_ : list of ndarray
+        Training fraction of each cell of each pair table (without the unseen entries).
+    pair_importances_ : ndarray
+        MIRAD importance of each pair table over its training cells.
     n_iter_ : int
     history_ : dict of ndarray
         Total "loss" and each weighted component at the start and after every iteration.
@@ -148,7 +170,7 @@ class EmbeddingSumClassifier(EmbeddingSumModel):
     def __init__(self, max_bins=20, step_loss_weight=0.01, embedding_sum_loss_weight=0.01, l2=0.0,
                  regularizers=None, max_iter=1000, tol=1e-6, verbose=0, categorical_features="auto",
                  min_category_count=10, monotonic_cst=None, binning="quantile", min_bin_count=5, uncertainty=False,
-                 fairness=None, fairness_tolerance=0.05):
+                 fairness=None, fairness_tolerance=0.05, interactions=0, interaction_bins=16):
         self.max_bins = max_bins
         self.step_loss_weight = step_loss_weight
         self.embedding_sum_loss_weight = embedding_sum_loss_weight
@@ -165,6 +187,8 @@ class EmbeddingSumClassifier(EmbeddingSumModel):
         self.uncertainty = uncertainty
         self.fairness = fairness
         self.fairness_tolerance = fairness_tolerance
+        self.interactions = interactions
+        self.interaction_bins = interaction_bins
 
     @staticmethod
     def _loss(n_outputs: int):
@@ -239,7 +263,7 @@ class EmbeddingSumClassifier(EmbeddingSumModel):
         """
         if self._n_outputs > 1:
             return self._multiclass_scores(X, probabilities=True)
-        if not self._has_categories():
+        if not self._has_categories() and not self._has_pairs():
             return class_probabilities(self._validated(X), self.cuts_, self.bin_scores_, self.intercept_)
         z = self._few_rows_mixed(X)
         if z is not None:
@@ -249,13 +273,11 @@ class EmbeddingSumClassifier(EmbeddingSumModel):
     def _multiclass_scores(self, X, probabilities: bool) -> np.ndarray:
         """Decision values or probabilities of a model with K > 2 classes, (n, K), in row
         chunks: the memory besides the result stays a few MiB whatever K."""
-        if self._has_categories():
+        if self._has_categories() or self._has_pairs():
             z = self._few_rows_mixed(X)
             if z is not None:
                 return softmax(z) if probabilities else z
-        codes = self._codes(self._validated(X))
-        return multiclass_scores(codes, scoring_tables(self.bin_scores_, self.unseen_scores_), self.intercept_,
-                                 probabilities=probabilities)
+        return multiclass_scores(*self._terms(self._validated(X)), self.intercept_, probabilities=probabilities)
 
     @dask_rows
     def predict(self, X) -> np.ndarray:

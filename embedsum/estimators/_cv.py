@@ -97,7 +97,8 @@ class EmbeddingSumClassifierCV(_CrossValidated, EmbeddingSumClassifier):
     min_bin_count : int, default=5
         As in :class:`~embedsum.EmbeddingSumClassifier` (with binning="adaptive" only).
     embedding_sum_loss_weight, l2, regularizers, max_iter, verbose, categorical_features, \
-min_category_count, monotonic_cst, uncertainty, fairness, fairness_tolerance
+min_category_count, monotonic_cst, uncertainty, fairness, fairness_tolerance, interactions, \
+interaction_bins
         As in :class:`~embedsum.EmbeddingSumClassifier`; ``uncertainty=True`` computes the standard
         errors of the final model (at the chosen weights) only; with ``fairness`` every fit keeps
         the bound on its training rows (``fit(..., sensitive_features=...)``).
@@ -155,7 +156,8 @@ categories_, rare_categories_, bin_scores_, unseen_scores_, bin_weights_, featur
     def __init__(self, step_loss_weights=8, l2s=None, cv=5, average_folds=False, random_state=0, max_bins=64,
                  embedding_sum_loss_weight=0.01, l2=0.0, regularizers=None, max_iter=1000, tol=1e-4, verbose=0,
                  categorical_features="auto", min_category_count=10, monotonic_cst=None, binning="adaptive",
-                 min_bin_count=5, uncertainty=False, fairness=None, fairness_tolerance=0.05, screening="auto"):
+                 min_bin_count=5, uncertainty=False, fairness=None, fairness_tolerance=0.05, interactions=0,
+                 interaction_bins=16, screening="auto"):
         self.step_loss_weights = step_loss_weights
         self.l2s = l2s
         self.cv = cv
@@ -176,6 +178,8 @@ categories_, rare_categories_, bin_scores_, unseen_scores_, bin_weights_, featur
         self.uncertainty = uncertainty
         self.fairness = fairness
         self.fairness_tolerance = fairness_tolerance
+        self.interactions = interactions
+        self.interaction_bins = interaction_bins
         self.screening = screening
 
     def _cv_target(self, n_rows: int, y, sample_weight) -> tuple:
@@ -234,7 +238,8 @@ class EmbeddingSumRegressorCV(_CrossValidated, EmbeddingSumRegressor):
         error, which grows with the scale of y: for a target far from unit scale, standardise
         y or adapt ``tol``.
     embedding_sum_loss_weight, l2, regularizers, max_iter, verbose, categorical_features, \
-min_category_count, monotonic_cst, uncertainty, fairness, fairness_tolerance
+min_category_count, monotonic_cst, uncertainty, fairness, fairness_tolerance, interactions, \
+interaction_bins
         As in :class:`~embedsum.EmbeddingSumRegressor`.
     screening : "auto", float in (0, 1] or None, default="auto"
         As in :class:`EmbeddingSumClassifierCV`; the test is the between-bins sum of squares
@@ -272,7 +277,8 @@ rare_categories_, bin_scores_, unseen_scores_, bin_weights_, feature_importances
     def __init__(self, step_loss_weights=8, l2s=None, cv=5, average_folds=False, random_state=0, max_bins=64,
                  embedding_sum_loss_weight=0.01, l2=0.0, regularizers=None, max_iter=1000, tol=1e-4, verbose=0,
                  categorical_features="auto", min_category_count=10, monotonic_cst=None, binning="adaptive",
-                 min_bin_count=5, uncertainty=False, fairness=None, fairness_tolerance=0.05, screening="auto"):
+                 min_bin_count=5, uncertainty=False, fairness=None, fairness_tolerance=0.05, interactions=0,
+                 interaction_bins=16, screening="auto"):
         self.step_loss_weights = step_loss_weights
         self.l2s = l2s
         self.cv = cv
@@ -293,6 +299,8 @@ rare_categories_, bin_scores_, unseen_scores_, bin_weights_, feature_importances
         self.uncertainty = uncertainty
         self.fairness = fairness
         self.fairness_tolerance = fairness_tolerance
+        self.interactions = interactions
+        self.interaction_bins = interaction_bins
         self.screening = screening
 
     def _cv_target(self, n_rows: int, y, sample_weight) -> tuple:

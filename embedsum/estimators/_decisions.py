@@ -12,9 +12,11 @@ from ..scoring._decision import (
     decision_values_of_codes,
     feature_codes,
     few_rows_mixed_decision,
+    few_rows_pair_decision,
     scoring_tables,
     term_scores,
 )
+from ..scoring._pairs import pair_terms
 from .._validation import check_array, check_feature_names, check_is_fitted, check_n_features, check_table
 
 
@@ -35,6 +37,9 @@ class DecisionMixin:
         # tolist() and `in`: 0.3 us, where np.any takes 3 us of a one-row prediction's 15.
         return mask is not None and True in np.asarray(mask).tolist()
 
+    def _has_pairs(self) -> bool:
+        return bool(getattr(self, "pairs_", None))
+
     def _validated(self, X):
         """X checked against the fitted model: a float64 array, or ``(numeric, columns)``
         when the model has categorical features (see :func:`~embedsum._validation.check_table`)."""
@@ -50,15 +55,16 @@ class DecisionMixin:
 
     def _decision(self, X) -> np.ndarray:
         """Decision values, (n,) with one output and (n, K) with K, by the bit-exact contract."""
-        if self._has_categories():
+        if self._has_categories() or self._has_pairs():
             z = self._few_rows_mixed(X)
             if z is not None:
                 return np.asarray(z, dtype=np.float64)
         return self._decision_of(self._validated(X))
 
     def _few_rows_mixed(self, X):
-        """A few rows (a list or an array) of a model with categorical features, scored in
-        pure Python (numpy's per-call costs dominate there); None where the numpy path must decide."""
+        """A few rows (a list or an array) of a model with categorical features or pair terms,
+        scored in pure Python (numpy's per-call costs dominate there); None where the numpy
+        path must decide."""
         if type(X) is np.ndarray:
             if X.ndim != 2 or not 0 < X.shape[0] <= FEW_ROWS:
                 return None
@@ -71,16 +77,26 @@ class DecisionMixin:
         if any(len(row) != self.n_features_in_ for row in rows):
             return None
         check_feature_names(self, X)
-        intercept = self.intercept_
+        intercept, pairs = self.intercept_, self._has_pairs()
         if self._n_outputs == 1:
+            if pairs:
+                return few_rows_pair_decision(
+                    rows, self.cuts_, self.bin_scores_, intercept, self.categories_, self.rare_categories_,
+                    self.unseen_scores_, self.pairs_, self.pair_cuts_, [np.ravel(t) for t in self.pair_scores_])
             return few_rows_mixed_decision(rows, self.cuts_, self.bin_scores_, intercept, self.categories_,
                                            self.rare_categories_, self.unseen_scores_)
         # K outputs: one pass per class (each class's sum keeps the contract), as (n, K) rows.
         per_class = []
         for k in range(self._n_outputs):
-            z = few_rows_mixed_decision(
-                rows, self.cuts_, [np.ascontiguousarray(s[:, k]) for s in self.bin_scores_], float(intercept[k]),
-                self.categories_, self.rare_categories_, [None if u is None else u[k] for u in self.unseen_scores_])
+            scores = [np.ascontiguousarray(s[:, k]) for s in self.bin_scores_]
+            unseen = [None if u is None else u[k] for u in self.unseen_scores_]
+            if pairs:
+                tables = [np.ascontiguousarray(np.asarray(t)[..., k]).ravel() for t in self.pair_scores_]
+                z = few_rows_pair_decision(rows, self.cuts_, scores, float(intercept[k]), self.categories_,
+                                           self.rare_categories_, unseen, self.pairs_, self.pair_cuts_, tables)
+            else:
+                z = few_rows_mixed_decision(rows, self.cuts_, scores, float(intercept[k]), self.categories_,
+                                            self.rare_categories_, unseen)
             if z is None:
                 return None
             per_class.append(z)
@@ -90,10 +106,21 @@ class DecisionMixin:
         """:meth:`_decision` of what :meth:`_validated` returned."""
         intercept = self.intercept_
         # One output (binary, regression); K outputs are scored by the classifier in row chunks.
-        if isinstance(data, np.ndarray) and self._n_outputs == 1:
+        if isinstance(data, np.ndarray) and self._n_outputs == 1 and not self._has_pairs():
             return decision_values(data, self.cuts_, self.bin_scores_, intercept)
-        return decision_values_of_codes(self._codes(data), scoring_tables(self.bin_scores_, self.unseen_scores_),
-                                        intercept)
+        return decision_values_of_codes(*self._terms(data), intercept)
+
+    def _terms(self, data) -> tuple[list, list]:
+        """``(codes, tables)`` of every term of the model for :meth:`_validated` data: the main
+        effects in feature order, then the pairs in their order (docs/design.md#pair-terms)."""
+        codes = self._codes(data)
+        tables = scoring_tables(self.bin_scores_, self.unseen_scores_)
+        if self._has_pairs():
+            numeric = data if isinstance(data, np.ndarray) else data[0]
+            pair_codes, pair_tables = pair_terms(numeric, codes, self.pairs_, self.pair_cuts_, self.pair_scores_,
+                                                 [len(s) for s in self.bin_scores_])
+            codes, tables = codes + pair_codes, tables + pair_tables
+        return codes, tables
 
     def _codes(self, data) -> list:
         if isinstance(data, np.ndarray):
@@ -102,7 +129,9 @@ class DecisionMixin:
         return feature_codes(numeric, columns, self.cuts_, self.categories_, self.rare_categories_)
 
     def row_scores(self, X) -> np.ndarray:
-        """The bin score of each feature for each row: (n, d), or (n, d, K) for multiclass.
+        """The score of each term for each row: (n, n_terms), or (n, n_terms, K) for multiclass.
+
+        The terms are the features, then the pairs of ``pairs_`` if any.
 
         Adding them to ``intercept_`` left to right gives the decision values bit for bit.
 
@@ -114,5 +143,4 @@ class DecisionMixin:
         >>> EmbeddingSumRegressor(max_bins=4).fit(X, X[:, 0]).row_scores(X[:3]).shape
         (3, 2)
         """
-        codes = self._codes(self._validated(X))
-        return term_scores(codes, scoring_tables(self.bin_scores_, self.unseen_scores_))
+        return term_scores(*self._terms(self._validated(X)))

@@ -44,13 +44,14 @@ class FittedBins:
         self.n_bins = np.array([len(w) for w in bin_weights], dtype=np.intp)
         self.values = None
 
-    def layout(self, n_outputs: int = 1, features=None) -> "ParameterLayout":
-        """The parameter layout of these bins (of the given features only, in their order)."""
+    def layout(self, n_outputs: int = 1, features=None, **pair_terms) -> "ParameterLayout":
+        """The parameter layout of these bins (of the given features only, in their order),
+        with the pair terms ``pairs``, ``pair_shapes`` and ``pair_weights`` if given."""
         from ..training._layout import ParameterLayout
 
         j = np.arange(len(self.n_bins)) if features is None else np.asarray(features, dtype=np.intp)
         return ParameterLayout(self.n_bins[j], [self.bin_weights[i] for i in j], n_outputs=n_outputs,
-                               ordered=~np.asarray(self.is_categorical)[j])
+                               ordered=~np.asarray(self.is_categorical)[j], **pair_terms)
 
 
 def fit_bins(X, names, sample_weight, *, categorical_features, max_bins: int, min_category_count: int,

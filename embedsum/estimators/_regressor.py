@@ -27,7 +27,8 @@ class EmbeddingSumRegressor(EmbeddingSumModel):
     Parameters
     ----------
     max_bins, step_loss_weight, embedding_sum_loss_weight, l2, regularizers, max_iter, tol, verbose, \
-categorical_features, min_category_count, monotonic_cst, binning, min_bin_count, uncertainty
+categorical_features, min_category_count, monotonic_cst, binning, min_bin_count, uncertainty, \
+interactions, interaction_bins
         As for :class:`~embedsum.EmbeddingSumClassifier`.
     fairness : {None, "demographic_parity"}, default=None
         A disparity bounded on the training rows, between the groups of fit's sensitive_features:
@@ -41,7 +42,8 @@ categorical_features, min_category_count, monotonic_cst, binning, min_bin_count,
     ----------
     n_features_in_, feature_names_in_, is_categorical_, monotonic_cst_, cuts_, categories_, \
 rare_categories_, bin_scores_, unseen_scores_, bin_weights_, feature_importances_, n_iter_, history_, \
-covariance_, bin_scores_se_, feature_tests_, edf_
+covariance_, bin_scores_se_, feature_tests_, edf_, pairs_, pair_cuts_, pair_scores_, pair_weights_, \
+pair_importances_
         As for :class:`~embedsum.EmbeddingSumClassifier` (one score per bin); with ``uncertainty=True``
         the scale of the errors is estimated from the residuals (``scale_``).
     scale_ : float
@@ -65,7 +67,7 @@ covariance_, bin_scores_se_, feature_tests_, edf_
     def __init__(self, max_bins=20, step_loss_weight=0.01, embedding_sum_loss_weight=0.01, l2=0.0,
                  regularizers=None, max_iter=1000, tol=1e-6, verbose=0, categorical_features="auto",
                  min_category_count=10, monotonic_cst=None, binning="quantile", min_bin_count=5, uncertainty=False,
-                 fairness=None, fairness_tolerance=0.05):
+                 fairness=None, fairness_tolerance=0.05, interactions=0, interaction_bins=16):
         self.max_bins = max_bins
         self.step_loss_weight = step_loss_weight
         self.embedding_sum_loss_weight = embedding_sum_loss_weight
@@ -82,6 +84,8 @@ covariance_, bin_scores_se_, feature_tests_, edf_
         self.uncertainty = uncertainty
         self.fairness = fairness
         self.fairness_tolerance = fairness_tolerance
+        self.interactions = interactions
+        self.interaction_bins = interaction_bins
 
     @staticmethod
     def _loss(n_outputs: int):

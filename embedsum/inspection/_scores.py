@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..scoring._decision import decision_values_of_codes, scoring_tables, term_scores
+from ..scoring._decision import decision_values_of_codes, term_scores
 
 
 def _numeric_part(data) -> np.ndarray:
@@ -20,8 +20,8 @@ def _numeric_part(data) -> np.ndarray:
 
 
 def _codes_and_tables(model, data) -> tuple[list, list]:
-    """Each feature's bin codes for validated rows, and the tables those codes index."""
-    return model._codes(data), scoring_tables(model.bin_scores_, model.unseen_scores_)
+    """Each term's codes for validated rows (the features', then the pairs'), and the tables those codes index."""
+    return model._terms(data)
 
 
 def _scores_of(model, data) -> np.ndarray:

@@ -36,6 +36,7 @@ def _params(params) -> dict:
             raise _bad(f"params.{name}", f"expected true or false, got {_describe(params[name])}")
     _categorical_param(params["categorical_features"])
     _monotonic_param(params["monotonic_cst"])
+    _interactions_param(params["interactions"])
     kwargs = dict(params, regularizers=None if params["regularizers"] is None else [])
     try:  # the checks fit makes: types (bool is not a number), signs, finiteness
         check_hyperparameters(kwargs)
@@ -83,6 +84,25 @@ def _monotonic_param(value) -> None:
                           f"got {_describe(value)}")
     for i, cst in enumerate(_list(value, where, MAX_FEATURES)):
         _constraint(cst, f"{where}[{i}]")
+
+
+def _interactions_param(value) -> None:
+    where = "params.interactions"
+    if type(value) is int:
+        _integer(value, where, 0, 2**31)
+        return
+    if type(value) is not list:
+        raise _bad(where, f"expected an integer >= 0 or a list of pairs of features, got {_describe(value)}")
+    for i, pair in enumerate(_list(value, where, 2**16)):
+        if type(pair) is not list or len(pair) != 2:
+            raise _bad(f"{where}[{i}]", f"expected a pair of two features, got {_describe(pair)}")
+        for v in pair:
+            if type(v) is int:
+                _integer(v, f"{where}[{i}]", 0, MAX_FEATURES - 1)
+            elif type(v) is str:
+                _text(v, f"{where}[{i}]")
+            else:
+                raise _bad(f"{where}[{i}]", f"expected feature indices or names, got {_describe(v)}")
 
 
 def _feature_names(value, n: int):

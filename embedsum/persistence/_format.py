@@ -1,16 +1,17 @@
 """The saved-model format: the JSON document, its constants and its bounds (docs/design.md#persistence-format).
 
-Format ``"embedsum"``, ``format_version`` 4
+Format ``"embedsum"``, ``format_version`` 5
 -------------------------------------------
 One JSON object, one key per line, always in this order; every key is required and no
 other key is allowed. Here a multiclass model with a numeric and a categorical feature::
 
     {
     "format": "embedsum",
-    "format_version": 4,
+    "format_version": 5,
     "library_version": "0.1.0",
     "kind": "classifier",
     "params": {"binning":"quantile","categorical_features":"auto","embedding_sum_loss_weight":0.01,
+               "fairness":null,"fairness_tolerance":0.05,"interaction_bins":16,"interactions":0,
                "l2":0.0,"max_bins":4,"max_iter":1000,"min_bin_count":5,"min_category_count":10,
                "monotonic_cst":null,"regularizers":null,"step_loss_weight":0.01,"tol":1e-06,
                "uncertainty":false,"verbose":0},
@@ -32,7 +33,9 @@ other key is allowed. Here a multiclass model with a numeric and a categorical f
     "bin_weights": [[0.3,0.2,0.5,0.0],[0.5,0.4,0.05,0.05]],
     "n_iter": 12,
     "history": {"loss":[1.09,0.71],"classification":[1.09,0.70],...},
-    "uncertainty": null
+    "uncertainty": null,
+    "pairs": [{"features":[0,1],"cuts":[[0.5],null],"scores":[[...4 cells of 3 numbers...],...],
+               "weights":[[0.1,0.2,0.0,0.0],...]}]
     }
 
 - Numbers: floats are written as ``repr`` writes them and read back bit for bit.
@@ -106,6 +109,18 @@ other key is allowed. Here a multiclass model with a numeric and a categorical f
   within 1e-6. The standard errors are not stored: the loader computes them from it with
   the code that fit uses (the same bits).
 
+- ``params.interactions`` is an integer >= 0 or a list of pairs (two feature indices or two
+  names); ``params.interaction_bins`` an integer >= 2. ``pairs`` is the list of the model's pair
+  terms (docs/design.md#pair-terms), empty without; each is an object with exactly the keys
+  ``features`` (two feature indices ``a < b``; no pair twice), ``cuts`` (per axis: ``null`` on a
+  categorical feature, else strictly increasing cut points as for ``cuts[j]``), ``scores``
+  (``length_a`` rows of ``length_b`` scores, each a list of K numbers with K outputs, finite;
+  an axis has its cuts' interval bins and the missing bin, or its feature's bins and one more,
+  last, for unseen categories) and ``weights`` (the training fraction of each cell, the unseen
+  entries left out: ``n_a`` rows of ``n_b`` numbers >= 0 summing to 1 within 1e-6). Every
+  list's length is checked against the axes before anything is allocated from it. The
+  covariance of ``uncertainty`` then covers the pair cells too (after the features' bins).
+
 Format version 1 (written by embedsum before categorical features, multiclass and
 regression) is still read: it has only the keys ``format`` ... ``classes_dtype``,
 ``intercept``, ``cuts``, ``bin_scores``, ``bin_weights``, ``n_iter`` and ``history`` above,
@@ -120,12 +135,15 @@ the parameters other than ``binning`` and ``min_bin_count``; it loads with
 version 1 document loads through version 2. Format version 3 (written before standard errors) is
 still read: it has every key above but ``uncertainty`` and the parameters other than
 ``uncertainty``; it loads with ``uncertainty=False`` and no standard errors, and versions 1 and 2
-load through it. Writing always writes version 4.
+load through it. Format version 4 (written before pair terms) is still read: it has every key above
+but ``pairs`` and the parameters other than ``interactions`` and ``interaction_bins``; it loads with
+``interactions=0``, ``interaction_bins=16`` and no pairs, and versions 1 to 3 load through it.
+Writing always writes version 5.
 
 Bounds (documents beyond them are refused): the document is at most ``max_bytes``
 bytes (64 MiB by default, checked before parsing); ``n_features`` <= 2**20; at most
 ``MAX_BINS - 1`` cuts per numeric feature (fit accepts ``max_bins <= MAX_BINS`` = 2**16);
-at most 2**16 classes; at most 2**20 kept and 2**20 rare categories per feature;
+at most 2**16 classes; at most 2**16 pairs; at most 2**20 kept and 2**20 rare categories per feature;
 ``history`` has at most 256 series of at most 2**20 values; the covariance is of at most
 2**13 parameters (and its list must have the length the bins give before anything is
 allocated from it). Loading allocates memory in
@@ -144,8 +162,8 @@ from .._validation import MAX_BINS
 
 
 FORMAT_NAME = "embedsum"
-FORMAT_VERSION = 4
-_READABLE_VERSIONS = (1, 2, 3, 4)
+FORMAT_VERSION = 5
+_READABLE_VERSIONS = (1, 2, 3, 4, 5)
 MAX_BYTES = 64 * 2**20
 MAX_FEATURES = 2**20
 MAX_BINS_PER_FEATURE = numeric_n_bins(MAX_BINS - 1)  # max_bins quantiles propose at most MAX_BINS - 1 cuts
@@ -171,7 +189,10 @@ _KEYS_V3 = ("format", "format_version", "library_version", "kind", "params", "cu
             "n_features", "feature_names", "classes", "classes_dtype", "intercept", "is_categorical",
             "monotonic_cst", "cuts", "category_kinds", "categories", "rare_categories", "bin_scores",
             "unseen_scores", "bin_weights", "n_iter", "history")
-_KEYS = _KEYS_V3 + ("uncertainty",)
+_KEYS_V4 = _KEYS_V3 + ("uncertainty",)
+_KEYS = _KEYS_V4 + ("pairs",)
+_PAIR_KEYS = ("features", "cuts", "scores", "weights")
+_MAX_PAIRS = 2**16
 _UNCERTAINTY_KEYS = ("scale", "edf", "feature_tests", "covariance")
 _FEATURE_TEST_KEYS = ("statistic", "df", "edf", "p_value")
 # The covariance of at most this many parameters is stored (its packed triangle then has
@@ -186,6 +207,8 @@ _PARAMS_V1 = tuple(sorted(name for name, row in HYPERPARAMETERS.items() if row.s
 _PARAMS_V2 = tuple(sorted(name for name, row in HYPERPARAMETERS.items() if row.since_format <= 2))
 # Version 3: the keys of today but "uncertainty", the parameters before uncertainty.
 _PARAMS_V3 = tuple(sorted(name for name, row in HYPERPARAMETERS.items() if row.since_format <= 3))
+# Version 4: the keys of today but "pairs", the parameters before interactions and interaction_bins.
+_PARAMS_V4 = tuple(sorted(name for name, row in HYPERPARAMETERS.items() if row.since_format <= 4))
 _KEYS_V1 = ("format", "format_version", "library_version", "kind", "params", "custom_regularizers",
             "n_features", "feature_names", "classes", "classes_dtype", "intercept", "cuts",
             "bin_scores", "bin_weights", "n_iter", "history")

@@ -1,4 +1,4 @@
-"""Older format versions read as today's: version 1 as version 2, version 2 as version 3, version 3 as 4.
+"""Older format versions read as today's: each version as the next one (1 as 2, ..., 4 as 5).
 
 See docs/design.md#persistence-format.
 """
@@ -6,7 +6,7 @@ See docs/design.md#persistence-format.
 from __future__ import annotations
 
 from .._hyperparameters import HYPERPARAMETERS
-from ._format import _KIND_V1, _MAX_CLASSES, _PARAMS_V1, _PARAMS_V2, _PARAMS_V3, MAX_FEATURES
+from ._format import _KIND_V1, _MAX_CLASSES, _PARAMS_V1, _PARAMS_V2, _PARAMS_V3, _PARAMS_V4, MAX_FEATURES
 from ._values import _bad, _describe, _integer, _list
 
 # What version 3 added, as every version 2 model was fitted: the published quantile cuts
@@ -60,3 +60,10 @@ def _v3_as_v4(doc: dict) -> dict:
     params = _exact_params(doc["params"], _PARAMS_V3, 3)
     new_params = {name: row.default for name, row in HYPERPARAMETERS.items() if row.since_format == 4}
     return dict(doc, params=dict(params, **new_params), uncertainty=None)
+
+
+def _v4_as_v5(doc: dict) -> dict:
+    """A version 4 document (keys checked) as the version 5 document of the same model: no pair terms."""
+    params = _exact_params(doc["params"], _PARAMS_V4, 4)
+    new_params = {name: row.default for name, row in HYPERPARAMETERS.items() if row.since_format == 5}
+    return dict(doc, params=dict(params, **new_params), pairs=[])

@@ -18,9 +18,10 @@ from typing import Any, Callable
 from ._features import _features
 from ._fields import _classes, _feature_names, _history, _params
 from ._format import (  # noqa: F401  (the format's public constants, importable from here too)
-    _DOCUMENT, _KEYS, _KEYS_V1, _KEYS_V3, _KINDS, _READABLE_VERSIONS, FORMAT_NAME, FORMAT_VERSION, MAX_BINS,
+    _DOCUMENT, _KEYS, _KEYS_V1, _KEYS_V3, _KEYS_V4, _KINDS, _READABLE_VERSIONS, FORMAT_NAME, FORMAT_VERSION, MAX_BINS,
     MAX_BINS_PER_FEATURE, MAX_BYTES, MAX_FEATURES)
-from ._migrate import _v1_as_v2, _v2_as_v3, _v3_as_v4
+from ._migrate import _v1_as_v2, _v2_as_v3, _v3_as_v4, _v4_as_v5
+from ._pairs import _pairs
 from ._uncertainty import _uncertainty
 from ._safe_json import _checked_max_bytes, _size_error, _within_memory, decoded, parsed
 from ._values import _bad, _describe, _integer, _list, _outputs, _text
@@ -145,8 +146,8 @@ def _build(doc):
     if version not in _READABLE_VERSIONS:  # before the keys: another version may have other keys
         raise ValueError(f"format_version {version} is not supported; this embedsum reads format_version "
                          f"{', '.join(map(str, _READABLE_VERSIONS[:-1]))} and {_READABLE_VERSIONS[-1]} (was the file written by a newer embedsum?)")
-    # Version 2 differs from 3 in its params only; 4 adds the "uncertainty" key.
-    keys = _KEYS_V1 if version == 1 else _KEYS_V3 if version <= 3 else _KEYS
+    # Version 2 differs from 3 in its params only; 4 adds the "uncertainty" key, 5 "pairs".
+    keys = _KEYS_V1 if version == 1 else _KEYS_V3 if version <= 3 else _KEYS_V4 if version == 4 else _KEYS
     unknown = sorted(set(doc) - set(keys))
     if unknown:
         raise ValueError(f"unknown keys {unknown[:5]} (format_version {version} has {list(keys)})")
@@ -162,6 +163,8 @@ def _build(doc):
         doc = _v2_as_v3(doc)
     if version <= 3:
         doc = _v3_as_v4(doc)
+    if version <= 4:
+        doc = _v4_as_v5(doc)
     kind = doc["kind"]
     if type(kind) is not str or kind not in _KINDS:
         raise _bad("kind", f"unknown model kind {_describe(kind)}; expected 'classifier' or 'regressor'")
@@ -187,12 +190,14 @@ def _build(doc):
     is_categorical, monotonic_cst, cuts, categories, rare, scores, unseen, weights = _features(doc, n, k)
     n_iter = _integer(doc["n_iter"], "n_iter", 0, 2**63 - 1)
     history = _history(doc["history"])
-    n_params = (sum(len(w) for w in weights) + 1) * k
+    pairs = _pairs(doc["pairs"], n, k, is_categorical, [len(w) for w in weights])
+    pair_cells = 0 if pairs is None else sum(w.size for w in pairs.weights)
+    n_params = (sum(len(w) for w in weights) + pair_cells + 1) * k
     uncertainty = _uncertainty(doc["uncertainty"], params["uncertainty"], n, n_params, kind == "classifier")
 
     # The estimator sets its fitted attributes itself, as at fit (feature_importances_ by the same code).
     model._set_fitted(cuts=cuts, categories=categories, rare_categories=rare, bin_scores=scores, bin_weights=weights,
                       intercept=intercept, is_categorical=is_categorical, monotonic_cst=monotonic_cst,
                       unseen_scores=unseen, names=names, classes=classes, n_iter=n_iter, history=history,
-                      uncertainty=uncertainty)
+                      uncertainty=uncertainty, pairs=pairs)
     return model

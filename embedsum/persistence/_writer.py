@@ -90,6 +90,7 @@ def _document(model) -> dict:
     json_params["regularizers"] = None if params["regularizers"] is None or custom else []
     json_params["categorical_features"] = _plain(params["categorical_features"])
     json_params["monotonic_cst"] = _plain(params["monotonic_cst"])
+    json_params["interactions"] = _plain(params["interactions"])
     for name in _CHOICE_PARAMS:  # a str (np.str_ too) is written as one; anything else fails the check below
         value = params[name]
         json_params[name] = str(value) if isinstance(value, str) else value
@@ -131,7 +132,20 @@ def _document(model) -> dict:
             str(k): np.asarray(v, dtype=np.float64).ravel().tolist() for k, v in history.items()
         },
         "uncertainty": _uncertainty_to_json(model),
+        "pairs": _pairs_to_json(model),
     }
+
+
+def _pairs_to_json(model) -> list:
+    """The pair terms' list (see :mod:`embedsum.persistence._format`); empty without pairs."""
+    out = []
+    for (a, b), cuts, table, weights in zip(getattr(model, "pairs_", []), getattr(model, "pair_cuts_", []),
+                                             getattr(model, "pair_scores_", []), getattr(model, "pair_weights_", [])):
+        out.append({"features": [_int_or_value(a), _int_or_value(b)],
+                    "cuts": [None if c is None else _cuts_to_json(c) for c in cuts],
+                    "scores": np.asarray(table, dtype=np.float64).tolist(),
+                    "weights": np.asarray(weights, dtype=np.float64).tolist()})
+    return out
 
 
 def _uncertainty_to_json(model):

@@ -36,7 +36,7 @@ from ._codes import (  # noqa: F401
     scoring_tables,
     term_scores,
 )
-from ._few_rows import FEW_ROWS, _few_rows_decision, few_rows_mixed_decision  # noqa: F401
+from ._few_rows import FEW_ROWS, _few_rows_decision, few_rows_mixed_decision, few_rows_pair_decision  # noqa: F401
 from ._links import (  # noqa: F401
     FEW_VALUES,
     _few_rows_probabilities,

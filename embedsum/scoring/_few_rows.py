@@ -132,3 +132,97 @@ def few_rows_mixed_decision(rows: list, cuts, scores, intercept, categories, rar
     except (TypeError, ValueError, IndexError, NotImplementedError, OverflowError):
         return None  # the numpy path says what is wrong
     return result
+
+
+def few_rows_pair_decision(rows: list, cuts, scores, intercept, categories, rare_categories, unseen_scores,
+                           pairs, pair_cuts, pair_tables):
+    """Decision values of a few rows of a model with pair terms, as Python floats, or None
+    when the numpy path must decide (one output; a multiclass model calls it once per class).
+
+    The main effects as :func:`few_rows_mixed_decision` reads them, then each pair term in
+    order (docs/design.md#pair-terms): a numeric axis coded on the pair's own cuts, a
+    categorical axis by its feature's category code (unseen: its last entry), and
+    ``pair_tables[p]`` (the table read row by row, 1-D float64) indexed by the joint code.
+
+    Example
+    -------
+    >>> import numpy as np
+    >>> few_rows_pair_decision([[0.5, 3.0]], [np.array([1.0]), np.array([2.0])],
+    ...     [np.array([-1.0, 1.0, 0.0]), np.array([0.5, 0.25, 0.0])], 0.0, [None, None], [None, None],
+    ...     [None, None], [(0, 1)], [(np.array([1.0]), np.array([2.0]))], [np.arange(9.0)])
+    [0.25]
+    """
+    from .._bins import category_unseen, pair_axis_length, pair_code
+    from ..binning._categories import value_key
+
+    if type(intercept) is not float and np.ndim(intercept) != 0:
+        return None
+    try:
+        views = list(map(memoryview, list(scores) + list(pair_tables)))
+        if {view.format for view in views} != {"d"} or len(scores) != len(cuts):
+            return None
+        score_views, table_views = views[:len(scores)], views[len(scores):]
+        features = []  # (kind, kept or cuts, rare, unseen score, "other", missing, unseen code)
+        for j, feature_cuts in enumerate(cuts):
+            if feature_cuts is None:
+                kept, rare = categories[j], rare_categories[j]
+                m = len(kept)
+                kind = "str"
+                if kept.dtype.kind == "f":
+                    kept, rare, kind = memoryview(kept), memoryview(rare), "number"
+                features.append((kind, kept, rare, float(unseen_scores[j]), category_other(m),
+                                 category_missing(m), category_unseen(m)))
+            else:
+                view = memoryview(feature_cuts)
+                if view.format != "d":
+                    return None
+                features.append((None, view, None, None, None, numeric_missing(len(view)), None))
+        terms = []  # (a, b, coarse cuts a or None, coarse cuts b or None, length of b, table)
+        for (a, b), (cuts_a, cuts_b), table in zip(pairs, pair_cuts, table_views):
+            coarse = [None if c is None else memoryview(c) for c in (cuts_a, cuts_b)]
+            if any(c is not None and c.format != "d" for c in coarse):
+                return None
+            length_b = (pair_axis_length(len(score_views[b]), True) if cuts_b is None
+                        else numeric_missing(len(coarse[1])) + 1)
+            terms.append((a, b, coarse[0], coarse[1], length_b, table))
+        z0 = float(np.float64(intercept))
+        result = []
+        for row in rows:
+            if len(row) != len(features):
+                return None
+            z, codes, values = z0, [], []
+            for j, (v, (kind, c, rare, unseen, other, missing, unseen_code), s) in enumerate(
+                    zip(row, features, score_views)):
+                if kind is None:
+                    if type(v) is int:
+                        v = float(v)  # rounded as numpy converts it, before comparing with the cuts
+                    elif type(v) is not float:
+                        return None
+                    code = bisect_left(c, v) if v == v else missing  # interval_code, inline
+                    z = z + s[code]
+                else:
+                    key = value_key(v, kind, j)
+                    if key is None:
+                        code = missing
+                    else:
+                        i = bisect_left(c, key)
+                        if i < len(c) and c[i] == key:
+                            code = i  # a kept category's code is its rank
+                        else:
+                            i = bisect_left(rare, key)
+                            code = other if i < len(rare) and rare[i] == key else unseen_code
+                    z = z + (unseen if code == unseen_code else s[code])
+                codes.append(code)
+                values.append(v)
+            for a, b, cuts_a, cuts_b, length_b, table in terms:
+                code_a = codes[a] if cuts_a is None else (
+                    bisect_left(cuts_a, values[a]) if values[a] == values[a] else len(cuts_a) + 1)
+                code_b = codes[b] if cuts_b is None else (
+                    bisect_left(cuts_b, values[b]) if values[b] == values[b] else len(cuts_b) + 1)
+                z = z + table[pair_code(code_a, code_b, length_b)]
+            if not math.isfinite(z):
+                return None
+            result.append(z)
+    except (TypeError, ValueError, IndexError, NotImplementedError, OverflowError):
+        return None  # the numpy path says what is wrong
+    return result

@@ -83,3 +83,30 @@ def rank_pairs(codes, n_bins, gradient, hessian, sample_weight=None, *, candidat
         scores[i] = max(two - one, 0.0)
     order = np.argsort(-scores, kind="stable")
     return [tuple(int(v) for v in candidates[i]) for i in order], scores[order]
+
+
+def loss_derivatives(loss, z: np.ndarray, target) -> tuple[np.ndarray, np.ndarray]:
+    """Each row's first and second derivatives of a built-in loss at decision values ``z``.
+
+    Log-loss: ``p - y`` and ``p (1 - p)``; squared error: the residual and 1; softmax (z of
+    shape (n, K), class indices in ``target``): ``p_k - [y = k]`` and ``p_k (1 - p_k)`` per class
+    (the Hessian's diagonal), where ``p`` follows from the gradient the loss returns.
+
+    Example
+    -------
+    >>> from embedsum.training._losses import LOSSES
+    >>> g, h = loss_derivatives(LOSSES["log"], np.array([0.0]), np.array([1.0]))
+    >>> g.tolist(), h.tolist()
+    ([-0.5], [0.25])
+    """
+    _, gradient = loss.loss_gradient(np.array(z, dtype=np.float64), target)
+    if loss.name == "squared":
+        return gradient, np.ones_like(gradient)
+    if loss.name == "softmax":
+        p = gradient.copy()
+        p[np.arange(len(p)), np.asarray(target, dtype=np.intp)] += 1.0
+    elif loss.name == "log":
+        p = gradient + target
+    else:
+        raise ValueError(f"pairs are ranked for the built-in losses ('log', 'softmax', 'squared'), not {loss.name!r}")
+    return gradient, p * (1.0 - p)
