@@ -20,6 +20,7 @@ from .._exceptions import ConvergenceWarning
 from .._hyperparameters import HYPERPARAMETERS, check_hyperparameters
 from .._validation import check_is_fitted
 from ._decisions import DecisionMixin
+from ._edits import EditsMixin
 from ._fair_fit import fairness_groups, solve_fair
 from ._fitted_bins import FittedBins, fit_bins
 from ._importances import mirad_importances
@@ -38,7 +39,7 @@ _WARM_START_ROWS = 2**21
 _SUBSAMPLE_ROWS = 2**20
 
 
-class EmbeddingSumModel(DecisionMixin, UncertaintyMixin, ParamsMixin):
+class EmbeddingSumModel(DecisionMixin, UncertaintyMixin, EditsMixin, ParamsMixin):
     """Base class of the embedding-sum estimators (not used directly).
 
     Subclasses define ``__init__`` (storing the shared parameters below and their own),
@@ -96,7 +97,7 @@ class EmbeddingSumModel(DecisionMixin, UncertaintyMixin, ParamsMixin):
         return fairness_groups(self, sensitive_features, n_rows, n_outputs)
 
     def _solve(self, codes, target, sw, layout: ParameterLayout, x0=None, *, warn: bool = True,
-               limit_blas_threads: bool = True, monotonic_cst=None, groups=None):
+               limit_blas_threads: bool = True, monotonic_cst=None, groups=None, fixed=None):
         """Minimise the objective on binned rows from ``x0`` and return the solver's result.
 
         Without ``x0``, the start is zero scores and the best constant intercept; on many
@@ -106,7 +107,8 @@ class EmbeddingSumModel(DecisionMixin, UncertaintyMixin, ParamsMixin):
         (``n_iter``, ``history``) describes the solve on all rows. ``monotonic_cst``
         (-1/0/+1 per feature) makes the solver work on bounded differences. ``groups`` (each
         row's group) bounds the disparity ``fairness`` names (docs/design.md#fairness-constraints);
-        the result then carries ``disparity`` and ``groups``.
+        the result then carries ``disparity`` and ``groups``. ``fixed`` (a mask of coef entries,
+        their values) holds those entries at their values (docs/design.md#edits).
         """
         # Only relative weights matter (the data term is a weighted mean): weights of 1e300
         # must not overflow the sums below.
@@ -119,6 +121,7 @@ class EmbeddingSumModel(DecisionMixin, UncertaintyMixin, ParamsMixin):
         if y_scale != 1.0:
             target = target / y_scale
             x0 = None if x0 is None else np.asarray(x0, dtype=np.float64) / y_scale
+            fixed = None if fixed is None else (fixed[0], np.asarray(fixed[1]) / y_scale)
         # Counted in values (rows x outputs): a softmax evaluation of K classes costs about
         # K binary ones, so many classes repay a warm start from fewer rows.
         values = len(target) * layout.n_outputs
@@ -127,7 +130,8 @@ class EmbeddingSumModel(DecisionMixin, UncertaintyMixin, ParamsMixin):
             y_sub, sw_sub = target[::step], sw[::step]
             if self._fittable(y_sub, sw_sub, layout.n_outputs):
                 x0 = self._solve(codes[::step], y_sub, sw_sub, layout, warn=False,
-                                 limit_blas_threads=limit_blas_threads, monotonic_cst=monotonic_cst).coef
+                                 limit_blas_threads=limit_blas_threads, monotonic_cst=monotonic_cst,
+                                 fixed=fixed).coef
         if x0 is None:
             x0 = self._start(target, sw, layout)
         from ..training._objective import EmbeddingSumObjective  # here: predicting never needs these
@@ -137,7 +141,7 @@ class EmbeddingSumModel(DecisionMixin, UncertaintyMixin, ParamsMixin):
                 lambda solve, parameterization, result: solve_fair(self, objective, codes, target, sw, layout, groups,
                                                                    result, solve, parameterization, y_scale))
             result = minimize_objective(self, objective, layout, x0, monotonic_cst=monotonic_cst,
-                                        limit_blas_threads=limit_blas_threads, then=then)
+                                        limit_blas_threads=limit_blas_threads, then=then, fixed=fixed)
         if y_scale != 1.0:
             result.coef *= y_scale
             result.history = {name: values * y_scale**2 for name, values in result.history.items()}
@@ -199,7 +203,7 @@ class EmbeddingSumModel(DecisionMixin, UncertaintyMixin, ParamsMixin):
 
     def _set_fitted(self, *, cuts, categories, rare_categories, bin_scores, bin_weights, intercept, is_categorical,
                     n_iter, monotonic_cst=None, unseen_scores=None, names=None, classes=None, history=None,
-                    uncertainty=None, pairs=None) -> None:
+                    uncertainty=None, pairs=None, edits=()) -> None:
         """Set every fitted attribute: fit, the cross-validated fit and the loader all end here.
 
         Per feature j (lists of ``n_features`` entries, see docs/design.md#bin-codes):
@@ -216,7 +220,8 @@ class EmbeddingSumModel(DecisionMixin, UncertaintyMixin, ParamsMixin):
         ``bin_scores_se_``, from ``uncertainty`` (a :class:`~embedsum.training._laplace.Laplace`
         record, or None: no standard errors). ``pairs`` (a :class:`~._pairs.PairRecord`, or
         None: no pair terms) sets ``pairs_``, ``pair_cuts_``, ``pair_scores_``, ``pair_weights_``
-        and ``pair_importances_`` (docs/design.md#pair-terms).
+        and ``pair_importances_`` (docs/design.md#pair-terms). ``edits`` is the edit log ``edits_``
+        (docs/design.md#edits).
         """
         n_outputs = self._n_outputs_for(classes)
         d = len(bin_scores)
@@ -244,6 +249,7 @@ class EmbeddingSumModel(DecisionMixin, UncertaintyMixin, ParamsMixin):
         self.feature_importances_ = mirad_importances(self.bin_scores_, self.bin_weights_)
         self._set_pairs(pairs)
         self.n_iter_ = n_iter
+        self.edits_ = [dict(record) for record in edits]
         if history is not None:
             self.history_ = history
         elif hasattr(self, "history_"):
