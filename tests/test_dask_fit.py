@@ -14,7 +14,6 @@ import dask.dataframe as dd
 import pandas as pd
 
 from embedsum import EmbeddingSumClassifier, EmbeddingSumRegressor
-from embedsum.estimators._dask_fit import is_dask_collection
 from embedsum.training._objective import EmbeddingSumObjective
 
 # How close the coefficients of the two fits are, relative to the largest: the same optimum,
@@ -82,12 +81,6 @@ def _assert_same_model(distributed, memory, X, y, w=None):
                                rtol=1e-12)
     gap = np.max(np.abs(_flat(distributed) - _flat(memory))) / np.max(np.abs(_flat(memory)))
     assert gap <= COEF_RTOL, gap
-
-
-def test_dask_collections_are_recognised_without_importing_dask_for_other_input():
-    X = np.zeros((4, 2))
-    assert not is_dask_collection(X) and not is_dask_collection(pd.DataFrame(X))
-    assert is_dask_collection(da.from_array(X)) and is_dask_collection(dd.from_pandas(pd.DataFrame(X), npartitions=2))
 
 
 @pytest.mark.parametrize("kind", ["binary", "multiclass", "regression"])

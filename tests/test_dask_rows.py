@@ -27,6 +27,12 @@ def _frame(seed, n):
     return frame, frame["bytes"].to_numpy() - 1 + 0.5 * (frame["proto"] == "udp").to_numpy()
 
 
+def test_dask_collections_are_recognised_without_importing_dask_for_other_input():
+    X = np.zeros((4, 2))
+    assert not is_dask_collection(X) and not is_dask_collection(pd.DataFrame(X))
+    assert is_dask_collection(da.from_array(X)) and is_dask_collection(dd.from_pandas(pd.DataFrame(X), npartitions=2))
+
+
 METHODS = {"binary": ["predict", "predict_proba", "decision_function"],
            "multiclass": ["predict", "predict_proba", "decision_function"],
            "regression": ["predict"]}

@@ -40,16 +40,22 @@ def _weights(w):
     return float(w.max()) if len(w) else 0.0
 
 
-def _sums(target, w, top, n_classes):
-    """sum(w), and sum(w * y) (one output) or each class's sum(w) (n_classes > 0)."""
+def _rows(target, w, top, rows):
+    """The target and the weights (over ``top``) of the rows of a mask (None: all rows)."""
     w = np.ones(len(target)) if w is None else np.asarray(w, dtype=np.float64) / top
+    return (target, w) if rows is None else (target[rows], w[rows])
+
+
+def _sums(target, w, rows, top, n_classes):
+    """sum(w), and sum(w * y) (one output) or each class's sum(w) (n_classes > 0)."""
+    target, w = _rows(target, w, top, rows)
     if n_classes:
         return float(np.sum(w)), np.bincount(target.astype(np.intp), weights=w, minlength=n_classes)
     return float(np.sum(w)), float(np.sum(w * target))
 
 
-def _squares(target, w, top, mean):
-    w = np.ones(len(target)) if w is None else np.asarray(w, dtype=np.float64) / top
+def _squares(target, w, rows, top, mean):
+    target, w = _rows(target, w, top, rows)
     return float(np.sum(w * (target - mean) ** 2))
 
 
@@ -86,25 +92,28 @@ class Targets:
             self.classes = None
             self.target = client.map(_regression, parts.y, pure=False)
 
-    def sums(self, n_classes: int = 0):
-        """``(sum of w, sum of w * y)`` or, with ``n_classes``, ``(sum of w, each class's sum of w)``,
-        the weights over their largest, added in partition order."""
+    def _each(self, function, rows, *args):
         ws = self.weights if self.weights is not None else [None] * len(self.target)
-        results = self.client.gather([self.client.submit(_sums, t, w, self.top, n_classes, pure=False)
-                                      for t, w in zip(self.target, ws)])
+        rows = rows if rows is not None else [None] * len(self.target)
+        return self.client.gather([self.client.submit(function, t, w, r, self.top, *args, pure=False)
+                                   for t, w, r in zip(self.target, ws, rows)])
+
+    def sums(self, n_classes: int = 0, rows=None):
+        """``(sum of w, sum of w * y)`` or, with ``n_classes``, ``(sum of w, each class's sum of w)``,
+        the weights over their largest, added in partition order; over the rows of the masks
+        ``rows`` (futures, one per partition) when given."""
+        results = self._each(_sums, rows, n_classes)
         total, by = 0.0, 0.0
         for part_total, part_by in results:
             total, by = total + part_total, by + part_by
         return total, by
 
-    def scale(self) -> float:
+    def scale(self, rows=None) -> float:
         """The weighted standard deviation of a regression target, as ``HalfSquaredError.target_scale``
         decides its unit (1 when it is 0 or not finite)."""
-        total, weighted = self.sums()
+        total, weighted = self.sums(rows=rows)
         mean = weighted / total
-        ws = self.weights if self.weights is not None else [None] * len(self.target)
-        squares = self.client.gather([self.client.submit(_squares, t, w, self.top, mean, pure=False)
-                                      for t, w in zip(self.target, ws)])
+        squares = self._each(_squares, rows, mean)
         std = float(np.sqrt(sum(squares) / total))
         return std if std > 0 and np.isfinite(std) and np.isfinite(1.0 / std) else 1.0
 

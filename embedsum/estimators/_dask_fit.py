@@ -57,16 +57,16 @@ def dask_training(model, X, y, sample_weight, classifier: bool):
     return names, bins, Targets(table.parts, classifier), table
 
 
-def _start(loss, targets, n_outputs: int) -> np.ndarray:
+def _start(loss, targets, n_outputs: int, rows=None) -> np.ndarray:
     """The loss's intercept start from the target's weighted sums: a weighted table of classes
     (classifiers) or the weighted mean (regression)."""
     if targets.classes is None:
-        total, weighted = targets.sums()
+        total, weighted = targets.sums(rows=rows)
         return loss.intercept_start(np.array([weighted / total]), np.ones(1), 1)
     if n_outputs == 1:
-        total, positive = targets.sums()
+        total, positive = targets.sums(rows=rows)
         return loss.intercept_start(np.array([0.0, 1.0]), np.array([total - positive, positive]), 1)
-    _, by_class = targets.sums(n_outputs)
+    _, by_class = targets.sums(n_outputs, rows=rows)
     return loss.intercept_start(np.arange(n_outputs), by_class, n_outputs)
 
 
@@ -82,29 +82,42 @@ def _check_two_classes(targets, n_outputs: int) -> None:
         raise ValueError("only one class has a positive sample_weight; a classifier needs weight on rows of two classes.")
 
 
-def solve_dask(model, table, targets, layout, x0=None, *, monotonic_cst=None, rows=None):
-    """Solve ``model``'s objective over the binned partitions from ``x0`` (None: the intercept
-    start), in the target's own units, as ``_solve`` solves in memory. ``rows`` (futures of
-    per-partition boolean masks) restricts the data term to those rows (a CV fold)."""
-    from ..distributed._objective import DistributedEngine
-    from ..training._objective import EmbeddingSumObjective
+class DaskRows:
+    """The binned rows of a Dask fit (all, or those of per-partition masks ``rows``: a CV fold)
+    as a problem to solve: the engines over their codes stay on the workers between solves, so
+    the candidates of a grid reuse them. Solved in the target's own units, as ``_solve`` solves
+    in memory (regression: y over its weighted standard deviation on these rows)."""
 
-    loss = model._loss(layout.n_outputs)
-    y_scale = targets.scale() if targets.classes is None else 1.0
-    solved_targets = targets
-    if y_scale != 1.0:
-        solved_targets = targets.divided(y_scale)
-        x0 = None if x0 is None else np.asarray(x0, dtype=np.float64) / y_scale
-    if x0 is None:
-        x0 = np.zeros(layout.n_params)
-        layout.intercepts(x0)[:] = _start(loss, solved_targets, layout.n_outputs)
-    engine = DistributedEngine(table.parts, table.codes, solved_targets.target, layout, loss, rows=rows)
-    with EmbeddingSumObjective.from_engine(engine, layout, model._all_regularizers(), loss) as objective:
-        result = minimize_objective(model, objective, layout, x0, monotonic_cst=monotonic_cst)
-    if y_scale != 1.0:
-        result.coef *= y_scale
-        result.history = {name: values * y_scale**2 for name, values in result.history.items()}
-    return result
+    def __init__(self, model, table, targets, layout, rows=None):
+        from ..distributed._objective import DistributedEngine
+
+        self.layout, self.rows, self.loss = layout, rows, model._loss(layout.n_outputs)
+        self.y_scale = targets.scale(rows) if targets.classes is None else 1.0
+        self.targets = targets if self.y_scale == 1.0 else targets.divided(self.y_scale)
+        self.engine = DistributedEngine(table.parts, table.codes, self.targets.target, layout, self.loss, rows=rows)
+
+    def objective(self, model):
+        """``model``'s objective on these rows (in the solver's units)."""
+        from ..training._objective import EmbeddingSumObjective
+
+        return EmbeddingSumObjective.from_engine(self.engine, self.layout, model._all_regularizers(), self.loss)
+
+    def solve(self, model, x0=None, *, monotonic_cst=None):
+        """``model``'s optimum from ``x0`` (None: zero scores and the intercept start)."""
+        if x0 is None:
+            x0 = np.zeros(self.layout.n_params)
+            self.layout.intercepts(x0)[:] = _start(self.loss, self.targets, self.layout.n_outputs, self.rows)
+        else:
+            x0 = np.asarray(x0, dtype=np.float64) / self.y_scale
+        result = minimize_objective(model, self.objective(model), self.layout, x0, monotonic_cst=monotonic_cst)
+        if self.y_scale != 1.0:
+            result.coef *= self.y_scale
+            result.history = {name: values * self.y_scale**2 for name, values in result.history.items()}
+        return result
+
+    def close(self) -> None:
+        """Release the engines on the workers."""
+        self.engine.close()
 
 
 def fit_dask(model, X, y, sample_weight=None, sensitive_features=None):
@@ -117,7 +130,9 @@ def fit_dask(model, X, y, sample_weight=None, sensitive_features=None):
     _check_two_classes(targets, n_outputs)
     layout = bins.layout(n_outputs)
     cst = model._monotonic(bins, names, n_outputs)
-    result = solve_dask(model, table, targets, layout, monotonic_cst=cst)
+    rows = DaskRows(model, table, targets, layout)
+    result = rows.solve(model, monotonic_cst=cst)
+    rows.close()
     _warn_if_not_converged(result, stacklevel=4)
     model._set_fitted_bins(bins, layout.split(result.coef), monotonic_cst=cst, names=names, classes=targets.classes,
                            n_iter=result.n_iter, history=result.history)
