@@ -28,6 +28,7 @@ import re
 
 import numpy as np
 
+from ._edit_log import edit_lines
 from ._kinds import _is_categorical, _kind, _label, feature_names
 from ._shape_functions import _category_text, shape_functions
 
@@ -310,6 +311,7 @@ def describe(model, top: int | None = None) -> str:
         listed = ", ".join(printable(str(name if dropped.dtype == object else names[name]))
                            for name in dropped.tolist())
         lines.append(f"screened out before the fit (no signal; scores 0): {len(dropped)}: {listed}")
+    lines += edit_lines(model)  # docs/design.md#edits
     # Labels were escaped where they are laid out; this pass covers the rest (class lists).
     return "\n".join(_fit(printable(line), WIDTH) for line in lines)
 

@@ -121,6 +121,19 @@ other key is allowed. Here a multiclass model with a numeric and a categorical f
   list's length is checked against the axes before anything is allocated from it. The
   covariance of ``uncertainty`` then covers the pair cells too (after the features' bins).
 
+- ``edits`` (optional, last; docs/design.md#edits): the model's edit log, written only when it
+  is not empty (an unedited model's document has no such key): a list of at most 2**16
+  records, each an object with exactly the keys of its ``kind``, in this order:
+  ``"drop_feature"`` and ``"set_scores"``: ``kind``, ``feature`` (an index), ``name`` (that
+  feature's name, or ``null`` without ``feature_names``); ``"flatten"``: the same, then
+  ``start`` and ``stop`` (``0 <= start < stop <=`` the feature's bins); ``"monotonize"``: the
+  same, then ``direction`` (1 or -1); ``"refit"``: ``kind``, ``drop``, ``fix``, ``increasing``,
+  ``decreasing`` (strictly increasing feature indices), ``n_rows`` (>= 1), ``n_iter`` (>= 0),
+  ``converged`` (a bool), ``train_loss_before``, ``train_loss_after`` (finite, >= 0),
+  ``test_loss_before``, ``test_loss_after`` (both ``null``, or both finite and >= 0). An edited
+  model has no standard errors: with edits, ``uncertainty`` is ``null`` whatever
+  ``params.uncertainty`` says.
+
 Format version 1 (written by embedsum before categorical features, multiclass and
 regression) is still read: it has only the keys ``format`` ... ``classes_dtype``,
 ``intercept``, ``cuts``, ``bin_scores``, ``bin_weights``, ``n_iter`` and ``history`` above,
@@ -198,6 +211,9 @@ _FEATURE_TEST_KEYS = ("statistic", "df", "edf", "p_value")
 # The covariance of at most this many parameters is stored (its packed triangle then has
 # 2**25 + 2**12 entries: more than a default-sized document can hold anyway).
 _MAX_COVARIANCE_PARAMS = 2**13
+# The optional keys after the required ones (version 5 on), written only when the model has them.
+_OPTIONAL_KEYS = ("edits",)
+_MAX_EDITS = 2**16  # records in the edit log
 # |V_ij| <= sqrt(V_ii V_jj) (a covariance), within rounding.
 _COVARIANCE_TOLERANCE = 1e-6
 # Version 1: binary numeric classifiers, before categorical_features, min_category_count and monotonic_cst.

@@ -15,11 +15,12 @@ from __future__ import annotations
 import os
 from typing import Any, Callable
 
+from ._edits import _edits
 from ._features import _features
 from ._fields import _classes, _feature_names, _history, _params
 from ._format import (  # noqa: F401  (the format's public constants, importable from here too)
-    _DOCUMENT, _KEYS, _KEYS_V1, _KEYS_V3, _KEYS_V4, _KINDS, _READABLE_VERSIONS, FORMAT_NAME, FORMAT_VERSION, MAX_BINS,
-    MAX_BINS_PER_FEATURE, MAX_BYTES, MAX_FEATURES)
+    _DOCUMENT, _KEYS, _KEYS_V1, _KEYS_V3, _KEYS_V4, _KINDS, _OPTIONAL_KEYS, _READABLE_VERSIONS, FORMAT_NAME,
+    FORMAT_VERSION, MAX_BINS, MAX_BINS_PER_FEATURE, MAX_BYTES, MAX_FEATURES)
 from ._migrate import _v1_as_v2, _v2_as_v3, _v3_as_v4, _v4_as_v5
 from ._pairs import _pairs
 from ._uncertainty import _uncertainty
@@ -148,7 +149,8 @@ def _build(doc):
                          f"{', '.join(map(str, _READABLE_VERSIONS[:-1]))} and {_READABLE_VERSIONS[-1]} (was the file written by a newer embedsum?)")
     # Version 2 differs from 3 in its params only; 4 adds the "uncertainty" key, 5 "pairs".
     keys = _KEYS_V1 if version == 1 else _KEYS_V3 if version <= 3 else _KEYS_V4 if version == 4 else _KEYS
-    unknown = sorted(set(doc) - set(keys))
+    optional = _OPTIONAL_KEYS if version >= 5 else ()  # "edits": docs/design.md#edits
+    unknown = sorted(set(doc) - set(keys) - set(optional))
     if unknown:
         raise ValueError(f"unknown keys {unknown[:5]} (format_version {version} has {list(keys)})")
     missing = [key for key in keys if key not in doc]
@@ -193,11 +195,14 @@ def _build(doc):
     pairs = _pairs(doc["pairs"], n, k, is_categorical, [len(w) for w in weights])
     pair_cells = 0 if pairs is None else sum(w.size for w in pairs.weights)
     n_params = (sum(len(w) for w in weights) + pair_cells + 1) * k
-    uncertainty = _uncertainty(doc["uncertainty"], params["uncertainty"], n, n_params, kind == "classifier")
+    edits = _edits(doc["edits"], names, [len(w) for w in weights]) if "edits" in doc else []
+    # An edited model has no standard errors (they described the model before the edits).
+    uncertainty = _uncertainty(doc["uncertainty"], params["uncertainty"] and not edits, n, n_params,
+                               kind == "classifier")
 
     # The estimator sets its fitted attributes itself, as at fit (feature_importances_ by the same code).
     model._set_fitted(cuts=cuts, categories=categories, rare_categories=rare, bin_scores=scores, bin_weights=weights,
                       intercept=intercept, is_categorical=is_categorical, monotonic_cst=monotonic_cst,
                       unseen_scores=unseen, names=names, classes=classes, n_iter=n_iter, history=history,
-                      uncertainty=uncertainty, pairs=pairs)
+                      uncertainty=uncertainty, pairs=pairs, edits=edits)
     return model

@@ -17,8 +17,8 @@ import numpy as np
 
 from .._validation import check_is_fitted
 from .._version import __version__
-from ._format import (_BOOL_PARAMS, _CHOICE_PARAMS, _DOCUMENT, _INFINITIES, _KEYS, _KINDS, _NUMBER_PARAMS, _PARAMS, FORMAT_NAME,
-                      FORMAT_VERSION, _label_width_fits)
+from ._format import (_BOOL_PARAMS, _CHOICE_PARAMS, _DOCUMENT, _INFINITIES, _KEYS, _KINDS, _NUMBER_PARAMS,
+                      _OPTIONAL_KEYS, _PARAMS, FORMAT_NAME, FORMAT_VERSION, _label_width_fits)
 from ._reader import _estimator_class, _model_from_document
 
 
@@ -43,7 +43,7 @@ def to_json(model) -> str:
         _model_from_document(doc, _DOCUMENT)
     except ValueError as err:
         raise ValueError(f"cannot save this model, it would not load back: {err}") from None
-    lines = [f"{json.dumps(key)}: {_dumps(doc[key])}" for key in _KEYS]
+    lines = [f"{json.dumps(key)}: {_dumps(doc[key])}" for key in _KEYS + _OPTIONAL_KEYS if key in doc]
     return "{\n" + ",\n".join(lines) + "\n}\n"
 
 
@@ -133,6 +133,7 @@ def _document(model) -> dict:
         },
         "uncertainty": _uncertainty_to_json(model),
         "pairs": _pairs_to_json(model),
+        **({"edits": [_plain(record) for record in model.edits_]} if getattr(model, "edits_", None) else {}),
     }
 
 
