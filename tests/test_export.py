@@ -530,8 +530,9 @@ STACK_DRIVER = r"""
 #include <stdlib.h>
 #include "model.h"
 
-/* Scores the rows given on stdin inside a thread whose whole stack is 64 KiB: a header that
- * put one double per class (or one pointer per feature) on the stack would overflow it. */
+/* Scores the rows given on stdin inside a thread whose whole stack is 16 KiB (x86-64's
+ * PTHREAD_STACK_MIN): a header that put one double per class (or one pointer per feature) of
+ * the test's 2,500 on the stack (20,000 bytes) would overflow it. */
 struct job { const double *rows; size_t n_rows; double *z, *proba; int *label; int status; };
 
 static void *score(void *arg)
@@ -561,7 +562,7 @@ int main(int argc, char **argv)
     job.label = (int *)malloc(n_rows * sizeof(int));
     if (rows == NULL || job.z == NULL || job.proba == NULL || job.label == NULL) return 3;
     if (fread(rows, sizeof(double), n_rows * M_N_FEATURES, stdin) != n_rows * M_N_FEATURES) return 4;
-    if (pthread_attr_init(&attr) != 0 || pthread_attr_setstacksize(&attr, 64 * 1024) != 0) return 5;
+    if (pthread_attr_init(&attr) != 0 || pthread_attr_setstacksize(&attr, 16 * 1024) != 0) return 5;
     if (pthread_create(&thread, &attr, score, &job) != 0 || pthread_join(thread, NULL) != 0) return 6;
     if (job.status != 0) return 7;
     fwrite(job.z, sizeof(double), n_rows * M_N_CLASSES, stdout);
@@ -575,11 +576,13 @@ int main(int argc, char **argv)
 """
 
 
-def test_generated_c_runs_in_a_64_kib_thread_stack(tmp_path):
-    # (10,000 unrolled features take gcc minutes to optimise: that one is built at -O0, where
-    # nothing is inlined and every call level keeps its own frame.) Both are compiled side by side.
+def test_generated_c_runs_in_a_16_kib_thread_stack(tmp_path):
+    # 2,500 classes or features: 8 bytes each (20,000) overflow the 16 KiB stack, so a frame that grew
+    # with either crashes (a 64 KiB stack needs 10,000 of them, whose unrolled header takes gcc ~5 s
+    # even at -O0). The features' header is built at -O0, where nothing is inlined and every call
+    # level keeps its own frame. Both are compiled side by side.
     gcc = require_tool("gcc")
-    builds = {"classes": (10_000, 2, "-O2"), "features": (3, 10_000, "-O0")}
+    builds = {"classes": (2_500, 2, "-O2"), "features": (3, 2_500, "-O0")}
     models = {}
     for name, (n_classes, n_features, level) in builds.items():
         models[name] = synthetic_multiclass(n_classes, n_features)
@@ -602,7 +605,7 @@ def _check_stack_run(folder, model, n_classes, n_features):
     rows[1, ::3] = np.inf
     out = subprocess.run([str(folder / "stack"), str(len(rows))], input=rows.astype("<f8").tobytes(),
                          capture_output=True, check=False)
-    assert out.returncode == 0, f"the scorer crashed or failed in a 64 KiB stack ({out.returncode})"
+    assert out.returncode == 0, f"the scorer crashed or failed in a 16 KiB stack ({out.returncode})"
     got = np.frombuffer(out.stdout, dtype="<f8")
     k = n_classes * len(rows)
     np.testing.assert_array_equal(bits(got[:k].reshape(len(rows), -1)), bits(model.decision_function(rows)))
