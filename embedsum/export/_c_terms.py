@@ -1,20 +1,21 @@
 """The tables and the terms of a header written by :func:`embedsum.export.to_c`.
 
 A model is an intercept plus terms; each term adds the score of one bin of its table
-(docs/design.md#scoring-contract). The header holds every term's table in one array,
-``p_scores`` (term after term, bins in order), with the cuts and categories the bins are
+(docs/design.md#scoring-contract). The header holds the main effects' tables in one array,
+``p_scores`` (term after term, bins in order), the pair terms' in ``p_pair_scores`` (each
+read row by row, docs/design.md#pair-terms), with the cuts and categories the bins are
 found from, and ``p_add_terms``: one line per term, in order, that adds the score of the
 row's bin; the static runtime (``_runtime.h``, ``_runtime.c``) does the rest. The lines
-pass constant offsets and lengths, so that compilers unroll each bin search. A new kind of
-term (a pair of features) is a new bin expression here and, if it needs one, a lookup in
-``_runtime.h`` (docs/design.md#export).
+pass constant offsets and lengths, so that compilers unroll each bin search. A pair's bin
+is ``code_a * length_b + code_b`` of the lookups the main effects use: no runtime function
+and no local variable per term, so the stack stays bounded (docs/design.md#export).
 """
 
 from __future__ import annotations
 
 from .._bins import category_n_bins, category_other, category_unseen, numeric_n_bins
 from ._c_literals import _c_array, _c_comment_text, _c_double, _c_rows, _c_sizes, _c_string_table
-from ._tables import _NUMBER, _NUMERIC, _TEXT, _Feature, _Tables
+from ._tables import _NUMBER, _NUMERIC, _TEXT, _Feature, _Pair, _Tables
 
 
 def _table_size(f: _Feature) -> int:
@@ -36,12 +37,31 @@ class _CTerms:
         self.t, self.p = t, p
         self.cut_offsets, self.score_offsets = [0], [0]
         self.values, self.value_bins, self.texts, self.text_bins = [], [], [], []
-        self.expressions = []  # per term, in order: (its first row in p_scores, its bin expression)
+        self.expressions = []  # per term, in order: (its table array, its first row there, its bin expression)
         self.reads_row = False
+        codes = []  # each feature's bin expression, which a pair's categorical axis reuses
         for j, f in enumerate(t.features):
-            self.expressions.append((self.score_offsets[-1], self._main_effect(j, f)))
+            codes.append(self._main_effect(j, f))
+            self.expressions.append((f"{p}_scores", self.score_offsets[-1], codes[-1]))
             self.cut_offsets.append(self.cut_offsets[-1] + len(f.cuts))
             self.score_offsets.append(self.score_offsets[-1] + _table_size(f))
+        self.pair_cuts, self.pair_offsets = [], [0]  # the pairs' numeric axes' cuts; each table's first row
+        for pair in t.pairs:
+            self.expressions.append((f"{p}_pair_scores", self.pair_offsets[-1], self._pair(pair, codes)))
+            self.pair_offsets.append(self.pair_offsets[-1] + pair.lengths[0] * pair.lengths[1])
+
+    def _pair(self, pair: _Pair, codes: list) -> str:
+        """The joint code of a pair term (docs/design.md#pair-terms): a numeric axis's bin on the
+        pair's own cuts (kept in p_pair_cuts), a categorical axis's its feature's bin."""
+        axes = []
+        for j, cuts in ((pair.a, pair.cuts[0]), (pair.b, pair.cuts[1])):
+            if cuts is None:
+                axes.append(codes[j])
+                continue
+            self.reads_row = True
+            axes.append(f"{self.p}_bin({self.p}_pair_cuts + {len(self.pair_cuts)}, {len(cuts)}, row[{j}])")
+            self.pair_cuts += cuts
+        return f"{axes[0]} * {pair.lengths[1]} + {axes[1]}"
 
     def _main_effect(self, j: int, f: _Feature) -> str:
         """The bin expression of feature j's term, after recording its category tables."""
@@ -103,6 +123,8 @@ class _CTerms:
             out.append(f"    /* {j}: {_c_comment_text(t.names[j])} bins: {_table_size(f)} */")
             out.append(_c_array(_table_rows(f)) if n_out == 1 else _c_rows(_table_rows(f)))
         out.append("};")
+        if t.pairs:
+            out += self._pair_tables()
         if _NUMBER in t.kinds:
             n = max(len(self.values), 1)
             out += ["", "/* Categories of value features, ascending per feature, and the bin of each. */",
@@ -117,19 +139,40 @@ class _CTerms:
                     _c_sizes(self.text_bins) if self.texts else "    0, /* unused */", "};"]
         return "\n".join(out) + "\n"
 
+    def _pair_tables(self) -> list:
+        """``p_pair_cuts`` (when an axis is numeric) and ``p_pair_scores``: the pair terms' tables."""
+        t, p, up = self.t, self.p, self.p.upper()
+        out = [""]
+        if self.pair_cuts:
+            out += [f"/* Cuts of the pairs' numeric axes, each strictly increasing, in pair order. */",
+                    f"static const double {p}_pair_cuts[{len(self.pair_cuts)}] = {{", _c_array(self.pair_cuts), "};"]
+        cell = "offset_p + code_a * length_b + code_b"
+        where = cell if t.n_outputs == 1 else f"({cell}) * {up}_N_OUTPUTS + k"
+        out += [f"/* Scores of pair term p over features (a, b): {p}_pair_scores[{where}]",
+                " * (row by row), where a categorical axis's code is its feature's bin (its last entry: a",
+                " * category never seen in training) and a numeric axis's its bin on the pair's cuts. */",
+                f"static const double {p}_pair_scores[{self.pair_offsets[-1] * t.n_outputs}] = {{"]
+        for q, pair in enumerate(t.pairs):
+            out.append(f"    /* pair {q}: {pair.a} {_c_comment_text(t.names[pair.a])} x {pair.b} "
+                       f"{_c_comment_text(t.names[pair.b])}, offset {self.pair_offsets[q]}, "
+                       f"{pair.lengths[0]} x {pair.lengths[1]} */")
+            out.append(_c_array(pair.scores) if t.n_outputs == 1 else _c_rows(pair.scores))
+        out.append("};")
+        return out
+
     def add_terms(self) -> str:
         """``p_add_terms``: every term, in order, adds the score of the row's bin."""
         t, p, up = self.t, self.p, self.p.upper()
         row = "const double *row, const char *const *text" if _TEXT in t.kinds else "const double *row"
         unused = "" if self.reads_row else "    (void)row;\n"
-        why = ("/* The terms, in order (the features'), each adding the score of the row's bin: the order\n"
-               " * numpy adds in (docs/design.md#scoring-contract). Constant offsets and lengths, so that the\n"
-               " * compiler unrolls each search too. */\n")
+        why = ("/* The terms, in order (the features', then the pairs'), each adding the score of the row's\n"
+               " * bin: the order numpy adds in (docs/design.md#scoring-contract). Constant offsets and\n"
+               " * lengths, so that the compiler unrolls each search too. */\n")
         if t.n_outputs == 1:
-            lines = "".join(f"    z += {p}_scores[{offset} + {bin_}];\n" for offset, bin_ in self.expressions)
+            lines = "".join(f"    z += {array}[{offset} + {bin_}];\n" for array, offset, bin_ in self.expressions)
             return (f"{why}static inline double {p}_add_terms({row}, double z)\n{{\n{unused}{lines}"
                     "    return z;\n}\n")
-        lines = "".join(f"    {p}_add_scores(z, {p}_scores + ({offset} + {bin_}) * {up}_N_OUTPUTS + first, n);\n"
-                        for offset, bin_ in self.expressions)
+        lines = "".join(f"    {p}_add_scores(z, {array} + ({offset} + {bin_}) * {up}_N_OUTPUTS + first, n);\n"
+                        for array, offset, bin_ in self.expressions)
         return (f"{why}static inline void {p}_add_terms({row}, size_t first, size_t n, double *z)\n{{\n"
                 f"{unused}{lines}}}\n")

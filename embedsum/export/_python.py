@@ -14,7 +14,7 @@ import math
 
 from .._portable_exp import python_source as _exp_source
 from ._python_helpers import _PY_CATEGORY_HELPERS
-from ._tables import _NUMERIC, _TEXT, _Feature, _Tables
+from ._tables import _NUMERIC, _TEXT, _Feature, _Pair, _Tables
 
 
 # Python's expression compiler recurses once per "+"; long sums are split into
@@ -62,22 +62,38 @@ def _py_unpack(names: list[str], value: str) -> str:
     return ", ".join(names) + ("," if len(names) == 1 else "") + f" = {value}"
 
 
+def _py_interval(cuts: str, x: str, n_cuts: int) -> str:
+    # x == x is False only for NaN, which takes the missing bin (bisect would place NaN anywhere).
+    return f"_bisect_left({cuts}, {x}) if {x} == {x} else {n_cuts + 1}"
+
+
+def _py_category(j: int, f: _Feature) -> str:
+    helper = "_text_bin" if f.kind == _TEXT else "_number_bin"
+    return f"{helper}(x{j}, _K{j}, {j}, {len(f.kept)})"
+
+
 def _py_main_effect(j: int, f: _Feature) -> str:
     """The score lookup of feature j's term: its table ``_S{j}`` at the bin of ``x{j}``."""
     if f.kind == _NUMERIC:
-        # x == x is False only for NaN, which takes the missing bin (bisect would place NaN anywhere).
-        return f"_S{j}[_bisect_left(_C{j}, x{j}) if x{j} == x{j} else {f.missing_bin}]"
-    helper = "_text_bin" if f.kind == _TEXT else "_number_bin"
-    return f"_S{j}[{helper}(x{j}, _K{j}, {j}, {len(f.kept)})]"
+        return f"_S{j}[{_py_interval(f'_C{j}', f'x{j}', len(f.cuts))}]"
+    return f"_S{j}[{_py_category(j, f)}]"
+
+
+def _py_pair(p: int, pair: _Pair, features: list) -> str:
+    """The score lookup of pair term p: its table ``_P{p}`` at ``code_a * length_b + code_b``,
+    a numeric axis coded on the pair's cuts ``_PC{p}_0``/``_PC{p}_1``, a categorical one by
+    its feature's code (docs/design.md#pair-terms)."""
+    axes = ((pair.a, pair.cuts[0]), (pair.b, pair.cuts[1]))
+    codes = [f"({_py_category(j, features[j]) if cuts is None else _py_interval(f'_PC{p}_{i}', f'x{j}', len(cuts))})"
+             for i, (j, cuts) in enumerate(axes)]
+    return f"_P{p}[{codes[0]} * {pair.lengths[1]} + {codes[1]}]"
 
 
 def _py_terms(t: _Tables) -> list:
-    """One score lookup per term, in the order the decision value adds them (docs/design.md#scoring-contract).
-
-    The terms are the main effects, in feature order; a term of another kind (a pair of
-    features, docs/design.md#pair-terms) is one more lookup, appended after them.
-    """
-    return [_py_main_effect(j, f) for j, f in enumerate(t.features)]
+    """One score lookup per term, in the order the decision value adds them (docs/design.md#scoring-contract):
+    the main effects in feature order, then the pair terms in their order (docs/design.md#pair-terms)."""
+    return [_py_main_effect(j, f) for j, f in enumerate(t.features)] + [
+        _py_pair(p, pair, t.features) for p, pair in enumerate(t.pairs)]
 
 
 def _py_docstring(t: _Tables) -> list[str]:
@@ -105,6 +121,13 @@ def _py_docstring(t: _Tables) -> list[str]:
             "embedsum: in a feature of strings, booleans read as \"True\"/\"False\" and other numbers",
             "through str(); in a feature of numbers (float CATEGORIES), values compare as floats.",
         ]
+    if t.pairs:
+        lines += [
+            "Then each pair term p over features (a, b) = PAIRS[p] adds PAIR_SCORES[p][ca * n_b + cb],",
+            "n_b the length of b's axis: a numeric axis i codes its value on PAIR_CUTS[p][i] as above",
+            "(NaN: len + 1), a categorical one takes the feature's bin (a category never seen: the",
+            "axis's last entry).",
+        ]
     lines.append(f"This equals embedsum's {fn} bit for bit.")
     if t.kind == "binary":
         lines += ["predict_proba(row) = [sigmoid(-z), sigmoid(z)];",
@@ -116,6 +139,25 @@ def _py_docstring(t: _Tables) -> list[str]:
     else:
         example = ">>> isinstance(predict([float('nan')] * N_FEATURES), float)", "True"
     return lines + ["", *example, '"""']
+
+
+def _py_pair_tables(t: _Tables) -> list[str]:
+    """PAIRS, PAIR_CUTS and PAIR_SCORES: the pair terms' features, axes and tables (row by row)."""
+    out = ["# PAIRS[p]: the features (a, b) of pair term p; PAIR_CUTS[p]: the cuts of its two axes",
+           "# (None: a categorical axis); PAIR_SCORES[p]: its table read row by row, at ca * n_b + cb.",
+           "PAIRS = (" + "".join(f"\n    ({pair.a}, {pair.b})," for pair in t.pairs) + "\n)",
+           "PAIR_CUTS = ("]
+    for p, pair in enumerate(t.pairs):
+        out.append(f"    # {p}: {t.names[pair.a]!r} x {t.names[pair.b]!r}")
+        out.append("    (" + "".join(f"\n        {'None' if c is None else _py_tuple(c, indent='        ')},"
+                                     for c in pair.cuts) + "\n    ),")
+    out.append(")")
+    out.append("PAIR_SCORES = (")
+    for p, pair in enumerate(t.pairs):
+        out.append(f"    # {p}: {t.names[pair.a]!r} x {t.names[pair.b]!r}, {pair.lengths[0]} x {pair.lengths[1]}")
+        out.append(f"    {_py_tuple(pair.scores)},")
+    out.append(")")
+    return out
 
 
 def _python_source(t: _Tables) -> str:
@@ -180,6 +222,8 @@ def _python_source(t: _Tables) -> str:
         out.append("UNSEEN = (" + "".join(
             "\n    None," if f.kind == _NUMERIC else f"\n    {_py_value(f.unseen)}," for f in t.features) + "\n)")
         out.append(_PY_CATEGORY_HELPERS)
+    if t.pairs:
+        out += _py_pair_tables(t)
     out += [
         "",
         "def _float(v):",
@@ -190,6 +234,8 @@ def _python_source(t: _Tables) -> str:
         "# One module-level name per feature: the unrolled sum below reads them without indexing.",
         _py_unpack([f"_C{j}" for j in range(d)], "CUTS"),
     ]
+    for p, pair in enumerate(t.pairs):
+        out.append(_py_unpack([f"_PC{p}_0", f"_PC{p}_1", f"_P{p}"], f"PAIR_CUTS[{p}] + (PAIR_SCORES[{p}],)"))
     if t.categorical:
         # A categorical feature's table has its unseen score appended, at the unseen code
         # (docs/design.md#bin-codes).
@@ -228,14 +274,14 @@ def _python_source(t: _Tables) -> str:
         ]
     terms = _py_terms(t)
     if t.n_outputs == 1:
-        for start in range(0, d, _TERMS_PER_STATEMENT):
+        for start in range(0, len(terms), _TERMS_PER_STATEMENT):
             head = "INTERCEPT" if start == 0 else "z"
             chunk = "".join(f"\n        + {term}" for term in terms[start:start + _TERMS_PER_STATEMENT])
             out.append(f"    z = ({head}{chunk}\n    )")
         out.append("    return z")
     else:
         out.append("    # The bin of each feature, as its tuple of one score per class.")
-        for start in range(0, d, _TERMS_PER_STATEMENT):
+        for start in range(0, len(terms), _TERMS_PER_STATEMENT):
             chunk = "".join(f"\n        {term}," for term in terms[start:start + _TERMS_PER_STATEMENT])
             out.append(f"    bins {'=' if start == 0 else '+='} [{chunk}\n    ]")
         out += [
@@ -322,7 +368,8 @@ def to_python(model) -> str:
       ``predict(row)`` (the label of the largest);
     - regressor: ``predict(row)`` (a float).
 
-    A row of another length raises ValueError. Raises NotFittedError when ``model`` is
+    A model with pair terms also has ``PAIRS``, ``PAIR_CUTS`` and ``PAIR_SCORES``, added
+    after the features (docs/design.md#pair-terms). A row of another length raises ValueError. Raises NotFittedError when ``model`` is
     not fitted.
 
     Example

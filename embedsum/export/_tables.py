@@ -3,15 +3,18 @@
 The export writes a fitted model as standalone source code: a pure-Python module or a C99 header.
 
 Every model kind is covered: binary and multiclass classifiers, regressors, numeric and
-categorical features, monotone constraints (which change nothing at scoring time).
+categorical features, monotone constraints (which change nothing at scoring time), pair terms.
 Both outputs keep the scoring contract of :mod:`embedsum.scoring._decision` (docs/design.md#scoring-contract):
 each decision value is ``intercept + score_0[b_0] + score_1[b_1] + ...`` added in
 float64, left to right, in feature order (per class for a multiclass model), where
 ``b_j`` is the number of cuts of numeric feature ``j`` strictly below the value (NaN:
 the missing bin, the last one) or the bin of a category (kept category ``i`` -> ``i``,
 rare -> "other", missing -> the missing bin; a category never seen in training scores
-``unseen_scores_[j]``). So the exported code gives decision values equal **bit for
-bit** to ``decision_function`` (``predict`` for a regressor). Numbers are written so that
+``unseen_scores_[j]``), then each pair term in order (docs/design.md#pair-terms): its table
+at ``code_a * length_b + code_b``, a numeric axis coded on the pair's own cuts, a
+categorical axis by its feature's code (unseen: the axis's last entry). So the exported
+code gives decision values equal **bit for bit** to ``decision_function`` (``predict`` for
+a regressor). Numbers are written so that
 they read back exactly; nothing is rounded through decimal.
 
 Probabilities are bit for bit ``predict_proba`` too, on every CPU: both outputs compute
@@ -34,7 +37,7 @@ import math
 
 import numpy as np
 
-from .._bins import category_missing, category_n_bins, numeric_missing, numeric_n_bins
+from .._bins import category_missing, category_n_bins, numeric_missing, numeric_n_bins, pair_axis_length
 from .._validation import check_is_fitted
 
 
@@ -56,6 +59,61 @@ class _Feature:
     @property
     def missing_bin(self) -> int:
         return numeric_missing(len(self.cuts)) if self.kind == _NUMERIC else category_missing(len(self.kept))
+
+
+class _Pair:
+    """One pair term of a checked model (docs/design.md#pair-terms): its features ``a``, ``b``,
+    each axis's cuts (a tuple; None on a categorical axis, which takes its feature's category
+    code, the unseen one included), the axes' ``lengths`` and ``scores``, the table read row
+    by row (floats, or K-tuples), indexed by ``code_a * lengths[1] + code_b``."""
+
+    def __init__(self, a: int, b: int, cuts: tuple, lengths: tuple, scores: tuple):
+        self.a, self.b, self.cuts, self.lengths, self.scores = a, b, cuts, lengths, scores
+
+
+def _strict_cuts(values, what: str) -> tuple:
+    c = np.asarray(values, dtype=np.float64).ravel()
+    if np.isnan(c).any() or np.any(np.diff(c) <= 0):
+        raise ValueError(f"the cuts of {what} are not strictly increasing numbers; refit the model.")
+    return tuple(c.tolist())
+
+
+def _pairs(model, features: list, k_shape: tuple) -> list:
+    """The checked pair terms of ``model``, in order (an empty list for a model without them).
+
+    Every pair is read here, so that no generator can leave one out silently.
+    """
+    pairs = list(getattr(model, "pairs_", None) or [])
+    if not pairs:
+        return []
+    cuts, scores = list(getattr(model, "pair_cuts_", [])), list(getattr(model, "pair_scores_", []))
+    if not len(cuts) == len(scores) == len(pairs):
+        raise ValueError(f"the model has {len(pairs)} pairs_, {len(cuts)} pair_cuts_ and {len(scores)} "
+                         "pair_scores_; refit it before exporting.")
+    d, out = len(features), []
+    for p, (pair, axes, table) in enumerate(zip(pairs, cuts, scores)):
+        a, b = (int(j) for j in pair)
+        if not (0 <= a < d and 0 <= b < d and a != b) or len(axes) != 2:
+            raise ValueError(f"pair {p} ({pair!r}) is not two features of the model's {d}; refit it.")
+        axis_cuts, lengths = [], []
+        for j, c in ((a, axes[0]), (b, axes[1])):
+            if (c is None) != (features[j].kind != _NUMERIC):
+                raise ValueError(f"pair {p}'s axis on feature {j} must have cuts exactly when the feature is "
+                                 "numeric; refit the model.")
+            if c is None:
+                axis_cuts.append(None)
+                lengths.append(pair_axis_length(len(features[j].scores), True))
+            else:
+                axis_cuts.append(_strict_cuts(c, f"pair {p}'s axis on feature {j}"))
+                lengths.append(numeric_n_bins(len(axis_cuts[-1])))
+        values = np.asarray(table, dtype=np.float64)
+        if values.shape != tuple(lengths) + k_shape:
+            raise ValueError(f"the scores of pair {p} have shape {values.shape}, expected "
+                             f"{tuple(lengths) + k_shape} (its axes' codes); refit the model.")
+        flat = _floats(values.reshape((-1,) + k_shape), (lengths[0] * lengths[1],) + k_shape,
+                       f"the scores of pair {p}")
+        out.append(_Pair(a, b, tuple(axis_cuts), tuple(lengths), flat))
+    return out
 
 
 def _floats(values, shape, what: str):
@@ -119,9 +177,7 @@ class _Tables:
             if self.n_outputs == 1:
                 s = s.ravel()
             if not is_categorical[j]:
-                c = np.asarray(cuts[j], dtype=np.float64).ravel()
-                if np.isnan(c).any() or np.any(np.diff(c) <= 0):
-                    raise ValueError(f"the cuts of feature {j} are not strictly increasing numbers; refit the model.")
+                c = np.asarray(_strict_cuts(cuts[j], f"feature {j}"), dtype=np.float64)
                 if len(s) != numeric_n_bins(len(c)) or np.isnan(s).any():
                     raise ValueError(
                         f"feature {j} needs {numeric_n_bins(len(c))} bin scores (its interval bins and the missing bin), "
@@ -142,6 +198,7 @@ class _Tables:
             self.features.append(_Feature(kind, table, kept=kept, rare=rare_j,
                                           unseen=_floats(unseen[j], k_shape, f"the unseen score of feature {j}")))
         self.kinds = {f.kind for f in self.features}
+        self.pairs = _pairs(model, self.features, k_shape)
         names = getattr(model, "feature_names_in_", None)
         self.names = tuple(str(n) for n in names) if names is not None else tuple(f"x{j}" for j in range(d))
         if len(self.names) != d:
