@@ -116,7 +116,12 @@ _ROWS = (
          "on their residuals (FAST) and adds at most n pairs that gain; a list of pairs ``(i, j)`` (indices, "
          "or names with a DataFrame) gives them.", since_format=5),
     _row("interaction_bins", 16, "integer",
-         "Most interval bins of a numeric feature's axis in a pair table.", low=2, high=MAX_BINS, since_format=5),
+         "Most interval bins of a numeric feature's axis in a pair table (cut as ``binning`` says); a "
+         "categorical axis keeps its feature's categories.", low=2, high=MAX_BINS, since_format=5),
+    _row("interaction_weight", 1.0, "number",
+         "Strength of the pair tables' penalties relative to the main effects': their 2-D step loss weighs "
+         "``interaction_weight * step_loss_weight``, and each cell is pulled to 0 as strongly as that.",
+         low=0, since_format=5),
 )
 HYPERPARAMETERS: dict[str, Hyperparameter] = {row.name: row for row in _ROWS}
 

@@ -13,7 +13,7 @@ from scipy.optimize import approx_fprime
 
 from embedsum.training._layout import ParameterLayout
 from embedsum.training._objective import EmbeddingSumObjective
-from embedsum.training._regularizers import EmbeddingSumLoss, L2, PairMarginLoss, PairStepLoss, StepLoss
+from embedsum.training._regularizers import EmbeddingSumLoss, L2, PairMarginLoss, PairRidge, PairStepLoss, StepLoss
 
 
 @st.composite
@@ -122,18 +122,21 @@ def test_the_objective_with_pairs_equals_the_plain_formula(model, chunk_rows, ma
 
 
 @settings(max_examples=20)
-@given(model=_models(max_rows=60), which=st.sampled_from(["pair_step", "pair_margins", "embedding_sum", "l2", "step"]))
+@given(model=_models(max_rows=60),
+       which=st.sampled_from(["pair_step", "pair_margins", "pair_ridge", "embedding_sum", "l2", "step"]))
 def test_each_regulariser_with_pairs_has_the_gradient_of_its_value(model, which):
     layout, _, _, rng = model
-    regularizer = {"pair_step": PairStepLoss(0.7), "pair_margins": PairMarginLoss(0.7),
+    regularizer = {"pair_step": PairStepLoss(0.7), "pair_margins": PairMarginLoss(0.7), "pair_ridge": PairRidge(0.7),
                    "embedding_sum": EmbeddingSumLoss(0.7), "l2": L2(0.7), "step": StepLoss(0.7)}[which]
     coef = rng.normal(size=layout.n_params)
     value, grad = regularizer.value_gradient(coef, layout)
     fd = approx_fprime(coef, lambda c: regularizer.value_gradient(c, layout)[0], 1e-7)
     np.testing.assert_allclose(grad, fd, rtol=1e-5, atol=1e-6)
     assert np.all(grad[-layout.n_outputs:] == 0.0)  # never the intercepts
-    if which in ("pair_step", "pair_margins"):  # pair regularisers leave the main effects alone
+    if which in ("pair_step", "pair_margins", "pair_ridge"):  # pair regularisers leave the main effects alone
         assert np.all(layout.table(grad)[:layout.offsets[-1]] == 0.0)
+    if which == "pair_ridge":  # the plain formula: a sum over the pair cells
+        assert value == pytest.approx(0.7 * np.sum(layout.table(coef)[layout.offsets[-1]:] ** 2), rel=1e-12)
     else:
         assert np.isfinite(value)
 

@@ -269,7 +269,7 @@ def test_params_and_clone():
                   max_iter=321, tol=1e-5, verbose=0, categorical_features=[1], min_category_count=3,
                   monotonic_cst=[1, 0, 0], binning="adaptive", min_bin_count=2, uncertainty=True,
                   fairness="demographic_parity", fairness_tolerance=0.1, interactions=[(1, 2)],
-                  interaction_bins=4)
+                  interaction_bins=4, interaction_weight=0.5)
     est = EmbeddingSumRegressor(**params)
     assert est.get_params() == params
     assert set(EmbeddingSumRegressor().get_params()) == set(params)

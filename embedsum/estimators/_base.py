@@ -65,11 +65,13 @@ class EmbeddingSumModel(DecisionMixin, UncertaintyMixin, EditsMixin, ParamsMixin
 
     def _all_regularizers(self, layout=None) -> list:
         """The regularisers of the objective; a layout with pair terms adds their smoothness
-        (the step-loss weight) and their margins (docs/design.md#pair-terms)."""
-        from ..training._regularizers import L2, EmbeddingSumLoss, PairMarginLoss, PairStepLoss, StepLoss
+        (the step-loss weight), a ridge on their cells and their margins (docs/design.md#pair-terms)."""
+        from ..training._regularizers import L2, EmbeddingSumLoss, PairMarginLoss, PairRidge, PairStepLoss, StepLoss
 
+        # The pair ridge pulls each cell to 0 as strongly as the step loss pulls two neighbours together.
+        weight = self.interaction_weight * self.step_loss_weight
         pairs = [] if layout is None or not layout.n_pairs else [
-            PairStepLoss(self.step_loss_weight), PairMarginLoss(PAIR_MARGIN_WEIGHT)]
+            PairStepLoss(weight), PairRidge(weight / max(1, len(layout.step_left))), PairMarginLoss(PAIR_MARGIN_WEIGHT)]
         return [
             StepLoss(self.step_loss_weight),
             EmbeddingSumLoss(self.embedding_sum_loss_weight),

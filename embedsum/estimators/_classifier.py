@@ -96,6 +96,10 @@ class EmbeddingSumClassifier(EmbeddingSumModel):
     interaction_bins : int, default=16
         Most interval bins of a numeric feature's axis in a pair table (cut as ``binning``
         says); a categorical axis keeps its feature's categories.
+    interaction_weight : float, default=1.0
+        Strength of the pair tables' penalties relative to the main effects': their 2-D
+        step loss weighs ``interaction_weight * step_loss_weight``, and each cell is pulled
+        to 0 as strongly as that (so a category pair seen a few times stays near 0).
 
     Attributes
     ----------
@@ -170,7 +174,8 @@ class EmbeddingSumClassifier(EmbeddingSumModel):
     def __init__(self, max_bins=20, step_loss_weight=0.01, embedding_sum_loss_weight=0.01, l2=0.0,
                  regularizers=None, max_iter=1000, tol=1e-6, verbose=0, categorical_features="auto",
                  min_category_count=10, monotonic_cst=None, binning="quantile", min_bin_count=5, uncertainty=False,
-                 fairness=None, fairness_tolerance=0.05, interactions=0, interaction_bins=16):
+                 fairness=None, fairness_tolerance=0.05, interactions=0, interaction_bins=16,
+                 interaction_weight=1.0):
         self.max_bins = max_bins
         self.step_loss_weight = step_loss_weight
         self.embedding_sum_loss_weight = embedding_sum_loss_weight
@@ -189,6 +194,7 @@ class EmbeddingSumClassifier(EmbeddingSumModel):
         self.fairness_tolerance = fairness_tolerance
         self.interactions = interactions
         self.interaction_bins = interaction_bins
+        self.interaction_weight = interaction_weight
 
     @staticmethod
     def _loss(n_outputs: int):

@@ -98,7 +98,7 @@ class EmbeddingSumClassifierCV(_CrossValidated, EmbeddingSumClassifier):
         As in :class:`~embedsum.EmbeddingSumClassifier` (with binning="adaptive" only).
     embedding_sum_loss_weight, l2, regularizers, max_iter, verbose, categorical_features, \
 min_category_count, monotonic_cst, uncertainty, fairness, fairness_tolerance, interactions, \
-interaction_bins
+interaction_bins, interaction_weight
         As in :class:`~embedsum.EmbeddingSumClassifier`; ``uncertainty=True`` computes the standard
         errors of the final model (at the chosen weights) only; with ``fairness`` every fit keeps
         the bound on its training rows (``fit(..., sensitive_features=...)``).
@@ -157,7 +157,7 @@ categories_, rare_categories_, bin_scores_, unseen_scores_, bin_weights_, featur
                  embedding_sum_loss_weight=0.01, l2=0.0, regularizers=None, max_iter=1000, tol=1e-4, verbose=0,
                  categorical_features="auto", min_category_count=10, monotonic_cst=None, binning="adaptive",
                  min_bin_count=5, uncertainty=False, fairness=None, fairness_tolerance=0.05, interactions=0,
-                 interaction_bins=16, screening="auto"):
+                 interaction_bins=16, interaction_weight=1.0, screening="auto"):
         self.step_loss_weights = step_loss_weights
         self.l2s = l2s
         self.cv = cv
@@ -180,6 +180,7 @@ categories_, rare_categories_, bin_scores_, unseen_scores_, bin_weights_, featur
         self.fairness_tolerance = fairness_tolerance
         self.interactions = interactions
         self.interaction_bins = interaction_bins
+        self.interaction_weight = interaction_weight
         self.screening = screening
 
     def _cv_target(self, n_rows: int, y, sample_weight) -> tuple:
@@ -239,7 +240,7 @@ class EmbeddingSumRegressorCV(_CrossValidated, EmbeddingSumRegressor):
         y or adapt ``tol``.
     embedding_sum_loss_weight, l2, regularizers, max_iter, verbose, categorical_features, \
 min_category_count, monotonic_cst, uncertainty, fairness, fairness_tolerance, interactions, \
-interaction_bins
+interaction_bins, interaction_weight
         As in :class:`~embedsum.EmbeddingSumRegressor`.
     screening : "auto", float in (0, 1] or None, default="auto"
         As in :class:`EmbeddingSumClassifierCV`; the test is the between-bins sum of squares
@@ -278,7 +279,7 @@ rare_categories_, bin_scores_, unseen_scores_, bin_weights_, feature_importances
                  embedding_sum_loss_weight=0.01, l2=0.0, regularizers=None, max_iter=1000, tol=1e-4, verbose=0,
                  categorical_features="auto", min_category_count=10, monotonic_cst=None, binning="adaptive",
                  min_bin_count=5, uncertainty=False, fairness=None, fairness_tolerance=0.05, interactions=0,
-                 interaction_bins=16, screening="auto"):
+                 interaction_bins=16, interaction_weight=1.0, screening="auto"):
         self.step_loss_weights = step_loss_weights
         self.l2s = l2s
         self.cv = cv
@@ -301,6 +302,7 @@ rare_categories_, bin_scores_, unseen_scores_, bin_weights_, feature_importances
         self.fairness_tolerance = fairness_tolerance
         self.interactions = interactions
         self.interaction_bins = interaction_bins
+        self.interaction_weight = interaction_weight
         self.screening = screening
 
     def _cv_target(self, n_rows: int, y, sample_weight) -> tuple:

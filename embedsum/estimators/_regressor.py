@@ -28,7 +28,7 @@ class EmbeddingSumRegressor(EmbeddingSumModel):
     ----------
     max_bins, step_loss_weight, embedding_sum_loss_weight, l2, regularizers, max_iter, tol, verbose, \
 categorical_features, min_category_count, monotonic_cst, binning, min_bin_count, uncertainty, \
-interactions, interaction_bins
+interactions, interaction_bins, interaction_weight
         As for :class:`~embedsum.EmbeddingSumClassifier`.
     fairness : {None, "demographic_parity"}, default=None
         A disparity bounded on the training rows, between the groups of fit's sensitive_features:
@@ -67,7 +67,8 @@ pair_importances_
     def __init__(self, max_bins=20, step_loss_weight=0.01, embedding_sum_loss_weight=0.01, l2=0.0,
                  regularizers=None, max_iter=1000, tol=1e-6, verbose=0, categorical_features="auto",
                  min_category_count=10, monotonic_cst=None, binning="quantile", min_bin_count=5, uncertainty=False,
-                 fairness=None, fairness_tolerance=0.05, interactions=0, interaction_bins=16):
+                 fairness=None, fairness_tolerance=0.05, interactions=0, interaction_bins=16,
+                 interaction_weight=1.0):
         self.max_bins = max_bins
         self.step_loss_weight = step_loss_weight
         self.embedding_sum_loss_weight = embedding_sum_loss_weight
@@ -86,6 +87,7 @@ pair_importances_
         self.fairness_tolerance = fairness_tolerance
         self.interactions = interactions
         self.interaction_bins = interaction_bins
+        self.interaction_weight = interaction_weight
 
     @staticmethod
     def _loss(n_outputs: int):

@@ -156,6 +156,36 @@ class PairStepLoss(Regularizer):
         return _mean_squared_steps(self.weight, coef, layout, layout.pair_step_left, layout.pair_step_right)
 
 
+class PairRidge(Regularizer):
+    """``weight * sum over the cells of every pair table of theta**2`` (a sum, not a mean).
+
+    A cell no neighbour smooths (on a categorical axis, or a rare corner) is pulled to 0
+    as strongly as the estimators pull two neighbouring bins together: they set ``weight``
+    to the step loss's weight per neighbour pair (docs/design.md#pair-terms); 0 without pairs.
+
+    Example
+    -------
+    >>> import numpy as np
+    >>> from embedsum.training._layout import ParameterLayout
+    >>> layout = ParameterLayout([2, 2], pairs=[(0, 1)], pair_shapes=[(2, 2)])
+    >>> coef = np.zeros(layout.n_params)
+    >>> coef[4:8] = [1.0, 2.0, 0.0, 0.0]
+    >>> PairRidge(0.5).value_gradient(coef, layout)[0]
+    2.5
+    """
+
+    name = "pair_ridge"
+
+    def value_gradient(self, coef, layout):
+        grad = np.zeros_like(coef)
+        if layout.n_pairs == 0 or self.weight == 0:
+            return 0.0, grad
+        rows = slice(layout.term_offsets[layout.n_features], layout.n_bin_rows)
+        theta = layout.table(coef)[rows]
+        layout.table(grad)[rows] = 2.0 * self.weight * theta
+        return self.weight * float(np.sum(theta * theta)), grad
+
+
 class PairMarginLoss(Regularizer):
     """``weight * mean over pairs of the weighted mean squares of each table's row and column means``.
 
