@@ -32,7 +32,7 @@ from embedsum.training._objective import EmbeddingSumObjective
 
 def _objective(model, problem, coef) -> float:
     with EmbeddingSumObjective(problem.codes, problem.target, problem.sw, problem.layout,
-                               problem.solver._all_regularizers(), loss=model._loss(1)) as objective:
+                               problem.solver._all_regularizers(problem.layout), loss=model._loss(1)) as objective:
         return objective.loss_gradient(coef)[0]
 
 

@@ -228,3 +228,20 @@ def test_a_refit_record_loads_and_an_unedited_model_must_keep_its_standard_error
     doc["uncertainty"] = None
     with pytest.raises(ValueError, match="uncertainty"):
         embedsum.from_json(json.dumps(doc))
+
+
+def test_local_edits_keep_the_pair_terms_and_drop_those_of_a_dropped_feature():
+    rng = np.random.default_rng(4)
+    X = rng.normal(size=(400, 3))
+    y = X[:, 0] * X[:, 1] + X[:, 2]
+    model = EmbeddingSumRegressor(max_bins=8, interactions=[(0, 1)]).fit(X, y)
+    table = model.pair_scores_[0].copy()
+    model.flatten(2, 0, 3)
+    np.testing.assert_array_equal(model.pair_scores_[0], table)
+    with pytest.raises(ValueError, match="pair term"):
+        model.monotonize(0, 1)
+    model.drop_feature(1)
+    assert model.pairs_ == [(0, 1)] and not np.any(model.pair_scores_[0])
+    loaded = embedsum.from_json(model.to_json())
+    np.testing.assert_array_equal(loaded.predict(X), model.predict(X))
+    assert [e["kind"] for e in loaded.edits_] == ["flatten", "drop_feature"]

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from embedsum import (EmbeddingSumClassifier, EmbeddingSumClassifierCV, EmbeddingSumRegressor)
-from embedsum.estimators._refit import refit_problem, solve
+from embedsum.estimators._refit import model_coef, refit_problem, solve
 from embedsum.training._objective import EmbeddingSumObjective
 
 
@@ -29,12 +29,12 @@ def _objective(model, problem, coef):
     """The fit's objective (data term and every regulariser) at ``coef`` on the problem's rows."""
     loss = model._loss(problem.layout.n_outputs)
     with EmbeddingSumObjective(problem.codes, problem.target, problem.sw, problem.layout,
-                               problem.solver._all_regularizers(), loss=loss) as objective:
+                               problem.solver._all_regularizers(problem.layout), loss=loss) as objective:
         return objective.loss_gradient(np.asarray(coef, dtype=np.float64))[0]
 
 
 def _coef(model, problem):
-    return problem.layout.join(model.bin_scores_, model.intercept_)
+    return model_coef(model, problem.layout)
 
 
 EDITS = [
@@ -214,3 +214,27 @@ def test_a_refit_that_does_not_converge_warns_at_its_caller():
     with pytest.warns(ConvergenceWarning, match="refit") as caught:
         model.refit(X, y, drop=[0])
     assert caught[0].filename == __file__ and model.edits_[-1]["converged"] is False
+
+
+@pytest.mark.parametrize("kind", ["binary", "regressor"])
+def test_refit_of_a_model_with_a_pair_term(kind):
+    X, y = _data(kind)
+    if kind == "regressor":
+        y = y + X[:, 0] * X[:, 2]
+    model = _model(kind, interactions=[(0, 2)]).fit(X, y)
+    assert model.pairs_ == [(0, 2)] and np.any(model.pair_scores_[0])
+    for drop in ([1], [2]):
+        edited = _model(kind, interactions=[(0, 2)]).fit(X, y).refit(X, y, drop=drop)
+        problem = refit_problem(edited, X, y, drop=drop)
+        fresh = solve(problem, x0=None)
+        a, b = _objective(edited, problem, _coef(edited, problem)), _objective(edited, problem, fresh.coef)
+        assert abs(a - b) <= 1e-6 * abs(b)
+        # a dropped feature's pair terms go with it; the others stay and are refitted
+        assert np.any(edited.pair_scores_[0]) == (drop == [1])
+        z = edited.predict(X) if kind == "regressor" else edited.decision_function(X)
+        tables, intercept = problem.layout.term_views(_coef(edited, problem))
+        from embedsum.scoring._codes import decision_values_of_codes
+
+        np.testing.assert_allclose(z, decision_values_of_codes(list(problem.codes.T), tables, intercept), atol=1e-12)
+    with pytest.raises(ValueError, match="pair term"):
+        model.refit(X, y, monotonic_cst=[1, 0, 0])

@@ -56,10 +56,24 @@ def check_monotone(scores, cst) -> None:
 def fitted_state(model) -> dict:
     """The keyword arguments of ``_set_fitted`` that give the model its current state again,
     without standard errors (an edited model has none: docs/design.md#edits)."""
-    if getattr(model, "pairs_", None):
-        raise NotImplementedError("edits of a model with pair terms are not implemented yet")
-    return dict(cuts=model.cuts_, categories=model.categories_, rare_categories=model.rare_categories_,
+    state = dict(cuts=model.cuts_, categories=model.categories_, rare_categories=model.rare_categories_,
                 bin_scores=model.bin_scores_, bin_weights=model.bin_weights_, intercept=model.intercept_,
                 is_categorical=model.is_categorical_, n_iter=model.n_iter_, monotonic_cst=model.monotonic_cst_,
                 names=getattr(model, "feature_names_in_", None), classes=getattr(model, "classes_", None),
                 history=getattr(model, "history_", None), edits=list(getattr(model, "edits_", ())))
+    if getattr(model, "pairs_", None):  # the pair terms as fit hands them over (docs/design.md#pair-terms)
+        from ._pairs import PairRecord
+
+        state["pairs"] = PairRecord(list(model.pairs_), list(model.pair_cuts_),
+                                    [np.array(t, dtype=np.float64) for t in model.pair_scores_],
+                                    [np.array(w, dtype=np.float64) for w in model.pair_weights_])
+    return state
+
+
+def check_not_paired(model, cst) -> None:
+    """Refuse a monotone constraint on a feature of a pair term, which could undo it."""
+    for a, b in getattr(model, "pairs_", None) or ():
+        for j in (a, b):
+            if cst[j]:
+                raise ValueError(f"feature {j} is in the pair term {(a, b)}, which could undo a monotone "
+                                 "constraint; refit it with that pair dropped first")

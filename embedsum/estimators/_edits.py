@@ -17,7 +17,7 @@ import numbers
 import numpy as np
 
 from .._validation import check_is_fitted
-from ._edit_state import check_monotone, checked_scores, feature_index, fitted_state
+from ._edit_state import check_monotone, check_not_paired, checked_scores, feature_index, fitted_state
 from ._isotonic import isotonic_projection
 
 
@@ -69,7 +69,8 @@ class EditsMixin:
                      X_test=X_test, y_test=y_test, sensitive_features=sensitive_features)
 
     def drop_feature(self, feature):
-        """Set every score of ``feature`` (index or name) to 0, as if it were not in the model; return self.
+        """Set every score of ``feature`` (index or name) to 0, and those of the pair terms it is in,
+        as if it were not in the model; return self.
 
         Example
         -------
@@ -83,7 +84,7 @@ class EditsMixin:
         j = feature_index(self, feature)
         scores = _scores(self)
         scores[j] = np.zeros_like(scores[j])
-        return _apply(self, scores, _record(self, "drop_feature", j))
+        return _apply(self, scores, _record(self, "drop_feature", j), drop_pairs_of=j)
 
     def set_scores(self, feature, scores):
         """Set the scores of ``feature`` (index or name): one per bin, in ``bin_scores_`` order
@@ -172,11 +173,16 @@ def _record(model, kind: str, j: int, **parameters) -> dict:
     return {"kind": kind, "feature": int(j), "name": None if names is None else str(names[j]), **parameters}
 
 
-def _apply(model, scores, record: dict, monotonic_cst=None):
+def _apply(model, scores, record: dict, monotonic_cst=None, drop_pairs_of=None):
     """Set the edited scores through ``_set_fitted`` and log the edit; returns the model."""
     state = fitted_state(model)
     if monotonic_cst is not None:
+        check_not_paired(model, monotonic_cst)
         state["monotonic_cst"] = monotonic_cst
+    if "pairs" in state and drop_pairs_of is not None:  # a dropped feature's pairs go with it
+        for pair, table in zip(state["pairs"].pairs, state["pairs"].scores):
+            if drop_pairs_of in pair:
+                table[...] = 0.0
     check_monotone(scores, state["monotonic_cst"])
     state["bin_scores"] = scores
     state["edits"].append(record)

@@ -5,7 +5,9 @@ category it never saw counted in the "other" bin as rare ones are), its bin weig
 hyperparameters and regularisers (a cross-validated model's chosen weights). A dropped or fixed
 feature's scores are held out of the solver's vector (:mod:`embedsum.training._fixed`), monotone
 constraints are the fit's bounded differences, and the solve starts from the current scores.
-Everything is written over the flat parameter vector (docs/design.md#parameter-layout).
+Everything is written over the flat parameter vector (docs/design.md#parameter-layout): a
+model's pair terms are refitted with it (on their own axes), and a dropped feature's pairs are
+held at 0 with it.
 """
 
 from __future__ import annotations
@@ -15,11 +17,11 @@ from types import SimpleNamespace
 
 import numpy as np
 
-from .._bins import category_other, category_unseen
+from .._bins import category_other, category_unseen, pair_code
 from .._exceptions import ConvergenceWarning
 from .._validation import check_classification_target, check_regression_target, check_sample_weight
-from ..binning._digitizer import code_dtype
-from ._edit_state import check_monotone, checked_scores, feature_index, fitted_state
+from ..binning._digitizer import bin_codes, code_dtype
+from ._edit_state import check_monotone, check_not_paired, checked_scores, feature_index, fitted_state
 
 
 def refit(model, X, y, *, drop, fix, monotonic_cst, sample_weight, X_test, y_test, sensitive_features):
@@ -34,6 +36,11 @@ def refit(model, X, y, *, drop, fix, monotonic_cst, sample_weight, X_test, y_tes
     result = solve(problem, x0=problem.coef, groups=groups)
     state = fitted_state(model)
     scores, intercept = problem.layout.split(result.coef)
+    if problem.layout.n_pairs:
+        from ._pairs import PairRecord, pair_tables
+
+        tables, weights = pair_tables(problem.layout, result.coef, None, model.is_categorical_)
+        state["pairs"] = PairRecord(state["pairs"].pairs, state["pairs"].cuts, tables, weights)
     state.update(bin_scores=scores, intercept=intercept, monotonic_cst=problem.monotonic_cst,
                  n_iter=result.n_iter, history=result.history)
     state["edits"].append({})  # filled below, once the new model can score
@@ -68,11 +75,8 @@ def solve(problem, x0=None, groups=None):
 def refit_problem(model, X, y, *, drop=(), fix=None, monotonic_cst=None, sample_weight=None):
     """Everything the constrained solve needs, checked: codes, targets, weights, layout,
     the current coef, the fixed entries (``mask``, ``values``) and the constraints."""
-    from ..training._layout import ParameterLayout  # fitting-only: loaded on use
-
-    fitted_state(model)  # refuses what edits do not handle yet
     data = model._validated(X)
-    codes = _codes(model, data)
+    layout, codes = _layout_codes(model, data)
     target = _target(model, y, len(codes))
     sw = check_sample_weight(sample_weight, len(codes))
     K = model._n_outputs
@@ -81,8 +85,6 @@ def refit_problem(model, X, y, *, drop=(), fix=None, monotonic_cst=None, sample_
     if not solver._fittable(target, sw, K):
         raise ValueError("refit needs positive sample weight" + (" on rows of two classes" if model._kind ==
                                                                  "classifier" else ""))
-    layout = ParameterLayout([len(w) for w in model.bin_weights_], model.bin_weights_, n_outputs=K,
-                             ordered=~np.asarray(model.is_categorical_, dtype=bool))
     held = {feature_index(model, f): None for f in _as_list(drop)}
     screened = getattr(model, "dropped_features_", None)  # a CV model's screened features stay at 0
     held.update({feature_index(model, f): None for f in ([] if screened is None else screened.tolist())})
@@ -92,7 +94,7 @@ def refit_problem(model, X, y, *, drop=(), fix=None, monotonic_cst=None, sample_
             raise ValueError(f"feature {j} is both dropped and fixed; give it once")
         held[j] = checked_scores(model, j, scores)
     cst = _merged_cst(model, monotonic_cst)
-    coef = layout.join(model.bin_scores_, model.intercept_)
+    coef = model_coef(model, layout)
     mask = np.zeros(layout.n_params, dtype=bool)
     values = np.zeros(layout.n_params)
     scores = layout.split(coef)[0]
@@ -101,6 +103,9 @@ def refit_problem(model, X, y, *, drop=(), fix=None, monotonic_cst=None, sample_
         entries = slice(layout.offsets[j] * K, layout.offsets[j + 1] * K)
         mask[entries] = True
         values[entries] = coef[entries]
+        if given is None:  # a dropped feature's pair terms are dropped with it
+            for t in np.flatnonzero([j in pair for pair in layout.pairs]) + layout.n_features:
+                mask[layout.term_offsets[t] * K:layout.term_offsets[t + 1] * K] = True
     held_cst = np.zeros_like(cst)
     held_cst[list(held)] = cst[list(held)]
     check_monotone(scores, held_cst)  # of the held features: the solve keeps the others monotone
@@ -109,7 +114,8 @@ def refit_problem(model, X, y, *, drop=(), fix=None, monotonic_cst=None, sample_
     return SimpleNamespace(
         solver=solver, codes=codes, target=target, sw=sw, layout=layout, coef=coef, mask=mask, values=values,
         monotonic_cst=cst, solve_cst=solve_cst if solve_cst.any() else None,
-        dropped=sorted(j for j, v in held.items() if v is None), fixed=sorted(j for j, v in held.items() if v is not None))
+        dropped=sorted(j for j, v in held.items() if v is None),
+        fixed=sorted(j for j, v in held.items() if v is not None))
 
 
 def _as_list(features) -> list:
@@ -136,6 +142,7 @@ def _merged_cst(model, monotonic_cst) -> np.ndarray:
         given = resolve_monotonic_cst(monotonic_cst, d, None, model.is_categorical_)
         cst = np.where(given != 0, given, cst).astype(np.int8)
     cst = resolve_monotonic_cst(cst.tolist(), d, None, model.is_categorical_)  # refuses categorical ones
+    check_not_paired(model, cst)
     if cst.any() and model._n_outputs > 1:
         raise ValueError("monotonic_cst is not supported for multiclass classification (more than two classes).")
     return cst
@@ -146,19 +153,40 @@ def _n_rows(model, X) -> int:
     return len(data if isinstance(data, np.ndarray) else data[0])
 
 
-def _codes(model, data) -> np.ndarray:
-    """The (n, d) training codes of checked rows under the model's bins; an unseen category
-    counts in its feature's "other" bin, as a rare one does in fit (docs/design.md#bin-codes)."""
+def _layout_codes(model, data) -> tuple:
+    """The model's training layout (main effects, then its pair terms) and the (n, terms)
+    training codes of checked rows under its bins. An unseen category counts in its feature's
+    "other" bin, as a rare one does in fit (docs/design.md#bin-codes, #pair-terms)."""
+    from ..training._layout import ParameterLayout  # fitting-only: loaded on use
+
     columns = model._codes(data)
-    n_max = max(len(w) for w in model.bin_weights_)
-    codes = np.empty((len(columns[0]) if columns else 0, len(columns)), dtype=code_dtype(n_max), order="F")
-    for j, c in enumerate(columns):
-        categories = model.categories_[j]
+    for j, categories in enumerate(model.categories_):
         if categories is not None:
             m = len(categories)
-            c = np.where(c == category_unseen(m), category_other(m), c)
-        codes[:, j] = c
-    return codes
+            columns[j] = np.where(columns[j] == category_unseen(m), category_other(m), columns[j])
+    pairs = [tuple(pair) for pair in getattr(model, "pairs_", None) or ()]
+    shapes = [np.shape(w) for w in model.pair_weights_] if pairs else []
+    numeric = data if isinstance(data, np.ndarray) else data[0]
+    for (a, b), cuts, (_, n_b) in zip(pairs, model.pair_cuts_ if pairs else (), shapes):
+        axis = [columns[j] if c is None else np.asarray(bin_codes(numeric[:, j], c), dtype=np.intp)
+                for j, c in ((a, cuts[0]), (b, cuts[1]))]
+        columns.append(pair_code(axis[0], axis[1], n_b))
+    layout = ParameterLayout([len(w) for w in model.bin_weights_], model.bin_weights_, n_outputs=model._n_outputs,
+                             ordered=~np.asarray(model.is_categorical_, dtype=bool), pairs=pairs, pair_shapes=shapes,
+                             pair_weights=[np.ravel(w) for w in model.pair_weights_] if pairs else None)
+    codes = np.empty((len(columns[0]), len(columns)), dtype=code_dtype(int(layout.term_sizes.max())), order="F")
+    for t, c in enumerate(columns):
+        codes[:, t] = c
+    return layout, codes
+
+
+def model_coef(model, layout) -> np.ndarray:
+    """The model's flat vector on its training layout: a pair table without its unseen entries."""
+    K = layout.n_outputs
+    main = layout.join(model.bin_scores_, model.intercept_)
+    tables = [np.asarray(t, dtype=np.float64)[:n_a, :n_b].reshape(-1) for t, (n_a, n_b) in
+              zip(getattr(model, "pair_scores_", None) or (), layout.pair_shapes)]
+    return np.concatenate([main[:-K], *tables, main[-K:]])
 
 
 def _target(model, y, n_rows: int) -> np.ndarray:
@@ -188,5 +216,5 @@ def _decision_of_codes(model, problem) -> np.ndarray:
     """The decision values of the training codes (by the scoring contract's order of additions)."""
     from ..scoring._decision import decision_values_of_codes
 
-    scores, intercept = problem.layout.split(problem.layout.join(model.bin_scores_, model.intercept_))
-    return decision_values_of_codes(list(problem.codes.T), scores, intercept)
+    tables, intercept = problem.layout.term_views(model_coef(model, problem.layout))
+    return decision_values_of_codes(list(problem.codes.T), tables, intercept)
