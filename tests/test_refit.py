@@ -238,3 +238,26 @@ def test_refit_of_a_model_with_a_pair_term(kind):
         np.testing.assert_allclose(z, decision_values_of_codes(list(problem.codes.T), tables, intercept), atol=1e-12)
     with pytest.raises(ValueError, match="pair term"):
         model.refit(X, y, monotonic_cst=[1, 0, 0])
+
+
+def test_sample_weights_count_as_repeated_rows():
+    X, y = _data("binary", n=200)
+    counts = np.random.default_rng(5).integers(1, 4, size=len(y))
+    weighted = _model("binary").fit(X, y).refit(X, y, drop=[0], sample_weight=counts)
+    repeated = _model("binary").fit(X, y).refit(np.repeat(X, counts, axis=0), np.repeat(y, counts), drop=[0])
+    for a, b in zip(weighted.bin_scores_, repeated.bin_scores_):
+        np.testing.assert_allclose(a, b, atol=1e-5)
+    assert weighted.edits_[-1]["train_loss_after"] == pytest.approx(repeated.edits_[-1]["train_loss_after"], rel=1e-6)
+
+
+def test_a_fair_model_refits_within_its_bound():
+    X, y = _data("binary")
+    groups = np.where(X[:, 0] + np.random.default_rng(6).normal(size=len(y)) > 0, "a", "b")
+    model = _model("binary", fairness="demographic_parity", fairness_tolerance=0.05).fit(X, y,
+                                                                                       sensitive_features=groups)
+    with pytest.raises(ValueError, match="sensitive_features"):
+        model.refit(X, y, drop=[2])
+    model.refit(X, y, drop=[2], sensitive_features=groups)
+    p = model.predict_proba(X)[:, 1]
+    assert abs(p[groups == "a"].mean() - p[groups == "b"].mean()) <= 0.05 + 1e-6
+    assert abs(model.fairness_disparity_) <= 0.05 + 1e-6 and not np.any(model.bin_scores_[2])
