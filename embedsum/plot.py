@@ -2,7 +2,7 @@
 
 The public face of :mod:`embedsum.inspection`'s plot modules (``_plot``, ``_history_plot``,
 ``_waterfall_plot``), where the functions and their examples live. matplotlib
-(``pip install embedsum[plot]``) is imported by the functions, never by ``import embedsum.plot``.
+(``pip install matplotlib``, or the ``embedsum[plot]`` extra) is imported by the functions, never by ``import embedsum.plot``.
 """
 
 from .inspection._plot import bar_plot, history_plot, plot_all, step_plot, waterfall_plot

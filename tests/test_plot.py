@@ -5,7 +5,7 @@ the fitted numbers: bar widths/heights = bin weights/scores, colours by sign, tw
 cuts, step-line vertices = scores at the cuts, the missing bin marked apart, history lines =
 ``history_`` arrays, waterfall bars chained from the intercept to the decision value.
 Also: matplotlib stays an optional extra (not imported by ``import embedsum.plot``; a clear
-ImportError naming ``pip install embedsum[plot]`` when it is absent).
+ImportError naming ``pip install matplotlib`` and the ``embedsum[plot]`` extra when it is absent).
 """
 
 import os
@@ -408,7 +408,7 @@ def test_missing_matplotlib_raises_an_import_error_with_the_install_command():
     lines = proc.stdout.strip().splitlines()
     assert len(lines) == 5
     for line in lines:
-        assert "pip install embedsum[plot]" in line, line
+        assert "pip install matplotlib" in line and "pip install 'embedsum[plot]'" in line, line
 
 
 def test_waterfall_against_the_expected_baseline_starts_at_the_baseline_decision(matplotlib):
@@ -447,7 +447,8 @@ def kinds():
 
 
 def _tick_names(ax):
-    return [t.get_text().split("\n")[0] for t in ax.get_xticklabels()]
+    """The row names of a categorical bar plot, without their "(share)" (the y tick labels)."""
+    return [t.get_text().rsplit(" (", 1)[0] for t in ax.get_yticklabels()]
 
 
 def _legend_texts(ax):
@@ -465,19 +466,21 @@ def test_categorical_bar_plot_shows_categories_by_name_ordered_by_score(kinds, t
     scores, weights = model.bin_scores_[1], model.bin_weights_[1]
     bars = ax.patches
     assert len(bars) == m + 2  # each kept category, "other", "missing"
-    heights = np.array([b.get_height() for b in bars])
-    np.testing.assert_array_equal(heights, np.concatenate([record.scores, scores[m:]]))
-    assert np.all(np.diff(heights[:m]) <= 0)  # highest first
-    assert all(_sign_ok(b, s) for b, s in zip(bars, heights))
+    lengths = np.array([b.get_width() for b in bars])  # horizontal bars: a score is a length
+    np.testing.assert_array_equal(lengths, np.concatenate([record.scores, scores[m:]]))
+    assert np.all(np.diff(lengths[:m]) <= 0)  # highest first
+    rows = np.array([b.get_y() + b.get_height() / 2 for b in bars])
+    assert np.all(np.diff(rows) > 0) and ax.yaxis_inverted()  # one row each, from the top down
+    assert all(_sign_ok(b, s) for b, s in zip(bars, lengths))
     names = _tick_names(ax)
     assert names[:m] == record.categories.tolist()
     assert names[m] == f"other ({len(model.rare_categories_[1])} rare)" and names[m + 1:] == ["missing", "unseen"]
-    shares = [t.get_text().split("\n")[1] for t in ax.get_xticklabels()[: m + 2]]
-    assert shares == [f"{100 * w:.1f}%" for w in np.concatenate([record.weights, weights[m:]])]
+    shares = [t.get_text().rsplit(" (", 1)[1] for t in ax.get_yticklabels()[: m + 2]]
+    assert shares == [f"{100 * w:.1f}%)" for w in np.concatenate([record.weights, weights[m:]])]
     assert bars[m + 1].get_hatch() == "//" and bars[m].get_hatch() and not bars[0].get_hatch()
     (unseen,) = [line for line in ax.lines if line.get_label() == "unseen"]
-    assert unseen.get_ydata()[0] == model.unseen_scores_[1]
-    assert ax.get_xlabel() == "x1"
+    assert unseen.get_xdata()[0] == model.unseen_scores_[1]
+    assert ax.get_ylabel() == "x1" and ax.get_xlabel() == "score (log-odds of class True)"
 
 
 def test_step_plot_of_a_categorical_feature_draws_the_bar_plot(kinds):
@@ -485,7 +488,7 @@ def test_step_plot_of_a_categorical_feature_draws_the_bar_plot(kinds):
     model = models["binary"]
     step = step_plot(model, 1, X=np.zeros((2, 3)))  # X is not used for a categorical feature
     bar = bar_plot(model, 1)
-    assert [p.get_height() for p in step.patches] == [p.get_height() for p in bar.patches]
+    assert [p.get_width() for p in step.patches] == [p.get_width() for p in bar.patches]
     assert _tick_names(step) == _tick_names(bar)
     assert not any(line.get_drawstyle() == "steps-post" for line in step.lines)
 
@@ -540,8 +543,8 @@ def test_multiclass_plots_of_one_class(kinds):
     assert "'mail'" in ax.get_ylabel()
     ax = bar_plot(model, 1, class_="web")
     m = len(model.categories_[1])
-    heights = [p.get_height() for p in ax.patches[:m]]
-    assert heights == sorted(heights, reverse=True)  # one class: ordered by its scores
+    lengths = [p.get_width() for p in ax.patches[:m]]
+    assert lengths == sorted(lengths, reverse=True)  # one class: ordered by its scores
     assert _tick_names(ax)[0] == "tcp"  # the web class is the tcp rows
     with pytest.raises(ValueError, match="unknown class"):
         plot_all(model, class_="spam")
@@ -560,8 +563,9 @@ def test_multiclass_bar_plot_has_one_bar_per_class_in_each_bin(kinds, tmp_path, 
     bars = ax.patches
     assert len(bars) == 3 * len(scores)  # every bin has weight here: the missing bin too
     colours = {}
-    for bar in bars:
-        colours.setdefault(mcolors.to_hex(bar.get_facecolor()), []).append(bar.get_height())
+    for bar in bars:  # a categorical feature's bars are horizontal: its scores are lengths
+        score = bar.get_height() if feature == 0 else bar.get_width()
+        colours.setdefault(mcolors.to_hex(bar.get_facecolor()), []).append(score)
     assert len(colours) == 3  # one colour per class
     by_class = list(colours.values())
     if feature == 0:
@@ -616,7 +620,8 @@ def test_regressor_plots_speak_of_the_prediction(kinds, tmp_path):
     for draw in (step_plot, bar_plot):
         for feature in (0, 1):
             ax = draw(model, feature)
-            assert ax.get_ylabel() == "contribution to the prediction"
+            # the categorical feature's bars are horizontal: the scores run along x
+            assert (ax.get_ylabel() if feature == 0 else ax.get_xlabel()) == "contribution to the prediction"
             plt.close(ax.figure)
     ax = waterfall_plot(model, X[0])
     _render(ax.figure, tmp_path)
@@ -633,7 +638,7 @@ def test_binary_plots_for_classes_0_are_negated(kinds):
     model = models["binary"]
     ax = step_plot(model, 0, class_=False)
     np.testing.assert_array_equal(ax.lines[0].get_ydata()[:-1], -model.bin_scores_[0][:-1])
-    assert ax.get_ylabel() == "score (log-odds of False)"
+    assert ax.get_ylabel() == "score (log-odds of class False)"
     ax = waterfall_plot(model, X[0], class_=False)
     line = next(line for line in ax.lines if line.get_label().startswith("decision value"))
     assert line.get_xdata()[0] == -model.decision_function(X[:1])[0]
@@ -762,7 +767,9 @@ def test_every_plot_draws_names_as_written_and_extreme_numbers(documents, data, 
     # Each name is shown as written (the step plots' x labels), and no text holding a "$"
     # goes to mathtext.
     # (an axis of values near the float64 limit is drawn scaled by a power of two, and says so)
-    labels = [axes[2 * j + 1].get_xlabel() for j in range(model.n_features_in_)]
+    # (a categorical feature's bars are horizontal: its name is the y label)
+    labels = [axes[2 * j + 1].get_ylabel() if doc["is_categorical"][j] else axes[2 * j + 1].get_xlabel()
+              for j in range(model.n_features_in_)]
     assert [re.sub(r" \(drawn x 2\^-?[0-9]+\)$", "", label) for label in labels] == doc["feature_names"]
     j = doc["is_categorical"].index(True)
     names = [*doc["feature_names"], *(doc["classes"] or ()), *doc["categories"][j], *(doc["history"] or ())]

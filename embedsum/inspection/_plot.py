@@ -1,6 +1,6 @@
 """Pictures of a fitted model: its shape functions, its training history, one row's explanation.
 
-matplotlib is an optional extra (``pip install embedsum[plot]``). It is imported inside
+matplotlib is an optional extra (``pip install matplotlib``, or the ``embedsum[plot]`` extra). It is imported inside
 the functions, never at module level, so that ``import embedsum.plot`` (and ``import
 embedsum``) stays light and works where matplotlib is absent.
 
@@ -20,12 +20,17 @@ Kinds of model:
 
 Categorical features are drawn as bars whatever the plot asked for (a step line needs an
 order of values that categories do not have: :func:`step_plot` and ``plot_all(kind="step")``
-draw :func:`bar_plot` for them): one bar per kept category, labelled by name, ordered by
-score, highest first (multiclass: grouped by the class each category favours most, the
-order of :func:`embedsum.explain.category_order`; with ``class_``, by that class's score), then, after a gap, the "other" bar (the rare
-categories, with how many), the hatched "missing" bar, and hollow diamonds for the score of
-a category never seen in training ("unseen"). Each tick label gives the bin's share of
-training rows.
+draw :func:`bar_plot` for them): one horizontal bar per kept category, a row each, labelled
+by name (cut after 28 characters), ordered by score, highest first at the top (multiclass:
+grouped by the class each category favours most, the order of
+:func:`embedsum.explain.category_order`; with ``class_``, by that class's score), then, after a
+gap, the "other" bar (the rare categories, with how many), the hatched "missing" bar, and
+hollow diamonds for the score of a category never seen in training ("unseen"). Each row's
+label gives the bin's share of training rows. Beyond ``max_categories`` (default 20) kept
+categories, those whose scores are nearest 0 share one row (``inspection/_category_plot.py``).
+
+Numbers are written as people read them (``226,800``, not ``2.268e+05``); a classifier's axes
+name the class, as in "log-odds of class 1".
 
 Names are drawn as written: feature names, class labels, categories and history keys are
 never read as mathtext (``$``, ``\\``, ``_``, ``^`` and braces show as themselves), and a
@@ -48,9 +53,9 @@ import numbers
 
 import numpy as np
 
-from .._bins import category_missing, category_other
 from .._validation import check_is_fitted
-from ._kinds import _class_choice, _is_categorical, _select, feature_names
+from ._category_plot import category_bars, category_rows
+from ._kinds import _class_choice, _is_categorical, feature_names
 from ._plot_data import _band, _feature_scores, _value_range
 from ._plot_style import (
     _LITERAL,
@@ -61,20 +66,20 @@ from ._plot_style import (
     _colour,
     _drawing_scale,
     _legend,
+    _number_text,
     _pyplot,
     _scale_note,
     _scaled,
     _score_label,
 )
 from ._scores import _numeric_part
-from ._shape_functions import _category_text, category_order
 
 # The public names of embedsum.plot drawn elsewhere, re-imported.
 from ._history_plot import history_plot  # noqa: F401
 from ._waterfall_plot import waterfall_plot  # noqa: F401
 
 
-def bar_plot(model, feature, ax=None, class_=None, level=0.95):
+def bar_plot(model, feature, ax=None, class_=None, level=0.95, max_categories=20):
     """The published bar plot of one feature: one bar per bin, as wide as its share of the training rows.
 
     Numeric feature: interval bins are laid side by side along ``[0, total interval
@@ -84,8 +89,9 @@ def bar_plot(model, feature, ax=None, class_=None, level=0.95):
     labelled "missing". A multiclass model (``class_=None``) splits each bin's width into
     one bar per class, one colour per class, with a legend of the class labels.
 
-    Categorical feature: equal-width bars by category name, ordered by score (see the
-    module docstring); no twin axis.
+    Categorical feature: horizontal bars, one row per category, ordered by score (see the
+    module docstring); no twin axis. With more than ``max_categories`` kept categories (None:
+    no limit), the ones that move the score least share one row.
 
     ``feature`` is a column index or a feature name; ``class_`` and ``level`` (the bands of a
     model with standard errors) are as in the module docstring. Returns the Axes of the bars
@@ -106,9 +112,14 @@ def bar_plot(model, feature, ax=None, class_=None, level=0.95):
     """
     j, k, sign, scores, weights = _feature_scores(model, feature, class_)
     band = _band(model, j, k, level)
-    ax = _axes(ax)
     if _is_categorical(model, j):
-        return _category_bars(model, j, ax, scores, weights, k, sign, band)
+        if max_categories is not None and (isinstance(max_categories, bool) or
+                                           not isinstance(max_categories, numbers.Integral) or max_categories < 1):
+            raise ValueError(f"max_categories must be a positive integer or None, got {max_categories!r}")
+        rows = category_rows(len(model.categories_[j]), max_categories)
+        ax = _axes(ax, figsize=(6.4, float(np.clip(0.2 * rows + 1.2, 3.0, 10.0))))
+        return category_bars(model, j, ax, scores, weights, k, sign, band, max_categories)
+    ax = _axes(ax)
     cuts = np.asarray(model.cuts_[j], dtype=np.float64)
     y_scale = _drawing_scale(scores) if band is None else _drawing_scale(scores, _finite(band), terms=2)
     scores = _scaled(scores, y_scale)
@@ -140,54 +151,9 @@ def bar_plot(model, feature, ax=None, class_=None, level=0.95):
     top.set_xlim(ax.get_xlim())
     # The boundary between bin k and bin k+1 is cut k: one tick per cut.
     top.set_xticks(ends[:-1])
-    top.set_xticklabels([f"{c:.4g}" for c in cuts], rotation=90, fontsize=7)
+    top.set_xticklabels(_spaced_labels(ax, ends[:-1], [_number_text(c) for c in cuts], right), rotation=90,
+                        fontsize=7)
     top.set_xlabel(f"cuts of {feature_names(model)[j]}", fontsize=8, **_LITERAL)
-    return ax
-
-
-def _category_bars(model, j, ax, scores, weights, k, sign, band=None):
-    """Bar plot of a categorical feature: categories by score, then "other", "missing", "unseen"."""
-    m = len(model.categories_[j])
-    other, missing = category_other(m), category_missing(m)  # docs/design.md#bin-codes
-    order = category_order(scores[:m])
-    n_rare = len(model.rare_categories_[j]) if getattr(model, "rare_categories_", None) else 0
-    width = 0.8
-    positions = np.concatenate([np.arange(m), m + 0.5 + np.arange(2)])  # a gap before "other"
-    lefts = positions - width / 2
-    unseen = _select(np.asarray(model.unseen_scores_[j], dtype=np.float64), k, sign)
-    y_scale = _drawing_scale(scores, unseen) if band is None else _drawing_scale(scores, unseen, _finite(band),
-                                                                                  terms=2)
-    scores, unseen = _scaled(scores, y_scale), _scaled(unseen, y_scale)
-    kept = _bars(ax, lefts[:m], np.full(m, width), scores[order], model)
-    # The slots after the kept categories hold the "other" and the missing bin, in code order.
-    other_bars = _bars(ax, lefts[other:other + 1], [width], scores[other:other + 1], model, hatch="..")
-    _bars(ax, lefts[missing:missing + 1], [width], scores[missing:missing + 1], model, hatch="//")
-    if band is not None:
-        drawn = np.concatenate([order, [other, missing]])
-        _error_bars(ax, lefts, np.full(m + 2, width), scores[drawn], _scaled(band, y_scale)[drawn])
-    unseen_x = m + 2.5
-    if np.ndim(unseen) == 0:
-        ax.plot([unseen_x], [unseen], marker="D", fillstyle="none", linestyle="none", markersize=7,
-                color=_colour(unseen), label="unseen")
-    else:
-        n_classes = len(unseen)
-        for c in range(n_classes):
-            x = unseen_x - width / 2 + (c + 0.5) * width / n_classes
-            ax.plot([x], [unseen[c]], marker="D", fillstyle="none", linestyle="none", markersize=6,
-                    color=_class_colour(c), label="_unseen")
-    names = [_category_text(v) for v in np.asarray(model.categories_[j])[order]]
-    labels = [f"{name}\n{100 * w:.1f}%" for name, w in zip(names, weights[order])]
-    labels += [f"other ({n_rare} rare)\n{100 * weights[other]:.1f}%", f"missing\n{100 * weights[missing]:.1f}%",
-               "unseen\n(not in training)"]
-    many = len(labels) > 6
-    ax.set_xticks(np.append(positions, unseen_x))
-    ax.set_xticklabels(labels, fontsize=7, rotation=45 if many else 0, ha="right" if many else "center", **_LITERAL)
-    ax.set_xlim(-0.6, unseen_x + 0.6)
-    ax.axhline(0.0, color="black", linewidth=0.8)
-    ax.set_xlabel(feature_names(model)[j], **_LITERAL)
-    ax.set_ylabel(_score_label(model, k, sign) + _scale_note(y_scale), **_LITERAL)
-    if scores.ndim == 2:
-        _legend(ax, kept if m else other_bars, _class_names(model), title="class", fontsize=7, title_fontsize=7)
     return ax
 
 
@@ -238,6 +204,7 @@ def step_plot(model, feature, ax=None, X=None, class_=None, level=0.95):
     y_scale = _drawing_scale(scores) if band is None else _drawing_scale(scores, _finite(band), terms=2)
     finite_cuts, scores = _scaled(finite_cuts, x_scale), _scaled(scores, y_scale)
     lo, hi = _value_range(finite_cuts, None if values is None else _scaled(values, x_scale))
+    lo, hi = _end_bins_visible(finite_cuts, weights, lo, hi)
     xs = np.concatenate([[lo], np.where(np.isfinite(cuts), _scaled(cuts, x_scale), lo), [hi]])
     width = hi - lo
     # Missing values are off the value axis: a marker in a strip of its own at the right.
@@ -278,10 +245,7 @@ def step_plot(model, feature, ax=None, X=None, class_=None, level=0.95):
               edgecolor="0.4", linewidth=0.4)
     below.bar([missing_x - 0.02 * width], [weights[-1]], width=[0.04 * width], align="edge", color="0.6",
               alpha=0.35, edgecolor="0.4", linewidth=0.4, hatch="//")
-    # Weights fill only the lower third, so that they sit underneath the step line.
-    below.set_ylim(0.0, 3.0 * max(float(weights.max()), 1e-12))
-    below.set_ylabel("training fraction per bin", fontsize=8, color="0.4")
-    below.tick_params(axis="y", labelsize=7, colors="0.4")
+    _weight_axis(below, float(weights.max()))
     # Draw the step line above the weight bars (a twin is drawn after its parent by default).
     ax.set_zorder(below.get_zorder() + 1)
     ax.patch.set_visible(False)
@@ -329,6 +293,54 @@ def plot_all(model, top: int | None = None, kind: str = "step", class_=None, lev
     for ax in axes.flat[len(order):]:
         fig.delaxes(ax)
     return fig
+
+
+def _spaced_labels(ax, positions, labels, span: float, size_points: float = 9.0) -> list[str]:
+    """``labels`` with those too close to the previous shown one left blank (their tick stays):
+    light bins side by side would otherwise print their cuts on top of one another."""
+    figure = ax.figure
+    width_points = ax.get_position().width * figure.get_figwidth() * 72
+    gap = span * size_points / max(width_points, 1.0)
+    shown, last = [], -np.inf
+    for position, label in zip(positions, labels):
+        keep = position - last >= gap
+        shown.append(label if keep else "")
+        last = position if keep else last
+    return shown
+
+
+def _end_bins_visible(finite_cuts, weights, lo: float, hi: float) -> tuple[float, float]:
+    """The x range widened so that an end bin holding rows is drawn with some width.
+
+    The first bin is ``(-inf, cuts[0]]``: when the data's smallest value is the first cut (a
+    point mass, such as the zeros of a money column, which adaptive binning gives a bin of its
+    own: docs/design.md#adaptive-binning), that bin would span no width on the value axis.
+    It gets 3% of the range to the left of its cut instead, and likewise the last bin to the
+    right of the last cut."""
+    if finite_cuts.size == 0 or not hi > lo:
+        return lo, hi
+    room = 0.03 * (hi - lo)
+    if weights[0] > 0 and finite_cuts[0] - lo < room:
+        lo = float(finite_cuts[0]) - room
+    if weights[-2] > 0 and hi - finite_cuts[-1] < room:
+        hi = float(finite_cuts[-1]) + room
+    return lo, hi
+
+
+def _weight_axis(below, largest: float) -> None:
+    """The right-hand axis of the training weights, as shares of the rows. The bars fill only
+    its lower third, under the step line; its ticks and spine stop at the largest share, so the
+    axis never reads past what a bin holds."""
+    from matplotlib.ticker import MaxNLocator, PercentFormatter
+
+    largest = max(largest, 1e-12)
+    below.set_ylim(0.0, 3.0 * largest)
+    ticks = MaxNLocator(nbins=3).tick_values(0.0, largest)
+    below.set_yticks(ticks[(ticks >= 0) & (ticks <= largest * (1 + 1e-9))])
+    below.yaxis.set_major_formatter(PercentFormatter(xmax=1.0, decimals=None))
+    below.spines["right"].set_bounds(0.0, largest)
+    below.set_ylabel("training rows per bin", fontsize=8, color="0.4", loc="bottom")
+    below.tick_params(axis="y", labelsize=7, colors="0.4")
 
 
 def _finite(values) -> np.ndarray:

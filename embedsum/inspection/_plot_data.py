@@ -14,6 +14,7 @@ import numpy as np
 from .._bins import category_missing, category_other, category_unseen
 from .._validation import check_array, check_is_fitted, check_n_features, check_table
 from ._kinds import _class_choice, _is_categorical, _select, feature_names
+from ._plot_style import _number_text
 from ._scores import _numeric_part
 from ._shape_functions import _category_text
 
@@ -113,7 +114,7 @@ def _value_texts(model, data) -> list[str]:
     texts = []
     for j in range(model.n_features_in_):
         if not _is_categorical(model, j):
-            texts.append(f"{numeric[j]:.4g}")
+            texts.append(_number_text(numeric[j]))
             continue
         m, code = len(model.categories_[j]), int(codes[j][0])
         value = data[1][j][0]

@@ -16,7 +16,10 @@ from ._kinds import _kind, _label
 _POSITIVE = "tab:green"
 _NEGATIVE = "tab:red"
 _ZERO = "tab:gray"
-_INSTALL_HINT = "pip install embedsum[plot]"
+# matplotlib installs from the package index wherever embedsum came from (a checkout, a vendored
+# copy, a wheel); the extra only works once embedsum itself is installed from an index.
+_INSTALL_HINT = ("pip install matplotlib (or, when embedsum was installed from a package index, "
+                 "pip install 'embedsum[plot]')")
 
 
 def _pyplot():
@@ -96,16 +99,40 @@ def _class_names(model) -> list[str]:
     return [str(_label(c)) for c in model.classes_]
 
 
+def _class_text(label) -> str:
+    """A class as the axes name it: ``class 1``, ``class 'bad'`` (a bare ``1`` reads as a number)."""
+    label = _label(label)
+    return f"class {label!r}" if isinstance(label, str) else f"class {label}"
+
+
 def _score_label(model, k: int | None = None, sign: float = 1.0) -> str:
     """What a score means: log-odds (binary), logit per class (multiclass), target units (regressor)."""
     kind = _kind(model)
     if kind == "regression":
         return "contribution to the prediction"
     if kind == "binary":
-        return f"score (log-odds of {_label(model.classes_[1 if sign > 0 else 0])!r})"
+        return f"score (log-odds of {_class_text(model.classes_[1 if sign > 0 else 0])})"
     if k is None:
         return "score (logit of each class)"
-    return f"score (logit of {_label(model.classes_[k])!r})"
+    return f"score (logit of {_class_text(model.classes_[k])})"
+
+
+def _number_text(value: float, signed: bool = False, digits: int = 4) -> str:
+    """A number as people read it: ``226,800`` and ``0.0123``, not ``2.268e+05``; scientific
+    notation only below 1e-4 or from 1e15 on (where plain digits stop being readable).
+
+    >>> _number_text(226800.0), _number_text(1169.0), _number_text(-0.70612, signed=True, digits=3)
+    ('226,800', '1,169', '-0.706')
+    """
+    value = float(value)
+    sign = "+" if signed else ""
+    magnitude = abs(value)
+    if not math.isfinite(value) or magnitude == 0 or magnitude < 1e-4 or magnitude >= 1e15:
+        return f"{value:{sign}.{digits}g}"
+    text = f"{value:{sign}.{digits}g}"
+    if abs(float(text)) >= 1000:  # whole numbers, grouped by thousands (999.97 too, once rounded)
+        return f"{value:{sign},.0f}"
+    return text
 
 
 def _bars(ax, lefts, widths, heights, model, **style):

@@ -10,7 +10,9 @@ from .._validation import check_is_fitted
 from ._attributions import _attributions_kw
 from ._kinds import _class_choice, _kind, _label, _select, feature_names
 from ._plot_data import _one_row, _value_texts
-from ._plot_style import _LITERAL, _axes, _colour, _drawing_scale, _legend, _scale_note, _scaled, _score_label
+from ..scoring._links import sigmoid, softmax
+from ._plot_style import (_LITERAL, _axes, _class_text, _colour, _drawing_scale, _legend, _number_text,
+                          _scale_note, _scaled, _score_label)
 from ._scores import _decision_of, _scores_of
 
 
@@ -29,6 +31,10 @@ def waterfall_plot(model, x, ax=None, top: int | None = None, baseline: str | No
     one "other" bar. Dashed lines mark the intercept and the decision value. Contributions
     come from :func:`embedsum.explain.contributions`. A categorical value is labelled by
     name, with "(other)" for a rare category and "(unseen)" for one never seen in training.
+    Numbers read as written (``226,800``, not ``2.268e+05``). Each bar's amount is written in
+    a column at the right of the axes, level with its bar, so that no label covers a bar; the
+    legend sits above the axes and gives, for a classifier, the probability the decision value
+    stands for (of ``classes_[1]``, or of the class explained).
 
     A multiclass model explains one class: ``class_`` (a label of ``classes_``), by default
     the row's predicted class; the title names it. A regressor's waterfall ends at the
@@ -95,19 +101,25 @@ def waterfall_plot(model, x, ax=None, top: int | None = None, baseline: str | No
     rows = np.arange(len(amounts))
     ax.barh(rows, drawn_amounts, left=lefts, color=[_colour(a) for a in amounts], edgecolor="black",
             linewidth=0.5, height=0.7)
-    for row, left, amount, drawn in zip(rows, lefts, amounts, drawn_amounts):
-        ax.annotate(f"{amount:+.3g}", (left + drawn, row), xytext=(3 if amount >= 0 else -3, 0),
-                    textcoords="offset points", ha="left" if amount >= 0 else "right", va="center", fontsize=7)
-    end_name = "prediction" if kind == "regression" else "decision value"
+    end_label = f"{'prediction' if kind == 'regression' else 'decision value'} {_number_text(decision, True, 3)}"
+    if kind != "regression":
+        end_label += f" = P({_class_text(model.classes_[k if kind == 'multiclass' else int(sign > 0)])}) " \
+                     f"{_probability(z, k, sign):.3f}"
     start_line = ax.axvline(drawn_start, color="0.3", linestyle="--", linewidth=1,
-                            label=f"{start_label} {start:+.3g}")
-    end_line = ax.axvline(drawn_decision, color="tab:blue", linestyle="--", linewidth=1.5,
-                          label=f"{end_name} {decision:+.3g}")
+                            label=f"{start_label} {_number_text(start, True, 3)}")
+    end_line = ax.axvline(drawn_decision, color="tab:blue", linestyle="--", linewidth=1.5, label=end_label)
     ax.axvline(0.0, color="black", linewidth=0.6)
-    ax.margins(x=0.12)  # room for the value labels beside the outermost bars
+    ax.margins(x=0.05)
     ax.set_yticks(rows)
     ax.set_yticklabels(labels, fontsize=8, **_LITERAL)
-    ax.invert_yaxis()  # largest contribution at the top
+    ax.set_ylim(len(amounts) - 0.5, -0.5)  # largest contribution at the top
+    # The amounts, as tick labels of a right-hand axis: level with their bars, never on them.
+    column = ax.secondary_yaxis("right")
+    column.set_yticks(rows)
+    column.set_yticklabels([_number_text(a, True, 3) for a in amounts], fontsize=8)
+    column.tick_params(length=0)
+    for text, amount in zip(column.get_yticklabels(), amounts):
+        text.set_color(_colour(amount).replace("tab:gray", "0.3"))
     if kind == "regression":
         ax.set_xlabel("prediction (intercept + contributions, target units)" + _scale_note(x_scale))
     else:
@@ -116,5 +128,15 @@ def waterfall_plot(model, x, ax=None, top: int | None = None, baseline: str | No
     if kind == "multiclass":
         ax.set_title(f"class {_label(model.classes_[k])!r}" + (" (predicted)" if class_ is None else ""),
                      fontsize=10, **_LITERAL)
-    _legend(ax, [start_line, end_line], [start_line.get_label(), end_line.get_label()], fontsize=8, loc="best")
+    # Above the axes (under the title), where it cannot cover a bar.
+    _legend(ax, [start_line, end_line], [start_line.get_label(), end_line.get_label()], fontsize=8,
+            loc="lower left", bbox_to_anchor=(0.0, 1.0), ncol=2, frameon=False, borderaxespad=0.2)
     return ax
+
+
+def _probability(z, k, sign) -> float:
+    """The probability of the class a waterfall explains, by the model's own links."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        if np.ndim(z) == 1:  # multiclass: the softmax of every class's decision value
+            return float(softmax(np.asarray(z, dtype=np.float64)[None])[0, k])
+        return float(sigmoid(np.array([sign * float(z)]))[0])
