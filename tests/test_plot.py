@@ -915,3 +915,111 @@ def test_step_plot_shades_the_band_around_the_step_line(model_with_errors, tmp_p
     assert _error_segments(ax) == []
     plain_ax = step_plot(model_with_errors, 1, level=None)
     assert not any(isinstance(c, mcoll.PolyCollection) for c in plain_ax.collections)
+
+
+# ------------------------------------------------------------------------------------------
+# readable on a census-like table: many categories, a point mass, large amounts, a 0/1 target
+# ------------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def census():
+    """41 categories with long names, a money column 92% zeros with a long tail, a 0/1 target."""
+    rng = np.random.default_rng(4)
+    n = 1200
+    country = rng.choice([f"country number {c:02d} of a long list of names" for c in range(41)], size=n)
+    gain = np.where(rng.random(n) < 0.92, 0.0, np.exp(rng.normal(8, 1.5, n)))
+    X = np.empty((n, 2), dtype=object)
+    X[:, 0], X[:, 1] = country, gain
+    y = ((gain > 3000) ^ (rng.random(n) < 0.2)).astype(int)
+    model = EmbeddingSumClassifier(binning="adaptive", min_category_count=5).fit(X, y)
+    return X, y, model
+
+
+def _boxes_apart(texts):
+    """Whether the drawn boxes of ``texts`` (non-empty ones) overlap nowhere."""
+    boxes = sorted((t.get_window_extent() for t in texts if t.get_text()), key=lambda b: b.y0)
+    return all(low.y1 <= high.y0 + 0.5 for low, high in zip(boxes, boxes[1:]))
+
+
+def test_forty_one_categories_draw_as_readable_rows(census):
+    _, _, model = census
+    assert len(model.categories_[0]) == 41
+    ax = bar_plot(model, 0)
+    ax.figure.canvas.draw()
+    labels = ax.get_yticklabels()
+    assert _boxes_apart(labels)  # no name is written over another
+    assert min(t.get_fontsize() for t in labels) >= 5
+    names = _tick_names(ax)
+    assert len(names) == 20 + 1 + 3 and "21 more categories" in names  # 20 drawn, one shared row
+    shown = [n for n in names if n.startswith("country")]
+    assert all(len(n) <= 28 and n.endswith("\u2026") for n in shown)  # long names are cut
+    scores = np.asarray(model.bin_scores_[0][:41])
+    cut = np.sort(np.abs(scores))[::-1][19]
+    assert len(shown) == 20 and np.sum(np.abs(scores) >= cut) == 20  # the 20 farthest from 0 are drawn
+    every = bar_plot(model, 0, max_categories=None)
+    assert len(every.patches) == 41 + 2
+    with pytest.raises(ValueError, match="max_categories"):
+        bar_plot(model, 0, max_categories=0)
+
+
+def test_a_point_mass_bin_has_width_and_the_weight_axis_stops_at_its_share(census):
+    X, _, model = census
+    cuts, weights = model.cuts_[1], model.bin_weights_[1]
+    assert cuts[0] == 0 and weights[0] > 0.9  # the zeros have a bin of their own
+    ax = step_plot(model, 1, X=X)
+    below = _other_axes(ax.figure, ax)
+    first = below.patches[0]
+    lo, hi = ax.get_xlim()
+    assert first.get_width() >= 0.02 * (hi - lo) and first.get_height() == weights[0]
+    assert first.get_x() + first.get_width() == 0.0  # it ends at its value
+    ticks = below.get_yticks()
+    assert ticks.max() <= weights.max() and below.get_ylim()[1] >= 2 * weights.max()
+    assert below.yaxis.get_major_formatter()(0.5, 0) == "50%"
+
+
+def test_bar_plot_prints_only_the_cuts_that_fit(census):
+    _, _, model = census
+    fig, ax = plt.subplots(figsize=(6.4, 4.0))
+    bar_plot(model, 1, ax=ax)
+    top = _other_axes(fig, ax)
+    fig.canvas.draw()
+    labels = top.get_xticklabels()
+    assert len(labels) == len(model.cuts_[1]) and labels[0].get_text() == "0"
+    shown = [t for t in labels if t.get_text()]
+    assert 1 < len(shown) < len(labels)
+    boxes = sorted((t.get_window_extent() for t in shown), key=lambda b: b.x0)
+    assert all(left.x1 <= right.x0 + 0.5 for left, right in zip(boxes, boxes[1:]))
+    assert all("e+" not in t.get_text() for t in labels)
+
+
+def test_waterfall_is_readable_and_ends_at_the_probability(census):
+    X, _, model = census
+    row = X[int(np.argmax(X[:, 1].astype(float)))].copy()
+    row[1] = 226800.0
+    ax = waterfall_plot(model, row)
+    ax.figure.canvas.draw()
+    assert "x1 = 226,800" in [t.get_text() for t in ax.get_yticklabels()]
+    p = model.predict_proba(row[None])[0, 1]
+    end = next(t.get_text() for t in ax.get_legend().get_texts() if t.get_text().startswith("decision value"))
+    assert end.endswith(f"P(class 1) {p:.3f}")
+    assert "log-odds of class 1" in ax.get_xlabel()
+    # The amounts: a column right of the axes (nothing drawn there), level with the bars.
+    (column,) = ax.child_axes
+    amounts = [b.get_width() for b in ax.patches]
+    assert [t.get_text() for t in column.get_yticklabels()] == [f"{a:+.3g}" for a in amounts]
+    right = ax.get_window_extent().x1
+    assert all(t.get_window_extent().x0 >= right for t in column.get_yticklabels())
+    assert ax.get_legend().get_window_extent().y0 >= ax.get_window_extent().y1 - 0.5  # above the bars
+    multiclass = EmbeddingSumClassifier(max_bins=4).fit(X[:, 1:].astype(float), np.arange(len(X)) % 3)
+    z = multiclass.predict_proba(X[:1, 1:].astype(float))[0]
+    ax = waterfall_plot(multiclass, X[0, 1:].astype(float), class_=2)
+    assert _legend_texts(ax)[1].endswith(f"P(class 2) {z[2]:.3f}")
+
+
+def test_numbers_read_as_written():
+    from embedsum.inspection._plot_style import _number_text
+
+    assert [_number_text(v) for v in (226800.0, 999.97, -1234.5, 6.0, 0.01234567, 3e-7, 2e16)] == \
+        ["226,800", "1,000", "-1,234", "6", "0.01235", "3e-07", "2e+16"]
+    assert _number_text(0.5, signed=True) == "+0.5"
