@@ -106,8 +106,14 @@ class DecisionMixin:
         """:meth:`_decision` of what :meth:`_validated` returned."""
         intercept = self.intercept_
         # One output (binary, regression); K outputs are scored by the classifier in row chunks.
-        if isinstance(data, np.ndarray) and self._n_outputs == 1 and not self._has_pairs():
-            return decision_values(data, self.cuts_, self.bin_scores_, intercept)
+        if isinstance(data, np.ndarray) and self._n_outputs == 1:
+            z = decision_values(data, self.cuts_, self.bin_scores_, intercept)
+            if self._has_pairs():  # the pairs after the main effects, in order: the contract's sum
+                codes, tables = pair_terms(data, None, self.pairs_, self.pair_cuts_, self.pair_scores_,
+                                           [len(s) for s in self.bin_scores_])
+                for table, code in zip(tables, codes):
+                    z += table[code]
+            return z
         return decision_values_of_codes(*self._terms(data), intercept)
 
     def _terms(self, data) -> tuple[list, list]:

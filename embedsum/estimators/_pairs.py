@@ -104,14 +104,27 @@ class PairAxes:
                 cuts[j], n_bins[j] = c, len(c) + 2
         self.cuts, self.codes, self.n_bins = cuts, codes, n_bins
 
-    def training(self, pairs, sample_weight) -> tuple[np.ndarray, list, list]:
-        """``(joint codes (n, P), shapes, cell weights)`` of the pairs on the training rows.
+    def subset(self, features) -> "PairAxes":
+        """These axes for the given features only, in their order (the kept features of a screened fit)."""
+        features = np.asarray(features, dtype=np.intp)
+        view = object.__new__(PairAxes)
+        view.cuts = [self.cuts[j] for j in features]
+        view.codes, view.n_bins = self.codes[:, features], self.n_bins[features]
+        return view
 
-        Cell weights are each cell's fraction of the rows (of the sample weight, when given),
-        row-major, as :class:`~embedsum.training._layout.ParameterLayout` takes them.
+    def training(self, pairs, sample_weight, rows=None) -> tuple[np.ndarray, list, list]:
+        """``(joint codes (n, P), shapes, cell weights)`` of the pairs on every row.
+
+        Cell weights are each cell's fraction of the training rows ``rows`` (default: all; of
+        the sample weight, when given), row-major, as :class:`~embedsum.training._layout.ParameterLayout`
+        takes them.
         """
         n = self.codes.shape[0]
-        sw = np.ones(n) if sample_weight is None else np.asarray(sample_weight, dtype=np.float64)
+        sw = np.ones(n) if sample_weight is None else np.array(sample_weight, dtype=np.float64)
+        if rows is not None:
+            mask = np.zeros(n, dtype=bool)
+            mask[rows] = True
+            sw[~mask] = 0.0
         total = float(sw.sum())
         joint = np.empty((n, len(pairs)), dtype=np.intp, order="F")
         shapes, weights = [], []
@@ -123,11 +136,12 @@ class PairAxes:
         return joint, shapes, weights
 
 
-def choose_pairs(axes: PairAxes, n_pairs: int, main_scores, codes, target, sw, loss, monotonic_cst, layout):
+def choose_pairs(axes: PairAxes, n_pairs: int, main_scores, codes, target, sw, loss, monotonic_cst, layout,
+                 rows=None):
     """At most ``n_pairs`` pairs, best first, by the FAST interaction score of
-    :func:`~embedsum.training._pair_ranking.rank_pairs` on the main-effects model's residuals;
-    pairs that gain nothing are left out. ``main_scores`` is the fitted flat vector of the
-    main effects on ``layout``."""
+    :func:`~embedsum.training._pair_ranking.rank_pairs` on the main-effects model's residuals
+    over ``rows`` (default: all); pairs that gain nothing are left out. ``main_scores`` is the
+    fitted flat vector of the main effects on ``layout``."""
     from ..scoring._codes import decision_values_of_codes
     from ..training._pair_ranking import loss_derivatives, rank_pairs
     from ._importances import mirad_importances
@@ -141,8 +155,8 @@ def choose_pairs(axes: PairAxes, n_pairs: int, main_scores, codes, target, sw, l
         allowed = np.sort(allowed[np.argsort(-importance, kind="stable")[:_RANKED_FEATURES]])
     if len(allowed) < 2 or n_pairs == 0:
         return []
-    step = max(1, -(-len(target) // _RANKED_ROWS))
-    rows = slice(None, None, step)
+    rows = np.arange(len(target)) if rows is None else np.asarray(rows)
+    rows = rows[::max(1, -(-len(rows) // _RANKED_ROWS))]
     z = decision_values_of_codes([codes[rows, j] for j in range(d)], scores, intercept)
     gradient, hessian = loss_derivatives(loss, z, target[rows])
     candidates = [(int(a), int(b)) for i, a in enumerate(allowed) for b in allowed[i + 1:]]
