@@ -70,7 +70,7 @@ def test_edits_remove_the_standard_errors_that_describe_the_fitted_model():
     model.flatten(1, 0, 3)
     for name in ("covariance_", "bin_scores_se_", "feature_tests_", "edf_", "scale_"):
         assert not hasattr(model, name)
-    with pytest.raises(ValueError, match="no standard errors"):
+    with pytest.raises(ValueError, match="no standard errors .an edit removes them"):
         model.decision_interval(np.zeros((1, 2)))
 
 

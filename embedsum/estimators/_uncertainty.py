@@ -107,7 +107,9 @@ class UncertaintyMixin:
     def _check_uncertainty(self):
         check_is_fitted(self, "bin_scores_")
         if getattr(self, "covariance_", None) is None:
-            raise ValueError(f"this {type(self).__name__} has no standard errors: fit it with uncertainty=True.")
+            edited = " (an edit removes them: docs/design.md#edits)" if getattr(self, "edits_", None) else ""
+            raise ValueError(f"this {type(self).__name__} has no standard errors{edited}: "
+                             "fit it with uncertainty=True.")
 
     def _interval_parts(self, X, level: float):
         """(decision values, (n, K, K) covariances of the K decision values, normal quantile)."""
