@@ -21,13 +21,17 @@ values and probabilities (``predict_proba``) bit for bit on these rows. It print
 text + data) and the targets, PASS or FAIL: generated Python <= 5 us per row and C <= 0.2 us
 per row (predict_proba). The exit status is 0 only if both pass.
 
+With ``--interactions N`` the model also has pair terms (``EmbeddingSumClassifier(interactions=N)``,
+docs/design.md#pair-terms): the same checks and timings of a model whose exported code adds them.
+
 Usage::
 
-    python benchmarks/bench_export.py
+    python benchmarks/bench_export.py [--interactions N]
 """
 
 from __future__ import annotations
 
+import argparse
 import importlib.util
 import os
 import platform
@@ -147,14 +151,19 @@ def c_results(model, rows: np.ndarray, work: Path):
     return z, proba, float(proba_ns) / 1e3, float(decision_ns) / 1e3, size
 
 
-def main() -> int:
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description="one-row latency of exported models")
+    parser.add_argument("--interactions", type=int, default=0, help="pair terms of the model (default 0)")
+    args = parser.parse_args(argv)
     print(f"embedsum {embedsum.__version__}, numpy {np.__version__}, Python {platform.python_version()}, "
           f"{platform.machine()}, {os.cpu_count()} cores, load average {os.getloadavg()[0]:.2f}")
     X_fit, y_fit, rows = one_row_workload(N_ROWS, N_TIMED)
-    model = EmbeddingSumClassifier().fit(X_fit, y_fit)
+    model = EmbeddingSumClassifier(interactions=args.interactions).fit(X_fit, y_fit)
     n_bins = [len(s) for s in model.bin_scores_]
+    pairs = getattr(model, "pairs_", None) or []
     print(f"model: {model.n_features_in_} features, {min(n_bins)}-{max(n_bins)} bins per feature "
-          f"(missing bin included), fitted on {len(X_fit)} rows; {N_TIMED} rows scored one at a time\n")
+          f"(missing bin included), {len(pairs)} pair terms {pairs}, fitted on {len(X_fit)} rows; "
+          f"{N_TIMED} rows scored one at a time\n")
 
     z = model.decision_function(rows)
     p = model.predict_proba(rows)
