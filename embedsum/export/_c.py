@@ -68,8 +68,11 @@ def to_c(model, prefix: str = "embedsum") -> str:
     returns ``P_OK`` (0) or an error code (``P_ERR_N_FEATURES``, ``P_ERR_NULL``). The
     header's top comment says how to use and compile it (never with ``-ffast-math``).
 
-    The stack any entry point uses is bounded whatever the numbers of classes and features
-    (the header says how much): arrays of one value per class are the caller's.
+    Pair terms (docs/design.md#pair-terms) are added after the main effects, each at the
+    joint code of its two axes; the header's top comment lists them.
+
+    The stack any entry point uses is bounded whatever the numbers of classes, features and
+    pairs (the header says how much): arrays of one value per class are the caller's.
 
     ``prefix`` must be a C identifier (ValueError otherwise). Raises NotFittedError
     when ``model`` is not fitted.
