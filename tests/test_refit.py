@@ -160,8 +160,8 @@ def test_refit_by_name_with_categories_and_unseen_ones():
 
 def test_a_cross_validated_model_refits_with_its_chosen_weights():
     X, y = _data("binary")
-    # The chosen (weak) penalty leaves a flat direction along which tol=1e-6 stops both solves
-    # about 4e-5 (relative) short of the optimum, the refit and the fresh one alike: solve tighter.
+    # The chosen (weak) penalty leaves a flat direction along which tol=1e-6 stops both solves,
+    # the refit and the fresh one alike, further than 1e-6 (relative) from the optimum: solve tighter.
     model = EmbeddingSumClassifierCV(step_loss_weights=2, cv=2, max_bins=8, tol=1e-8).fit(X, y)
     problem = refit_problem(model, X, y, drop=[2])
     assert problem.solver.step_loss_weight == model.step_loss_weight_
