@@ -12,10 +12,10 @@ and missing categories. The C headers of all three are compiled into one driver,
 from __future__ import annotations
 
 import copy
-import importlib.util
 import math
 import shutil
 import subprocess
+import types
 
 import numpy as np
 import pytest
@@ -150,12 +150,11 @@ def test_pair_models_and_rows_exercise_every_axis_and_the_pairs_matter(pair_case
             ("text", "text"), ("number", "text")} <= axes
 
 
-def _load_python(source: str, path):
-    path.write_text(source, encoding="utf-8")
-    spec = importlib.util.spec_from_file_location(path.stem, path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+def _scorer(model):
+    """The module written by to_python, run: its names as attributes."""
+    namespace: dict = {}
+    exec(export.to_python(model), namespace)
+    return types.SimpleNamespace(**namespace)
 
 
 def _assert_python_equals_library(module, model, rows, name):
@@ -171,9 +170,9 @@ def _assert_python_equals_library(module, model, rows, name):
     np.testing.assert_array_equal(bits(got), bits(z), err_msg=name)
 
 
-def test_generated_python_equals_the_library_bit_for_bit(pair_cases, tmp_path):
+def test_generated_python_equals_the_library_bit_for_bit(pair_cases):
     for name, (model, kinds, rows) in pair_cases.items():
-        module = _load_python(export.to_python(model), tmp_path / f"pairs_{name}.py")
+        module = _scorer(model)
         _assert_python_equals_library(module, model, rows, name)
         # Values only Python callers pass: None and ints in numeric columns.
         odd = [[None if k == "numeric" and i % 2 else (3 if k == "numeric" else v) for k, v in zip(kinds, r)]
@@ -181,9 +180,9 @@ def test_generated_python_equals_the_library_bit_for_bit(pair_cases, tmp_path):
         _assert_python_equals_library(module, model, odd, name)
 
 
-def test_generated_python_tables_read_back_exactly(pair_cases, tmp_path):
+def test_generated_python_tables_read_back_exactly(pair_cases):
     for name, (model, _, _) in pair_cases.items():
-        module = _load_python(export.to_python(model), tmp_path / f"tables_{name}.py")
+        module = _scorer(model)
         assert module.PAIRS == tuple(tuple(p) for p in model.pairs_), name
         for p, (cuts, table) in enumerate(zip(model.pair_cuts_, model.pair_scores_)):
             for got, expected in zip(module.PAIR_CUTS[p], cuts):
@@ -198,15 +197,14 @@ def test_generated_python_tables_read_back_exactly(pair_cases, tmp_path):
 @given(data=st.data())
 def test_generated_python_equals_the_library_on_drawn_rows(pair_cases, data):
     model, kinds, _ = pair_cases["multiclass"]
-    namespace: dict = {}
-    exec(export.to_python(model), namespace)
+    decision_function = _scorer(model).decision_function
     pair_cuts = [c for axes in model.pair_cuts_ for c in axes if c is not None]
     numeric = st.one_of(st.floats(allow_nan=True, allow_infinity=True),
                         st.sampled_from(np.concatenate([model.cuts_[0], *pair_cuts]).tolist()))
     text = st.one_of(st.sampled_from(TEXT + ["rare one", "a", "b", "c"]), st.text(max_size=4), st.none())
     value = {"numeric": numeric, "text": text}
     rows = data.draw(st.lists(st.tuples(*(value[k] for k in kinds)).map(list), min_size=1, max_size=6))
-    got = np.array([namespace["decision_function"](r) for r in rows])
+    got = np.array([decision_function(r) for r in rows])
     np.testing.assert_array_equal(bits(got), bits(_decision(model, rows)))
 
 
