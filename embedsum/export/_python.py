@@ -369,8 +369,8 @@ def to_python(model) -> str:
     - regressor: ``predict(row)`` (a float).
 
     A model with pair terms also has ``PAIRS``, ``PAIR_CUTS`` and ``PAIR_SCORES``, added
-    after the features (docs/design.md#pair-terms). A row of another length raises ValueError. Raises NotFittedError when ``model`` is
-    not fitted.
+    after the features (docs/design.md#pair-terms). A row of another length raises
+    ValueError. Raises NotFittedError when ``model`` is not fitted.
 
     Example
     -------
