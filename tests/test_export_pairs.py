@@ -373,17 +373,21 @@ def test_generated_python_of_a_numeric_model_with_many_pairs(many_pairs):
 def test_c_stack_frames_stay_small_whatever_the_number_of_pairs(pair_cases, many_pairs, tmp_path):
     """-fstack-usage: every function of each pair header, and of a header of 45 pairs, has a
     static frame, and each header's frames together stay under the 1 KiB (2 KiB multiclass)
-    its comment states: the pair terms add nothing to the stack."""
+    its comment states: the pair terms add nothing to the stack. The headers compile as C++."""
     models = {name: model for name, (model, _, _) in pair_cases.items()} | {"many": many_pairs[0]}
     units = []
     for name, model in models.items():
         (tmp_path / f"{name}.h").write_text(export.to_c(model, prefix=name), encoding="utf-8")
         units.append(f'#include "{name}.h"')
     (tmp_path / "all.c").write_text("\n".join(units) + "\n")
-    gcc = _gcc()
-    running = [subprocess.Popen([gcc, *C_FLAGS, level, "-fstack-usage", "-fkeep-inline-functions", "-c", "all.c",
-                                 "-o", f"all{level}.o"], cwd=tmp_path, stderr=subprocess.PIPE, text=True)
-               for level in ("-O0", "-O2")]
+    gcc, gxx = _gcc(), shutil.which("g++")
+    assert gxx is not None, "g++ is needed to check that the pair headers are valid C++ too"
+    commands = [[gcc, *C_FLAGS, level, "-fstack-usage", "-fkeep-inline-functions", "-c", "all.c", "-o", f"all{level}.o"]
+                for level in ("-O0", "-O2")]
+    # The header is also valid C++ (docs/design.md#export): checked on the same headers, side by side.
+    commands.append([gxx, "-x", "c++", "-std=c++17", "-Wall", "-Wextra", "-Wpedantic", "-Werror", "-fsyntax-only",
+                     "all.c"])
+    running = [subprocess.Popen(args, cwd=tmp_path, stderr=subprocess.PIPE, text=True) for args in commands]
     for proc in running:
         _, err = proc.communicate()
         assert proc.returncode == 0, err
