@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 
+from .._bins import numeric_missing
 from .._portable_exp import python_source as _exp_source
 from ._python_helpers import _PY_CATEGORY_HELPERS
 from ._tables import _NUMERIC, _TEXT, _Feature, _Pair, _Tables
@@ -62,9 +63,9 @@ def _py_unpack(names: list[str], value: str) -> str:
     return ", ".join(names) + ("," if len(names) == 1 else "") + f" = {value}"
 
 
-def _py_interval(cuts: str, x: str, n_cuts: int) -> str:
+def _py_interval(cuts: str, x: str, missing: int) -> str:
     # x == x is False only for NaN, which takes the missing bin (bisect would place NaN anywhere).
-    return f"_bisect_left({cuts}, {x}) if {x} == {x} else {n_cuts + 1}"
+    return f"_bisect_left({cuts}, {x}) if {x} == {x} else {missing}"
 
 
 def _py_category(j: int, f: _Feature) -> str:
@@ -75,7 +76,7 @@ def _py_category(j: int, f: _Feature) -> str:
 def _py_main_effect(j: int, f: _Feature) -> str:
     """The score lookup of feature j's term: its table ``_S{j}`` at the bin of ``x{j}``."""
     if f.kind == _NUMERIC:
-        return f"_S{j}[{_py_interval(f'_C{j}', f'x{j}', len(f.cuts))}]"
+        return f"_S{j}[{_py_interval(f'_C{j}', f'x{j}', f.missing_bin)}]"
     return f"_S{j}[{_py_category(j, f)}]"
 
 
@@ -83,10 +84,10 @@ def _py_pair(p: int, pair: _Pair, features: list) -> str:
     """The score lookup of pair term p: its table ``_P{p}`` at ``code_a * length_b + code_b``,
     a numeric axis coded on the pair's cuts ``_PC{p}_0``/``_PC{p}_1``, a categorical one by
     its feature's code (docs/design.md#pair-terms)."""
-    axes = ((pair.a, pair.cuts[0]), (pair.b, pair.cuts[1]))
-    codes = [f"({_py_category(j, features[j]) if cuts is None else _py_interval(f'_PC{p}_{i}', f'x{j}', len(cuts))})"
-             for i, (j, cuts) in enumerate(axes)]
-    return f"_P{p}[{codes[0]} * {pair.lengths[1]} + {codes[1]}]"
+    codes = [_py_category(j, features[j]) if cuts is None
+             else _py_interval(f"_PC{p}_{i}", f"x{j}", numeric_missing(len(cuts)))
+             for i, (j, cuts) in enumerate(((pair.a, pair.cuts[0]), (pair.b, pair.cuts[1])))]
+    return f"_P{p}[({codes[0]}) * {pair.lengths[1]} + ({codes[1]})]"
 
 
 def _py_terms(t: _Tables) -> list:
@@ -209,6 +210,8 @@ def _python_source(t: _Tables) -> str:
         out.append(f"    # {j}: {t.names[j]!r}")
         out.append(f"    {_py_tuple(f.scores)},")
     out.append(")")
+    if t.pairs:
+        out += _py_pair_tables(t)
     if t.categorical:
         out.append("# CATEGORIES[j], RARE_CATEGORIES[j]: the kept (in bin order) and the rare categories of")
         out.append("# categorical feature j; UNSEEN[j]: the score of a category never seen in training.")
@@ -222,8 +225,6 @@ def _python_source(t: _Tables) -> str:
         out.append("UNSEEN = (" + "".join(
             "\n    None," if f.kind == _NUMERIC else f"\n    {_py_value(f.unseen)}," for f in t.features) + "\n)")
         out.append(_PY_CATEGORY_HELPERS)
-    if t.pairs:
-        out += _py_pair_tables(t)
     out += [
         "",
         "def _float(v):",
