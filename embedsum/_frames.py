@@ -238,3 +238,26 @@ def feature_names_of(X):
     if len(names) == 0 or not all(isinstance(n, str) for n in names):
         return None
     return names
+
+
+def like_input(X, values: np.ndarray, columns, classes=None):
+    """``values`` (one row per row of X) as a pandas DataFrame with X's index and these
+    ``columns`` when X is a pandas DataFrame, else ``values`` as they are. A 3-D result (n, d, K)
+    gets two levels of columns, (column, class), in the order of ``values.reshape(n, d * K)``.
+
+    pandas is not imported here: X being a pandas object, pandas is already loaded.
+
+    Example
+    -------
+    >>> like_input(np.zeros((2, 2)), np.ones((2, 2)), ["a", "b"]).tolist()
+    [[1.0, 1.0], [1.0, 1.0]]
+    """
+    if _frame_type(X) != "pandas":
+        return values
+    pandas = sys.modules["pandas"]
+    columns = list(columns)[:values.shape[1]]  # a model's terms beyond its columns are not named
+    if values.ndim == 3:
+        labels = [c.item() if hasattr(c, "item") else c for c in classes]
+        columns = pandas.MultiIndex.from_product([columns, labels], names=["feature", "class"])
+        values = values.reshape(values.shape[0], -1)
+    return pandas.DataFrame(values, index=X.index, columns=columns)

@@ -1,8 +1,9 @@
-"""Exact explanations of a fitted model: contributions, attributions against baselines, significance.
+"""Exact explanations of a fitted model: contributions, attributions against baselines, significance, SHAP.
 
 The public face of :mod:`embedsum.inspection`, whose modules hold the functions and their
-examples (contributions in ``_explain``, attributions, baselines, significance and shape
-functions each in its own module).
+examples (contributions in ``_explain``, attributions, baselines, significance, shape
+functions and the ``shap.Explanation`` each in its own module). shap is imported only by
+:func:`shap_explanation`, pandas never: a pandas DataFrame X gives DataFrames back.
 
 Example
 -------
@@ -25,6 +26,7 @@ from .inspection._explain import (
     shape_functions,
     significance,
 )
+from .inspection._shap import shap_explanation
 
 __all__ = ["feature_names", "contributions", "attributions", "significance", "FeatureSignificance",
-           "shape_functions", "ShapeFunction", "category_order"]
+           "shape_functions", "ShapeFunction", "category_order", "shap_explanation"]

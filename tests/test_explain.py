@@ -461,3 +461,118 @@ def test_explanations_of_a_model_loaded_from_json(kind_models, kind):
     assert describe(loaded) == describe(model)
     for a, b in zip(shape_functions(loaded), shape_functions(model)):
         assert np.array_equal(a.scores, b.scores) and a.is_categorical == b.is_categorical
+
+
+# --- outputs in the user's own terms: data frames, lazy submodules, shap.Explanation ---
+
+import subprocess  # noqa: E402
+import sys  # noqa: E402
+import textwrap  # noqa: E402
+
+from conftest import python_env  # noqa: E402
+
+from embedsum.inspection._shap import _exact_shap  # noqa: E402
+
+
+def test_a_data_frame_gives_data_frames_with_its_index_and_the_feature_names():
+    import pandas as pd
+    rng = np.random.default_rng(5)
+    X = pd.DataFrame(rng.normal(size=(200, 2)), columns=["income", "age"], index=np.arange(200) * 10)
+    binary = EmbeddingSumClassifier(max_bins=4).fit(X, X["income"] > 0)
+    three = EmbeddingSumClassifier(max_bins=4).fit(X, np.digitize(X["income"], [-0.5, 0.5]))
+    rows = X.iloc[5:9]
+    for result, array in [(contributions(binary, rows), contributions(binary, rows.to_numpy())),
+                          (attributions(binary, rows, "zero"), attributions(binary, rows.to_numpy(), "zero")),
+                          (contributions(three, rows, class_=2), contributions(three, rows.to_numpy(), class_=2))]:
+        assert isinstance(result, pd.DataFrame) and isinstance(array, np.ndarray)
+        assert list(result.columns) == ["income", "age"] and list(result.index) == [50, 60, 70, 80]
+        assert np.array_equal(result.to_numpy(), array)  # the same bits
+    per_class = contributions(three, rows)
+    assert list(per_class.columns) == [(f, k) for f in ["income", "age"] for k in [0, 1, 2]]
+    assert np.array_equal(per_class[("age", 1)].to_numpy(), contributions(three, rows.to_numpy())[:, 1, 1])
+
+
+def _run(code):
+    return subprocess.run([sys.executable, "-c", textwrap.dedent(code)], capture_output=True, text=True,
+                          timeout=300, env=python_env(PYTHONDONTWRITEBYTECODE="1"))
+
+
+def test_explain_plot_and_export_load_on_first_use_and_import_no_extra():
+    X = np.random.default_rng(0).normal(size=(200, 2))
+    doc = EmbeddingSumClassifier(max_bins=4).fit(X, X[:, 0] > 0).to_json()
+    proc = _run(f"""
+        import sys
+        sys.modules["shap"] = None  # as if shap were not installed
+        import numpy as np
+        import embedsum
+        model = embedsum.from_json({doc!r})
+        c = embedsum.explain.contributions(model, np.zeros((3, 2)))
+        a = embedsum.explain.attributions(model, np.zeros((3, 2)))
+        print(type(c).__name__, type(a).__name__, c.shape)
+        print(callable(embedsum.plot.bar_plot), callable(embedsum.export.to_python))
+        try:
+            embedsum.explain.shap_explanation(model, np.zeros((1, 2)))
+        except ImportError as err:
+            print(err)
+        print(sorted(m for m in ("pandas", "matplotlib", "scipy", "shap", "polars", "pyarrow")
+                     if sys.modules.get(m) is not None))
+    """)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.splitlines() == ["ndarray ndarray (3, 2)", "True True",
+                                        "shap_explanation returns a shap.Explanation and needs shap: pip install shap",
+                                        "[]"]
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_shap_values_are_each_score_minus_its_mean_over_the_background(kind_models, kind):
+    X, models = kind_models
+    model = models[kind]
+    rows, background = odd_rows(X), X[100:160]
+    values, base = _exact_shap(model, model._validated(rows), model._validated(background))
+    F, B = model.row_scores(rows), model.row_scores(background)
+    np.testing.assert_array_equal(values, F - B.mean(axis=0))
+    np.testing.assert_allclose(base, decision(model, background).mean(axis=0), rtol=0, atol=1e-12)
+    np.testing.assert_allclose(values.sum(axis=1) + base, decision(model, rows), rtol=0, atol=1e-9)
+    # Without a background: the training weights, i.e. the "expected" baseline.
+    values, base = _exact_shap(model, model._validated(rows), None)
+    np.testing.assert_array_equal(values, attributions(model, rows, "expected"))
+    np.testing.assert_allclose(values.sum(axis=1) + base, decision(model, rows), rtol=0, atol=1e-9)
+
+
+def test_shap_explanation_equals_shaps_exact_explainer():
+    # shap's exact explainer compiles its loops with numba on first use (seconds): run in pure Python.
+    proc = _run("""
+        import os
+        os.environ["NUMBA_DISABLE_JIT"] = "1"
+        import matplotlib
+        matplotlib.use("Agg")
+        import numpy as np
+        import shap
+        from embedsum import EmbeddingSumClassifier
+        from embedsum.explain import shap_explanation
+        rng = np.random.default_rng(1)
+        X = rng.normal(size=(300, 3))
+        X[rng.random(300) < 0.1, 2] = np.nan
+        for y, class_ in [(X[:, 0] + X[:, 1] > 0, None), (np.digitize(X[:, 0], [-0.5, 0.5]), None),
+                          (np.digitize(X[:, 0], [-0.5, 0.5]), 1)]:
+            model = EmbeddingSumClassifier(max_bins=4).fit(X, y)
+            background, rows = X[:12], X[20:24]
+            ours = shap_explanation(model, rows, background=background, class_=class_)
+            f = model.decision_function if class_ is None else (lambda x: model.decision_function(x)[:, class_])
+            theirs = shap.explainers.Exact(f, shap.maskers.Independent(background, max_samples=12))(rows)
+            assert ours.values.shape == theirs.values.shape and ours.base_values.shape == theirs.base_values.shape
+            print(float(np.max(np.abs(ours.values - theirs.values))) < 1e-12,
+                  float(np.max(np.abs(ours.base_values - theirs.base_values))) < 1e-12,
+                  list(ours.feature_names), np.array_equal(ours.data, rows, equal_nan=True), ours.output_names)
+        e = shap_explanation(model, rows, class_=1)  # no background: the training weights
+        shap.plots.waterfall(e[0], show=False)
+        print(isinstance(e, shap.Explanation), np.allclose(e.values.sum(axis=1) + e.base_values,
+                                                           model.decision_function(rows)[:, 1]))
+    """)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.splitlines() == [
+        "True True ['x0', 'x1', 'x2'] True None",
+        "True True ['x0', 'x1', 'x2'] True ['0', '1', '2']",
+        "True True ['x0', 'x1', 'x2'] True None",
+        "True True",
+    ]

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._kinds import _class_choice, _is_categorical, _select
+from .._frames import like_input
+from ._kinds import _class_choice, _is_categorical, _select, term_names
 from ._scores import _numeric_part, _scores_of
 
 
@@ -50,7 +51,8 @@ def attributions(model, X, baseline="expected", *, baseline_X=None, n_points=10,
     """Baseline-relative attributions of each feature to each row.
 
     Shape (n_samples, n_features), or (n_samples, n_features, n_classes) for a multiclass
-    model unless ``class_`` picks one class (see :mod:`embedsum.inspection._explain`).
+    model unless ``class_`` picks one class (see :mod:`embedsum.inspection._explain`); a pandas
+    DataFrame X gives a DataFrame, as :func:`~embedsum.inspection._explain.contributions` does.
 
     Enhanced Integrated Gradients (Jha et al., 2019) for a step-function model: the
     attribution of feature j to row x against baseline point b is exactly
@@ -99,8 +101,9 @@ def attributions(model, X, baseline="expected", *, baseline_X=None, n_points=10,
     (3, 2)
     """
     k, sign = _class_choice(model, class_)
-    return _select(_attributions(model, model._validated(X), baseline, baseline_X, n_points, random_state,
-                                 skip_nearest), k, sign)
+    values = _select(_attributions(model, model._validated(X), baseline, baseline_X, n_points, random_state,
+                                   skip_nearest), k, sign)
+    return like_input(X, values, term_names(model), getattr(model, "classes_", None))
 
 
 def _attributions_kw(model, data, baseline, *, baseline_X=None, n_points=10, random_state=None, skip_nearest=1):

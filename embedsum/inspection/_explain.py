@@ -25,7 +25,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._kinds import _class_choice, _select
+from .._frames import like_input
+from ._kinds import _class_choice, _select, term_names
 
 # The public names of embedsum.explain, re-imported from where they live.
 from ._attributions import attributions  # noqa: F401
@@ -38,7 +39,9 @@ def contributions(model, X, class_=None) -> np.ndarray:
     """Each feature's contribution to the decision value of each row.
 
     Shape (n_samples, n_features); (n_samples, n_features, n_classes) for a multiclass
-    model, unless ``class_`` picks one class (see the module docstring). ``intercept_``
+    model, unless ``class_`` picks one class (see the module docstring). A pandas DataFrame X
+    gives a DataFrame with X's index and the feature names as columns (multiclass: two levels,
+    feature then class); any other X gives a numpy array. ``intercept_``
     (or ``intercept_[k]``) plus the columns, added left to right, equals
     ``model.decision_function(X)`` (``[:, k]``; ``predict`` for a regressor) bit for bit.
 
@@ -56,4 +59,4 @@ def contributions(model, X, class_=None) -> np.ndarray:
     (3, 2)
     """
     k, sign = _class_choice(model, class_)
-    return _select(model.row_scores(X), k, sign)
+    return like_input(X, _select(model.row_scores(X), k, sign), term_names(model), getattr(model, "classes_", None))

@@ -63,3 +63,19 @@ def feature_names(model) -> list[str]:
     if names is None:
         return [f"x{j}" for j in range(model.n_features_in_)]
     return [str(n) for n in names]
+
+
+def term_names(model) -> list[str]:
+    """The names of a model's terms, as the columns of its contributions: its features, then
+    each pair ``a & b`` (docs/design.md#pair-terms).
+
+    Example
+    -------
+    >>> import numpy as np
+    >>> from embedsum import EmbeddingSumClassifier
+    >>> X = np.random.default_rng(0).normal(size=(100, 2))
+    >>> term_names(EmbeddingSumClassifier(max_bins=4).fit(X, X[:, 0] > 0))
+    ['x0', 'x1']
+    """
+    names = feature_names(model)
+    return names + [f"{names[a]} & {names[b]}" for a, b in getattr(model, "pairs_", None) or ()]
