@@ -87,7 +87,7 @@ class PairAxes:
     >>> bins = fit_bins(X, None, None, categorical_features="auto", max_bins=10, min_category_count=1)
     >>> axes = PairAxes(bins, None, axis_bins=4, binning="quantile", min_bin_count=5)
     >>> axes.n_bins.tolist(), axes.cuts[0].tolist()
-    ([6, 6], [8.0, 18.0, 28.0])
+    ([5, 5], [8.0, 18.0, 28.0])
     """
 
     def __init__(self, bins, sample_weight, *, axis_bins: int, binning: str, min_bin_count: int):

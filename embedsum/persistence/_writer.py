@@ -36,7 +36,7 @@ def to_json(model) -> str:
     >>> model = EmbeddingSumClassifier(max_bins=4).fit(X, X[:, 0] > 0)
     >>> doc = json.loads(to_json(model))
     >>> doc["format"], doc["format_version"], doc["kind"], doc["classes"], doc["classes_dtype"]
-    ('embedsum', 4, 'classifier', [False, True], 'bool')
+    ('embedsum', 5, 'classifier', [False, True], 'bool')
     """
     doc = _document(model)
     try:  # what is written must load: check it with the loader's own rules
