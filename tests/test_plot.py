@@ -334,7 +334,7 @@ def test_waterfall_top_sums_the_rest_into_other(model, data, tmp_path):
     assert len(bars) == 3
     np.testing.assert_allclose([b.get_width() for b in bars[:2]], c[order[:2]], rtol=0, atol=1e-14)
     assert bars[2].get_width() == pytest.approx(np.sum(c[order[2:]]), abs=1e-14)
-    assert ax.get_yticklabels()[2].get_text() == "other (2 features)"
+    assert ax.get_yticklabels()[3].get_text() == "other (2 features)"  # after the start's row
     end = bars[-1].get_x() + bars[-1].get_width()
     assert abs(end - model.decision_function(x[None])[0]) <= 1e-12
 
@@ -427,7 +427,7 @@ def test_waterfall_against_the_expected_baseline_starts_at_the_baseline_decision
     np.testing.assert_allclose([b.get_width() for b in bars], phi[order], atol=1e-14)
     assert bars[0].get_x() == pytest.approx(z - phi.sum(), abs=1e-12)
     assert bars[-1].get_x() + bars[-1].get_width() == pytest.approx(z, abs=1e-12)
-    assert any("expected baseline" in t.get_text() for t in ax.get_legend().get_texts())
+    assert ax.get_yticklabels()[0].get_text() == "expected baseline"  # the start's row
     plt.close(ax.figure)
 
 
@@ -611,7 +611,7 @@ def test_waterfall_names_categories_and_their_bins(kinds):
         assert label in [t.get_text() for t in ax.get_yticklabels()]
         plt.close(ax.figure)
     ax = waterfall_plot(model, rows[0], baseline="expected")
-    assert any("expected baseline" in t.get_text() for t in ax.get_legend().get_texts())
+    assert ax.get_yticklabels()[0].get_text() == "expected baseline"
 
 
 def test_regressor_plots_speak_of_the_prediction(kinds, tmp_path):
@@ -1001,20 +1001,20 @@ def test_waterfall_is_readable_and_ends_at_the_probability(census):
     ax.figure.canvas.draw()
     assert "x1 = 226,800" in [t.get_text() for t in ax.get_yticklabels()]
     p = model.predict_proba(row[None])[0, 1]
-    end = next(t.get_text() for t in ax.get_legend().get_texts() if t.get_text().startswith("decision value"))
-    assert end.endswith(f"P(class 1) {p:.3f}")
+    labels = [t.get_text() for t in ax.get_yticklabels()]
+    assert labels[0] == "intercept" and labels[-1] == f"decision value: P(class 1) = {p:.3f}"  # the end
     assert "log-odds of class 1" in ax.get_xlabel()
-    # The amounts: a column right of the axes (nothing drawn there), level with the bars.
+    # The amounts: a column right of the axes (nothing drawn there), level with the rows.
     (column,) = ax.child_axes
-    amounts = [b.get_width() for b in ax.patches]
+    amounts = [model.intercept_] + [b.get_width() for b in ax.patches] + [model.decision_function(row[None])[0]]
     assert [t.get_text() for t in column.get_yticklabels()] == [f"{a:+.3g}" for a in amounts]
     right = ax.get_window_extent().x1
     assert all(t.get_window_extent().x0 >= right for t in column.get_yticklabels())
-    assert ax.get_legend().get_window_extent().y0 >= ax.get_window_extent().y1 - 0.5  # above the bars
+    assert ax.get_legend() is None
     multiclass = EmbeddingSumClassifier(max_bins=4).fit(X[:, 1:].astype(float), np.arange(len(X)) % 3)
     z = multiclass.predict_proba(X[:1, 1:].astype(float))[0]
     ax = waterfall_plot(multiclass, X[0, 1:].astype(float), class_=2)
-    assert _legend_texts(ax)[1].endswith(f"P(class 2) {z[2]:.3f}")
+    assert ax.get_yticklabels()[-1].get_text() == f"decision value: P(class 2) = {z[2]:.3f}"
 
 
 def test_numbers_read_as_written():

@@ -11,7 +11,7 @@ from ._attributions import _attributions_kw
 from ._kinds import _class_choice, _kind, _label, _select, feature_names
 from ._plot_data import _one_row, _value_texts
 from ..scoring._links import sigmoid, softmax
-from ._plot_style import (_LITERAL, _axes, _class_text, _colour, _drawing_scale, _legend, _number_text,
+from ._plot_style import (_LITERAL, _axes, _class_text, _colour, _drawing_scale, _number_text,
                           _scale_note, _scaled, _score_label)
 from ._scores import _decision_of, _scores_of
 
@@ -28,13 +28,14 @@ def waterfall_plot(model, x, ax=None, top: int | None = None, baseline: str | No
     bar starts where the previous one ended, the first at ``model.intercept_``, so the last
     one ends at the row's decision value (to rounding: the bars are added in this order,
     the model adds in feature order). With ``top``, the remaining features are summed into
-    one "other" bar. Dashed lines mark the intercept and the decision value. Contributions
+    one "other" bar. Dashed lines mark the start and the end. Contributions
     come from :func:`embedsum.explain.contributions`. A categorical value is labelled by
     name, with "(other)" for a rare category and "(unseen)" for one never seen in training.
-    Numbers read as written (``226,800``, not ``2.268e+05``). Each bar's amount is written in
-    a column at the right of the axes, level with its bar, so that no label covers a bar; the
-    legend sits above the axes and gives, for a classifier, the probability the decision value
-    stands for (of ``classes_[1]``, or of the class explained).
+    Numbers read as written (``226,800``, not ``2.268e+05``). The first row is the start (the
+    intercept or the baseline, a grey diamond), the last the end (a blue diamond): the decision
+    value, and for a classifier the probability it stands for (of ``classes_[1]``, or of the
+    class explained). Each row's amount is written in a column at the right of the axes, level
+    with its bar, so that no label covers a bar.
 
     A multiclass model explains one class: ``class_`` (a label of ``classes_``), by default
     the row's predicted class; the title names it. A regressor's waterfall ends at the
@@ -96,29 +97,37 @@ def waterfall_plot(model, x, ax=None, top: int | None = None, baseline: str | No
             labels.append(f"other ({rest.size} features)")
             amounts.append(float(np.sum(c[rest])))
             drawn_amounts.append(float(np.sum(_scaled(c[rest], x_scale))))
-    ax = _axes(ax, figsize=(7.0, 0.4 * len(amounts) + 1.6))
+    ax = _axes(ax, figsize=(7.0, 0.4 * len(amounts) + 2.2))
     lefts = drawn_start + np.concatenate([[0.0], np.cumsum(drawn_amounts)[:-1]])
-    rows = np.arange(len(amounts))
+    rows = np.arange(1, len(amounts) + 1)  # row 0 is the start, the last row the end
+    end_row = len(amounts) + 1
     ax.barh(rows, drawn_amounts, left=lefts, color=[_colour(a) for a in amounts], edgecolor="black",
             linewidth=0.5, height=0.7)
-    end_label = f"{'prediction' if kind == 'regression' else 'decision value'} {_number_text(decision, True, 3)}"
+    end_name = "prediction" if kind == "regression" else "decision value"
+    end_text = end_name
     if kind != "regression":
-        end_label += f" = P({_class_text(model.classes_[k if kind == 'multiclass' else int(sign > 0)])}) " \
-                     f"{_probability(z, k, sign):.3f}"
-    start_line = ax.axvline(drawn_start, color="0.3", linestyle="--", linewidth=1,
-                            label=f"{start_label} {_number_text(start, True, 3)}")
-    end_line = ax.axvline(drawn_decision, color="tab:blue", linestyle="--", linewidth=1.5, label=end_label)
+        explained = model.classes_[k if kind == "multiclass" else int(sign > 0)]
+        end_text += f": P({_class_text(explained)}) = {_probability(z, k, sign):.3f}"
+    ax.axvline(drawn_start, color="0.3", linestyle="--", linewidth=1, label=f"{start_label} {_number_text(start, True, 3)}")
+    ax.axvline(drawn_decision, color="tab:blue", linestyle="--", linewidth=1.5,
+               label=f"{end_name} {_number_text(decision, True, 3)}")
+    ax.plot([drawn_start], [0], marker="D", markersize=6, color="0.3", linestyle="none", label="_start")
+    ax.plot([drawn_decision], [end_row], marker="D", markersize=7, color="tab:blue", linestyle="none", label="_end")
     ax.axvline(0.0, color="black", linewidth=0.6)
     ax.margins(x=0.05)
-    ax.set_yticks(rows)
-    ax.set_yticklabels(labels, fontsize=8, **_LITERAL)
-    ax.set_ylim(len(amounts) - 0.5, -0.5)  # largest contribution at the top
+    every_row = np.arange(end_row + 1)
+    ax.set_yticks(every_row)
+    ax.set_yticklabels([start_label, *labels, end_text], fontsize=8, **_LITERAL)
+    for text in (ax.get_yticklabels()[0], ax.get_yticklabels()[-1]):
+        text.set_fontweight("bold")
+    ax.set_ylim(end_row + 0.6, -0.6)  # the start at the top, the largest contribution under it
     # The amounts, as tick labels of a right-hand axis: level with their bars, never on them.
     column = ax.secondary_yaxis("right")
-    column.set_yticks(rows)
-    column.set_yticklabels([_number_text(a, True, 3) for a in amounts], fontsize=8)
+    column.set_yticks(every_row)
+    column.set_yticklabels([_number_text(start, True, 3), *(_number_text(a, True, 3) for a in amounts),
+                            _number_text(decision, True, 3)], fontsize=8)
     column.tick_params(length=0)
-    for text, amount in zip(column.get_yticklabels(), amounts):
+    for text, amount in zip(column.get_yticklabels()[1:-1], amounts):
         text.set_color(_colour(amount).replace("tab:gray", "0.3"))
     if kind == "regression":
         ax.set_xlabel("prediction (intercept + contributions, target units)" + _scale_note(x_scale))
@@ -128,9 +137,6 @@ def waterfall_plot(model, x, ax=None, top: int | None = None, baseline: str | No
     if kind == "multiclass":
         ax.set_title(f"class {_label(model.classes_[k])!r}" + (" (predicted)" if class_ is None else ""),
                      fontsize=10, **_LITERAL)
-    # Above the axes (under the title), where it cannot cover a bar.
-    _legend(ax, [start_line, end_line], [start_line.get_label(), end_line.get_label()], fontsize=8,
-            loc="lower left", bbox_to_anchor=(0.0, 1.0), ncol=2, frameon=False, borderaxespad=0.2)
     return ax
 
 
