@@ -33,7 +33,9 @@ def block_futures(client, function, collection, *args) -> list:
     *args)`` computed on the workers (the block itself never reaches the client)."""
     import dask
 
-    blocks = list(np.ravel(np.asarray(collection.to_delayed(), dtype=object)))
+    # Unoptimised: dask's optimiser may fuse the partitions of a column selection (a Parquet read
+    # of fewer columns), so X and y taken from one frame would no longer pair row for row.
+    blocks = list(np.ravel(np.asarray(collection.to_delayed(optimize_graph=False), dtype=object)))
     return list(client.compute([dask.delayed(function)(block, *args) for block in blocks]))
 
 

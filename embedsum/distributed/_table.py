@@ -92,7 +92,7 @@ def bin_table(X, y, sample_weight, is_categorical, *, max_bins: int, binning: st
             categories[j], rare[j], weights[j] = kept[i], rare_[i], cat_weights[i]
     scale = count_scale(parts.client, parts.sample_weight) if len(categorical) else None
     n_bins_max = max(len(w) for w in weights)
-    blocks = list(np.ravel(np.asarray(X.to_delayed(), dtype=object)))
+    blocks = list(np.ravel(np.asarray(X.to_delayed(optimize_graph=False), dtype=object)))
     ws = parts.sample_weight if parts.sample_weight is not None else [None] * len(blocks)
     codes = parts.client.compute([
         dask.delayed(_block_codes)(block, w, scale, numeric, [cuts[j] for j in numeric], categorical,

@@ -73,6 +73,8 @@ class Targets:
     """
 
     def __init__(self, parts, classifier: bool):
+        from distributed import wait
+
         client = self.client = parts.client
         self.weights = parts.sample_weight
         self.top = 1.0
@@ -91,6 +93,7 @@ class Targets:
         else:
             self.classes = None
             self.target = client.map(_regression, parts.y, pure=False)
+        wait(self.target)  # then the raw target may be released
 
     def _each(self, function, rows, *args):
         ws = self.weights if self.weights is not None else [None] * len(self.target)

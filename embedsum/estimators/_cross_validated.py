@@ -16,6 +16,7 @@ from .._exceptions import ConvergenceWarning
 from .._hyperparameters import HYPERPARAMETERS, check_hyperparameters, check_number
 from .._validation import feature_names_of, sample_weight_counts
 from ..training._objective import EmbeddingSumObjective
+from ._dask_rows import is_dask_collection
 from ._regularization_path import regularization_path
 
 
@@ -112,6 +113,16 @@ class _CrossValidated:
             raise ValueError("cv gave no folds")
         return folds
 
+    def _checked_folds(self, X, y, target, sw, n_outputs: int) -> list:
+        """The folds, each with training rows that can fit and test rows that can score."""
+        folds = self._folds(X, y, target, sw)
+        for k, (train, test) in enumerate(folds):
+            if not self._fittable(target[train], sw[train], n_outputs):
+                raise ValueError(f"the training rows of fold {k} {self._unfittable_fold}")
+            if not np.any(sw[test] > 0):
+                raise ValueError(f"the test rows of fold {k} all have sample_weight 0; they cannot score it")
+        return folds
+
     def _screened(self, codes, n_bins, target, sw, n_outputs: int):
         """The features kept by the score-test screening (docs/design.md#feature-screening), or None
         when every feature is kept or none is screened."""
@@ -151,6 +162,10 @@ class _CrossValidated:
         between the groups of ``sensitive_features`` on its training rows, and the held-out
         score chooses among the bounded models. Returns self.
         """
+        if is_dask_collection(X):  # binned and summed on the workers (docs/design.md#dask)
+            from ._dask_cv import cv_fit_dask
+
+            return cv_fit_dask(self, X, y, sample_weight, sensitive_features)
         self._check_params()
         names = feature_names_of(X)
         bins = self._bins(X, names, sample_weight)
@@ -162,12 +177,7 @@ class _CrossValidated:
                              "average need not keep the fairness bound; use average_folds=False.")
         sw = sw / sw.max()  # only ratios matter: held-out sums of weights of 1e300 must not overflow
         cst = self._monotonic(bins, names, n_outputs)
-        folds = self._folds(X, y, target, sw)
-        for k, (train, test) in enumerate(folds):
-            if not self._fittable(target[train], sw[train], n_outputs):
-                raise ValueError(f"the training rows of fold {k} {self._unfittable_fold}")
-            if not np.any(sw[test] > 0):
-                raise ValueError(f"the test rows of fold {k} all have sample_weight 0; they cannot score it")
+        folds = self._checked_folds(X, y, target, sw, n_outputs)
 
         full_layout = layout = bins.layout(n_outputs)
         codes = bins.codes
@@ -189,12 +199,7 @@ class _CrossValidated:
         with one_blas_thread():  # once for all the solves: setting it costs more than a small solve
             path = regularization_path(solve, self._loss(n_outputs).held_out, codes, target, sw, layout, folds, paths,
                                        groups=groups)
-        candidates = [c for p in paths for c in p]
-        mean = path["scores"].mean(axis=1)
-        best = int(np.argmin(mean))  # the first of equals: the strongest regularisation
-        step_loss_weight, l2 = candidates[best]
-
-        coef = path["coefs"][best].mean(axis=0)
+        best, (step_loss_weight, l2), coef = _choice(path, paths)
         n_iter = int(path["n_iter"].sum())
         final = self._candidate_estimator(step_loss_weight, l2)
         if self.average_folds:
@@ -211,12 +216,7 @@ class _CrossValidated:
             coef, converged, history = result.coef, result.converged, result.history
             n_iter += result.n_iter
         if not converged:
-            warnings.warn(
-                f"L-BFGS-B did not converge within max_iter={self.max_iter} for the chosen weights "
-                f"(step_loss_weight={step_loss_weight:.4g}, l2={l2:.4g}). Increase max_iter, or raise tol.",
-                ConvergenceWarning,
-                stacklevel=2,
-            )
+            self._warn_not_converged(step_loss_weight, l2, stacklevel=2)  # at the caller of fit
 
         if kept is not None:
             coef = _expand(coef, layout, full_layout, kept)
@@ -228,6 +228,22 @@ class _CrossValidated:
         if groups is not None:  # training diagnostics of the bound (not saved)
             self.fairness_disparity_, self.fairness_groups_ = result.disparity, result.groups
         dropped = [] if kept is None else sorted(set(range(len(bins.n_bins))) - set(kept.tolist()))
+        self._record(path, paths, best, len(folds), dropped, names)
+        return self
+
+    def _warn_not_converged(self, step_loss_weight: float, l2: float, stacklevel: int) -> None:
+        warnings.warn(
+            f"L-BFGS-B did not converge within max_iter={self.max_iter} for the chosen weights "
+            f"(step_loss_weight={step_loss_weight:.4g}, l2={l2:.4g}). Increase max_iter, or raise tol.",
+            ConvergenceWarning,
+            stacklevel=stacklevel + 1,
+        )
+
+    def _record(self, path: dict, paths: list, best: int, n_folds: int, dropped: list, names) -> None:
+        """Set the attributes of the choice: the weights, ``best_index_``, ``dropped_features_``, ``cv_results_``."""
+        candidates = [c for p in paths for c in p]
+        step_loss_weight, l2 = candidates[best]
+        mean = path["scores"].mean(axis=1)
         self.dropped_features_ = np.array(dropped if names is None else [names[j] for j in dropped],
                                           dtype=np.intp if names is None else object)
         self.step_loss_weight_ = step_loss_weight
@@ -241,11 +257,18 @@ class _CrossValidated:
             f"std_test_{name}": path["scores"].std(axis=1),
             f"rank_test_{name}": np.argsort(np.argsort(mean, kind="stable"), kind="stable") + 1,
         }
-        for k in range(len(folds)):
+        for k in range(n_folds):
             results[f"split{k}_test_{name}"] = path["scores"][:, k]
         results["n_iter"] = path["n_iter"]
         self.cv_results_ = results
-        return self
+
+
+def _choice(path: dict, paths: list) -> tuple:
+    """``(best index, its (step, l2) candidate, the mean of its fold models)``: the lowest mean
+    held-out score, the first of equals (the strongest regularisation)."""
+    candidates = [c for p in paths for c in p]
+    best = int(np.argmin(path["scores"].mean(axis=1)))
+    return best, candidates[best], path["coefs"][best].mean(axis=0)
 
 
 def _expand(coef: np.ndarray, layout, full_layout, kept) -> np.ndarray:

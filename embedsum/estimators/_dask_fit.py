@@ -54,7 +54,9 @@ def dask_training(model, X, y, sample_weight, classifier: bool):
     table = bin_table(X, y, sample_weight, mask, max_bins=model.max_bins, binning=model.binning,
                       min_bin_count=model.min_bin_count, min_category_count=model.min_category_count)
     bins = FittedBins(None, table.cuts, table.categories, table.rare_categories, table.bin_weights, mask)
-    return names, bins, Targets(table.parts, classifier), table
+    targets = Targets(table.parts, classifier)
+    table.parts.y = None  # the raw target: released, the checked one is kept (docs/design.md#dask)
+    return names, bins, targets, table
 
 
 def _start(loss, targets, n_outputs: int, rows=None) -> np.ndarray:
@@ -114,6 +116,15 @@ class DaskRows:
             result.coef *= self.y_scale
             result.history = {name: values * self.y_scale**2 for name, values in result.history.items()}
         return result
+
+    def history_at(self, model, coef) -> dict:
+        """``model``'s objective at ``coef`` as a one-entry history (the total and each term), in
+        the target's units (every term is quadratic in the scores and y together)."""
+        objective = self.objective(model)
+        loss, _ = objective.loss_gradient(np.asarray(coef, dtype=np.float64) / self.y_scale)
+        history = {"loss": np.array([loss])}
+        history.update({k: np.array([v]) for k, v in objective.last_components.items()})
+        return {name: values * self.y_scale**2 for name, values in history.items()}
 
     def close(self) -> None:
         """Release the engines on the workers."""
