@@ -9,7 +9,7 @@ one (the defaults) on the same 80% of the rows, then writes into this folder:
 - waterfall.png: one held-out row's explanation by the regularised model, against the expected baseline.
 
 Every number quoted in docs/tutorial.md is printed here. Run: ``python docs/make_figures.py``
-(needs ``pip install embedsum[plot]``).
+(needs matplotlib: ``pip install matplotlib``).
 """
 
 from __future__ import annotations
