@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["make_mirad_like"]
+__all__ = ["make_mirad_like", "mirad_counts", "mirad_step"]
 
 BASE_RATE = 0.2  # share of positive labels aimed for
 
@@ -28,6 +28,22 @@ def _intercept_for_rate(logits: np.ndarray, rate: float) -> float:
         else:
             high = mid
     return (low + high) / 2
+
+
+# A label's step function jumps at these multiples of its feature's mean count.
+STEPS = np.array([0.5, 2.0, 6.0])
+
+
+def mirad_counts(rng, n_rows: int, shapes, scales) -> np.ndarray:
+    """Counts ``Poisson(a_i * r_ij)``: activity ``a_i ~ Gamma(2, 1/2)``, rates ``r_ij ~ Gamma(shape_j, scale_j)``."""
+    activity = rng.gamma(2.0, 0.5, size=(n_rows, 1))
+    rates = rng.gamma(shapes, scales, size=(n_rows, len(shapes))) * activity
+    return rng.poisson(rates).astype(np.float64)
+
+
+def mirad_step(column: np.ndarray, mean: float, heights: np.ndarray) -> np.ndarray:
+    """A label's step function of one count column: ``heights`` summed over the steps it passes."""
+    return (column[:, None] > mean * STEPS).astype(np.float64) @ heights
 
 
 def make_mirad_like(n_rows: int = 100_000, n_features: int = 13, seed: int = 0):
@@ -62,18 +78,14 @@ def make_mirad_like(n_rows: int = 100_000, n_features: int = 13, seed: int = 0):
     means = np.exp(rng.uniform(np.log(0.3), np.log(300.0), size=n_features))
     scales = means / shapes
 
-    activity = rng.gamma(2.0, 0.5, size=(n_rows, 1))
-    rates = rng.gamma(shapes, scales, size=(n_rows, n_features)) * activity
-    X = rng.poisson(rates).astype(np.float64)
+    X = mirad_counts(rng, n_rows, shapes, scales)
 
     # Step functions of the informative features: thresholds at 0.5, 2 and 6 times the
     # mean count, step heights drawn at random (attacks can raise or lower the odds).
     informative = rng.permutation(n_features)[: max(1, (2 * n_features) // 3)]
     logits = rng.normal(0.0, 1.0, size=n_rows)
     for j in np.sort(informative):
-        thresholds = means[j] * np.array([0.5, 2.0, 6.0])
-        heights = rng.normal(0.0, 1.0, size=len(thresholds))
-        logits += (X[:, [j]] > thresholds).astype(np.float64) @ heights
+        logits += mirad_step(X[:, j], means[j], rng.normal(0.0, 1.0, size=len(STEPS)))
     logits += _intercept_for_rate(logits, BASE_RATE)
     y = (rng.random(n_rows) < 1.0 / (1.0 + np.exp(-logits))).astype(np.int64)
     return X, y
