@@ -1,6 +1,7 @@
 """The pictures draw what the model says: bars, steps, weights, history and waterfall checked element by element.
 
-Each plot is rendered to PNG (so drawing really happens), then its artists are compared with
+Each kind of plot is rendered (so drawing really happens; a figure is rendered once, not per
+check, since rendering is what costs), and its artists are compared with
 the fitted numbers: bar widths/heights = bin weights/scores, colours by sign, twin-axis ticks =
 cuts, step-line vertices = scores at the cuts, the missing bin marked apart, history lines =
 ``history_`` arrays, waterfall bars chained from the intercept to the decision value.
@@ -233,9 +234,8 @@ def _titled(fig):
 
 
 @pytest.mark.parametrize("kind", ["step", "bar"])
-def test_plot_all_one_axes_per_feature_by_importance(model, tmp_path, kind):
-    fig = plot_all(model, kind=kind)
-    _render(fig, tmp_path)
+def test_plot_all_one_axes_per_feature_by_importance(model, kind):
+    fig = plot_all(model, kind=kind)  # its artists are checked; test_plot_all_top_keeps_... renders one
     axes = _titled(fig)
     assert len(axes) == model.n_features_in_
     order = np.argsort(-model.feature_importances_, kind="stable")
@@ -495,11 +495,10 @@ def test_step_plot_of_a_categorical_feature_draws_the_bar_plot(kinds):
 
 @pytest.mark.parametrize("kind", KINDS)
 @pytest.mark.parametrize("plot_kind", ["step", "bar"])
-def test_plot_all_draws_mixed_models(kinds, tmp_path, kind, plot_kind):
+def test_plot_all_draws_mixed_models(kinds, kind, plot_kind):
     _, models = kinds
     model = models[kind]
-    fig = plot_all(model, kind=plot_kind)
-    _render(fig, tmp_path)
+    fig = plot_all(model, kind=plot_kind)  # drawn for every kind by test_every_plot_draws_...
     axes = _titled(fig)
     order = np.argsort(-model.feature_importances_, kind="stable")
     assert [a.get_title().split()[0] for a in axes] == [f"x{j}" for j in order]
