@@ -126,7 +126,7 @@ def waterfall_plot(model, x, ax=None, top: int | None = None, baseline: str | No
     column.set_yticks(every_row)
     column.set_yticklabels([_number_text(start, True, 3), *(_number_text(a, True, 3) for a in amounts),
                             _number_text(decision, True, 3)], fontsize=8)
-    column.tick_params(length=0)
+    column.tick_params(length=0, pad=6)
     for text, amount in zip(column.get_yticklabels()[1:-1], amounts):
         text.set_color(_colour(amount).replace("tab:gray", "0.3"))
     if kind == "regression":
