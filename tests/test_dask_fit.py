@@ -127,6 +127,25 @@ def test_a_weighted_regressor_with_a_categorical_column_fits_the_in_memory_model
     _assert_same_model(distributed, memory, frame, 10 * signal, w)
 
 
+def test_many_rows_start_from_the_in_memory_subsample_solution(client, monkeypatch):
+    from embedsum.estimators import _base
+
+    # 3000 rows count as many here: both fits start from the solution on every 12th row.
+    monkeypatch.setattr(_base, "_WARM_START_ROWS", 2**10)
+    monkeypatch.setattr(_base, "_SUBSAMPLE_ROWS", 2**8)
+    frame, signal = _frame(5, 3000)
+    X, y = frame[["bytes", "files", "score"]].to_numpy(), signal > 0
+    memory = EmbeddingSumClassifier(max_bins=10, tol=1e-10).fit(X, y)
+    starts = []
+    solve = _base.EmbeddingSumModel._solve
+    monkeypatch.setattr(_base.EmbeddingSumModel, "_solve",
+                        lambda self, codes, *a, **k: starts.append(len(codes)) or solve(self, codes, *a, **k))
+    distributed = EmbeddingSumClassifier(max_bins=10, tol=1e-10).fit(da.from_array(X, chunks=(700, 3)),
+                                                                     da.from_array(y, chunks=700))
+    assert starts == [250]  # rows 0, 12, 24, ... of all rows, across the partitions
+    _assert_same_model(distributed, memory, X, y)
+
+
 def test_options_that_need_the_rows_in_memory_are_refused(client):
     X = da.from_array(np.random.default_rng(0).normal(size=(100, 2)), chunks=(50, 2))
     y = da.from_array(np.arange(100) % 2, chunks=50)

@@ -86,3 +86,17 @@ class Partitions:
         futures = [self.client.submit(function, x, y, w, *args, pure=False, **kwargs)
                    for x, y, w in zip(self.X, ys, ws)]
         return self.client.gather(futures)
+
+
+def _strided(values, first: int, step: int):
+    return values[first::step]
+
+
+def strided_rows(client, futures, n_rows, step: int) -> np.ndarray:
+    """Rows ``0, step, 2 * step, ...`` of the whole table (counted in partition order) of the
+    per-partition arrays ``futures``, gathered on the client: an evenly strided subsample."""
+    starts = np.concatenate([[0], np.cumsum(n_rows)[:-1]]).astype(np.int64)
+    firsts = (-starts) % step
+    parts = client.gather([client.submit(_strided, f, int(first), step, pure=False)
+                           for f, first in zip(futures, firsts)])
+    return np.concatenate(parts)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from . import _base
 from ._base import _warn_if_not_converged
 from ._fitted_bins import FittedBins
 from ._minimize import minimize_objective
@@ -94,6 +95,7 @@ class DaskRows:
         from ..distributed._objective import DistributedEngine
 
         self.layout, self.rows, self.loss = layout, rows, model._loss(layout.n_outputs)
+        self.table, self.raw_targets = table, targets
         self.y_scale = targets.scale(rows) if targets.classes is None else 1.0
         self.targets = targets if self.y_scale == 1.0 else targets.divided(self.y_scale)
         self.engine = DistributedEngine(table.parts, table.codes, self.targets.target, layout, self.loss, rows=rows)
@@ -102,10 +104,14 @@ class DaskRows:
         """``model``'s objective on these rows (in the solver's units)."""
         from ..training._objective import EmbeddingSumObjective
 
-        return EmbeddingSumObjective.from_engine(self.engine, self.layout, model._all_regularizers(), self.loss)
+        return EmbeddingSumObjective.from_engine(self.engine, self.layout, model._all_regularizers(self.layout),
+                                                   self.loss)
 
     def solve(self, model, x0=None, *, monotonic_cst=None):
-        """``model``'s optimum from ``x0`` (None: zero scores and the intercept start)."""
+        """``model``'s optimum from ``x0`` (None: as in memory, the solution on an evenly strided
+        subsample of many rows, else zero scores and the intercept start)."""
+        if x0 is None:
+            x0 = self._warm_start(model, monotonic_cst)
         if x0 is None:
             x0 = np.zeros(self.layout.n_params)
             self.layout.intercepts(x0)[:] = _start(self.loss, self.targets, self.layout.n_outputs, self.rows)
@@ -116,6 +122,24 @@ class DaskRows:
             result.coef *= self.y_scale
             result.history = {name: values * self.y_scale**2 for name, values in result.history.items()}
         return result
+
+    def _warm_start(self, model, monotonic_cst):
+        """The in-memory solve on the rows ``0, step, 2 * step...`` of all rows, gathered on the
+        client (about ``_SUBSAMPLE_ROWS`` values), when ``_solve`` would start from one."""
+        from ..distributed._partitions import strided_rows
+
+        values = self.engine.n_samples * self.layout.n_outputs
+        step = int(round(values / _base._SUBSAMPLE_ROWS))
+        if self.rows is not None or values < _base._WARM_START_ROWS or step < 2:
+            return None
+        client, n_rows = self.table.parts.client, self.table.parts.n_rows
+        codes = strided_rows(client, self.table.codes, n_rows, step)
+        target = strided_rows(client, self.raw_targets.target, n_rows, step)
+        weights = self.raw_targets.weights
+        sw = np.ones(len(target)) if weights is None else strided_rows(client, weights, n_rows, step)
+        if not model._fittable(target, sw, self.layout.n_outputs):
+            return None
+        return model._solve(codes, target, sw, self.layout, warn=False, monotonic_cst=monotonic_cst).coef
 
     def history_at(self, model, coef) -> dict:
         """``model``'s objective at ``coef`` as a one-entry history (the total and each term), in
