@@ -975,6 +975,7 @@ def test_a_point_mass_bin_has_width_and_the_weight_axis_stops_at_its_share(censu
     ticks = below.get_yticks()
     assert ticks.max() <= weights.max() and below.get_ylim()[1] >= 2 * weights.max()
     assert below.yaxis.get_major_formatter()(0.5, 0) == "50%"
+    assert ax.xaxis.get_major_formatter()(20000.0, 0) == "20k"  # no "1e4" offset in a corner
 
 
 def test_bar_plot_prints_only_the_cuts_that_fit(census):

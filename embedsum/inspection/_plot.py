@@ -68,6 +68,7 @@ from ._plot_style import (
     _legend,
     _number_text,
     _pyplot,
+    _readable_ticks,
     _scale_note,
     _scaled,
     _score_label,
@@ -236,6 +237,7 @@ def step_plot(model, feature, ax=None, X=None, class_=None, level=0.95):
                 textcoords="offset points", ha="center", va="bottom", fontsize=7)
     ax.axhline(0.0, color="black", linewidth=0.8)
     ax.set_xlim(lo, hi + 0.12 * width)
+    _readable_ticks(ax.xaxis, ax.yaxis)
     ax.set_xlabel(f"{feature_names(model)[j]}{_scale_note(x_scale)}", **_LITERAL)
     ax.set_ylabel(_score_label(model, k, sign) + _scale_note(y_scale), **_LITERAL)
 

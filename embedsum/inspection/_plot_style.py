@@ -148,3 +148,26 @@ def _bars(ax, lefts, widths, heights, model, **style):
     return [ax.bar(lefts + k * widths / n_classes, heights[:, k], width=widths / n_classes, align="edge",
                    color=_class_colour(k), **style)
             for k in range(n_classes)]
+
+
+def _tick_text(value: float) -> str:
+    """A tick label: short, since ticks sit side by side (``250k``, ``1.5M``); :func:`_number_text`
+    below ten thousand and from 1e15 on.
+
+    >>> [_tick_text(v) for v in (0.25, 2500.0, 250000.0, -1500000.0, 3e9)]
+    ['0.25', '2,500', '250k', '-1.5M', '3G']
+    """
+    magnitude = abs(float(value))
+    for size, suffix in ((1e12, "T"), (1e9, "G"), (1e6, "M"), (1e4, "k")):
+        if size <= magnitude < 1e15:
+            shown = size if suffix != "k" else 1e3
+            return f"{value / shown:.4g}{suffix}"
+    return _number_text(value)
+
+
+def _readable_ticks(*axes) -> None:
+    """Tick labels people read: ``250k`` and ``1.5M``, never an offset such as ``1e6`` in a corner."""
+    from matplotlib.ticker import FuncFormatter
+
+    for axis in axes:
+        axis.set_major_formatter(FuncFormatter(lambda value, _: _tick_text(value)))

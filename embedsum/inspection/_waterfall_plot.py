@@ -12,7 +12,7 @@ from ._kinds import _class_choice, _kind, _label, _select, feature_names
 from ._plot_data import _one_row, _value_texts
 from ..scoring._links import sigmoid, softmax
 from ._plot_style import (_LITERAL, _axes, _class_text, _colour, _drawing_scale, _number_text,
-                          _scale_note, _scaled, _score_label)
+                          _readable_ticks, _scale_note, _scaled, _score_label)
 from ._scores import _decision_of, _scores_of
 
 
@@ -101,8 +101,10 @@ def waterfall_plot(model, x, ax=None, top: int | None = None, baseline: str | No
     lefts = drawn_start + np.concatenate([[0.0], np.cumsum(drawn_amounts)[:-1]])
     rows = np.arange(1, len(amounts) + 1)  # row 0 is the start, the last row the end
     end_row = len(amounts) + 1
-    ax.barh(rows, drawn_amounts, left=lefts, color=[_colour(a) for a in amounts], edgecolor="black",
-            linewidth=0.5, height=0.7)
+    bars = ax.barh(rows, drawn_amounts, left=lefts, color=[_colour(a) for a in amounts], edgecolor="black",
+                   linewidth=0.5, height=0.7)
+    for bar in bars:  # a bar's start is "sticky" to matplotlib: the margins below would stop there
+        bar.sticky_edges.x.clear()
     end_name = "prediction" if kind == "regression" else "decision value"
     end_text = end_name
     if kind != "regression":
@@ -111,9 +113,12 @@ def waterfall_plot(model, x, ax=None, top: int | None = None, baseline: str | No
     ax.axvline(drawn_start, color="0.3", linestyle="--", linewidth=1, label=f"{start_label} {_number_text(start, True, 3)}")
     ax.axvline(drawn_decision, color="tab:blue", linestyle="--", linewidth=1.5,
                label=f"{end_name} {_number_text(decision, True, 3)}")
-    ax.plot([drawn_start], [0], marker="D", markersize=6, color="0.3", linestyle="none", label="_start")
-    ax.plot([drawn_decision], [end_row], marker="D", markersize=7, color="tab:blue", linestyle="none", label="_end")
-    ax.axvline(0.0, color="black", linewidth=0.6)
+    ax.plot([drawn_start], [0], marker="D", markersize=6, color="0.3", linestyle="none", label="_start",
+            clip_on=False)
+    ax.plot([drawn_decision], [end_row], marker="D", markersize=7, color="tab:blue", linestyle="none", label="_end",
+            clip_on=False)
+    if kind != "regression":  # a decision value of 0 is a probability of one half; a prediction of 0 is nothing
+        ax.axvline(0.0, color="black", linewidth=0.6)
     ax.margins(x=0.05)
     every_row = np.arange(end_row + 1)
     ax.set_yticks(every_row)
@@ -129,6 +134,7 @@ def waterfall_plot(model, x, ax=None, top: int | None = None, baseline: str | No
     column.tick_params(length=0, pad=6)
     for text, amount in zip(column.get_yticklabels()[1:-1], amounts):
         text.set_color(_colour(amount).replace("tab:gray", "0.3"))
+    _readable_ticks(ax.xaxis)
     if kind == "regression":
         ax.set_xlabel("prediction (intercept + contributions, target units)" + _scale_note(x_scale))
     else:
