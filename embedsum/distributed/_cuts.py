@@ -54,7 +54,12 @@ def _sorted_partition(X, y, w, scale):
         nan = np.isnan(column)
         if counts is None:
             keys = np.sort(ordered_keys(column[~nan]))
-            columns.append((keys, None, float(np.count_nonzero(nan)), float(len(keys))))
+            last = np.flatnonzero(np.r_[keys[1:] != keys[:-1], True]) if len(keys) else np.empty(0, dtype=np.intp)
+            if len(last) <= len(keys) // 2:  # repeated values (counts): each distinct key and its count
+                columns.append((keys[last], (last + 1).astype(np.float64), float(np.count_nonzero(nan)),
+                                float(len(keys))))
+            else:
+                columns.append((keys, None, float(np.count_nonzero(nan)), float(len(keys))))
         else:
             keep = ~nan & (counts > 0)
             order = np.argsort(column[keep], kind="stable")

@@ -33,10 +33,34 @@ def block_futures(client, function, collection, *args) -> list:
     *args)`` computed on the workers (the block itself never reaches the client)."""
     import dask
 
+    return list(client.compute([dask.delayed(function)(block, *args) for block in _blocks(collection)]))
+
+
+def _blocks(collection) -> list:
+    """The partitions of a Dask collection as delayed objects, in order."""
     # Unoptimised: dask's optimiser may fuse the partitions of a column selection (a Parquet read
     # of fewer columns), so X and y taken from one frame would no longer pair row for row.
-    blocks = list(np.ravel(np.asarray(collection.to_delayed(optimize_graph=False), dtype=object)))
-    return list(client.compute([dask.delayed(function)(block, *args) for block in blocks]))
+    return list(np.ravel(np.asarray(collection.to_delayed(optimize_graph=False), dtype=object)))
+
+
+class _RowsOnDemand:
+    """The float64 rows of each partition, read anew (as futures) each time they are iterated:
+    a pass over them holds a partition only until its result is computed."""
+
+    def __init__(self, client, collection):
+        import dask
+
+        self.client = client
+        self.blocks = [dask.delayed(_as_float_rows)(block) for block in _blocks(collection)]
+
+    def __len__(self) -> int:
+        return len(self.blocks)
+
+    def __iter__(self):
+        return iter(self.client.compute(self.blocks))
+
+    def __getitem__(self, i):
+        return self.client.compute(self.blocks[i])
 
 
 class Partitions:
@@ -48,10 +72,12 @@ class Partitions:
     ``distributed``'s default client unless one is given.
 
     Attributes: ``client``, ``X`` (futures of float64 rows), ``y``, ``sample_weight``
-    (futures or None), ``n_rows`` (per partition) and ``n_features``.
+    (futures or None), ``n_rows`` (per partition) and ``n_features``. With
+    ``keep_rows=False`` the float rows are not kept: each pass over ``X`` reads them again, so
+    that memory holds a pass's results rather than the whole float64 table (docs/design.md#dask).
     """
 
-    def __init__(self, X, y=None, sample_weight=None, client=None):
+    def __init__(self, X, y=None, sample_weight=None, client=None, keep_rows: bool = True):
         from distributed import default_client
 
         self.client = default_client() if client is None else client
@@ -63,16 +89,16 @@ class Partitions:
             if X.numblocks[1] != 1:
                 X = X.rechunk({1: X.shape[1]})  # partitions hold whole rows
             self.columns = None
-        self.X = self._map(_as_float_rows, X)
+        self.X = self._map(_as_float_rows, X) if keep_rows else _RowsOnDemand(self.client, X)
         self.y = None if y is None else self._map(_as_vector, y)
         self.sample_weight = None if sample_weight is None else self._map(_as_vector, sample_weight)
-        self.n_rows = np.array(self.client.gather(self.client.map(_n_rows, self.X)), dtype=np.int64)
+        self.n_rows = np.array(self.client.gather(self.client.map(_n_rows, list(self.X))), dtype=np.int64)
         for name, parts in (("y", self.y), ("sample_weight", self.sample_weight)):
             if parts is not None:
                 sizes = np.array(self.client.gather(self.client.map(_n_rows, parts)))
                 if len(sizes) != len(self.n_rows) or np.any(sizes != self.n_rows):
                     raise ValueError(f"{name} must be partitioned like X (the same rows in each partition)")
-        self.n_features = int(self.client.submit(lambda block: block.shape[1], self.X[0]).result())
+        self.n_features = len(self.columns) if self.columns is not None else int(X.shape[1])
 
     def _map(self, function, collection) -> list:
         """One persisted future per partition: ``function`` of the partition."""

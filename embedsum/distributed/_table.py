@@ -74,7 +74,7 @@ def bin_table(X, y, sample_weight, is_categorical, *, max_bins: int, binning: st
     if not hasattr(X, "columns") and X.numblocks[1] != 1:
         X = X.rechunk({1: X.shape[1]})  # partitions hold whole rows
     numeric, categorical = np.flatnonzero(~is_categorical), np.flatnonzero(is_categorical)
-    parts = Partitions(_columns_of(X, numeric), y, sample_weight, client=client)
+    parts = Partitions(_columns_of(X, numeric), y, sample_weight, client=client, keep_rows=False)
     d = len(is_categorical)
     cuts, categories, rare, weights = [None] * d, [None] * d, [None] * d, [None] * d
     if len(numeric):
@@ -84,7 +84,7 @@ def bin_table(X, y, sample_weight, is_categorical, *, max_bins: int, binning: st
             numeric_cuts, numeric_weights = distributed_cuts(parts, max_bins)
         for j, c, w in zip(numeric, numeric_cuts, numeric_weights):
             cuts[j], weights[j] = c, w
-    parts.X = None  # the float rows: released on the workers, the codes are read anew below
+    parts.X = None  # the codes are read anew below
     if len(categorical):
         kept, rare_, cat_weights, _ = distributed_categories(X, categorical, min_category_count,
                                                              sample_weight=sample_weight, client=parts.client)
