@@ -115,12 +115,67 @@ def pytest_sessionfinish(session, exitstatus):
         _array_api_worker.stdout.close()
 
 
-@pytest.fixture(scope="session")
-def dask_client():
-    """A client of a real distributed.LocalCluster (two worker processes, one thread each), shared by
-    the Dask tests of a test process (dask and distributed come with the test extra)."""
-    import distributed
+class _DaskCluster:
+    """One distributed.LocalCluster at a time (two worker processes, one thread each): started by the first
+    test that asks for it and closed after the last of a run of such tests, not at the end of the session,
+    because an idle cluster's heartbeats cost about a tenth of a core for as long as it lives."""
 
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None,
-                                  silence_logs=40) as cluster, distributed.Client(cluster) as client:
-        yield client
+    def __init__(self):
+        self._stack = None
+        self.client = None
+
+    def get(self):
+        if self.client is None:
+            import contextlib
+
+            import distributed
+
+            with contextlib.ExitStack() as stack:
+                cluster = stack.enter_context(distributed.LocalCluster(
+                    n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None, silence_logs=40))
+                self.client = stack.enter_context(distributed.Client(cluster))
+                self._stack = stack.pop_all()
+        return self.client
+
+    def close(self):
+        stack, self._stack, self.client = self._stack, None, None
+        if stack is not None:
+            stack.close()
+
+
+_dask_cluster = _DaskCluster()
+
+
+@pytest.fixture
+def dask_client():
+    """A client of the shared LocalCluster (dask and distributed come with the test extra)."""
+    return _dask_cluster.get()
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_teardown(item, nextitem):
+    yield
+    if nextitem is None or "dask_client" not in nextitem.fixturenames:
+        _dask_cluster.close()
+
+
+def pytest_xdist_make_scheduler(config, log):
+    """pytest-xdist's --dist loadscope (one module's tests on one worker), except that the modules on the Dask
+    cluster (test_dask_*, test_distributed*) are one work unit, sent first: one worker starts the cluster once
+    and runs them back to back (each start spawns two worker processes)."""
+    from xdist.scheduler import LoadScopeScheduling
+
+    class DaskFirstScopeScheduling(LoadScopeScheduling):
+        def _split_scope(self, nodeid):
+            name = nodeid.split("::", 1)[0].rsplit("/", 1)[-1]
+            return _DASK_SCOPE if name.startswith(("test_dask", "test_distributed")) else super()._split_scope(nodeid)
+
+        def _assign_work_unit(self, node):
+            if _DASK_SCOPE in self.workqueue:
+                self.workqueue.move_to_end(_DASK_SCOPE, last=False)
+            super()._assign_work_unit(node)
+
+    return DaskFirstScopeScheduling(config, log)
+
+
+_DASK_SCOPE = "the Dask cluster's modules"
