@@ -619,7 +619,7 @@ def test_generated_c_stack_frames_are_small_whatever_the_model(kind_cases, tmp_p
     static frame, and all frames together stay under the 2 KiB the header states."""
     gcc = require_tool("gcc")
     models = {name: model for name, (model, _, _, _) in kind_cases.items()}
-    models["many_classes"] = synthetic_multiclass(10_000, 3)
+    models["many_classes"] = synthetic_multiclass(2_500, 3)
     for name, model in models.items():
         (tmp_path / f"{name}.h").write_text(export.to_c(model, prefix=name), encoding="utf-8")
         # Every static inline function is referenced, so the compiler emits it with its frame.
