@@ -615,7 +615,7 @@ def _check_stack_run(folder, model, n_classes, n_features):
 
 
 def test_generated_c_stack_frames_are_small_whatever_the_model(kind_cases, tmp_path):
-    """-fstack-usage: every function of every kind of header (and of a 10,000-class one) has a
+    """-fstack-usage: every function of every kind of header (and of a 2,500-class one) has a
     static frame, and all frames together stay under the 2 KiB the header states."""
     gcc = require_tool("gcc")
     models = {name: model for name, (model, _, _, _) in kind_cases.items()}
