@@ -106,8 +106,8 @@ def test_what_if_missing_category_removal_and_distribution(fitted):
     category = what_if(model, X, feature="c", value="y")
     np.testing.assert_array_equal(category.after, model.decision_function(X.assign(c="y")))
     removed = what_if(model, X, feature="c", remove_term=True)
-    c = contributions(model, X)
-    np.testing.assert_allclose(removed.after, model.decision_function(X) - c[:, 2], atol=1e-12)
+    c = contributions(model, X)  # X is a DataFrame: so is c, with its feature names
+    np.testing.assert_allclose(removed.after, model.decision_function(X) - c["c"].to_numpy(), atol=1e-12)
     moved = what_if(model, X, feature="a", distribution_of="m", sensitive="s", random_state=5)
     again = what_if(model, X, feature="a", distribution_of="m", sensitive="s", random_state=5)
     np.testing.assert_array_equal(moved.after, again.after)
