@@ -159,23 +159,35 @@ def pytest_runtest_teardown(item, nextitem):
         _dask_cluster.close()
 
 
+# Modules that share something costly to start in a test process, run by one worker as one work unit:
+# the Dask cluster (2.5 s of CPU: two spawned processes), torch (2.4 s to import) and the scikit-learn child
+# of run_array_api_check (2.4 s to start). Each unit starts it once instead of once per worker.
+_SHARED_UNITS = {
+    "the Dask cluster's modules": ("test_dask_*.py", "test_distributed*.py"),
+    "the torch modules": ("test_objective_torch*.py", "test_uncertainty.py"),
+    "the array API check's modules": ("test_sklearn_compat.py", "test_regressor.py", "test_cross_validation.py"),
+}
+
+
 def pytest_xdist_make_scheduler(config, log):
-    """pytest-xdist's --dist loadscope (one module's tests on one worker), except that the modules on the Dask
-    cluster (test_dask_*, test_distributed*) are one work unit, sent first: one worker starts the cluster once
-    and runs them back to back (each start spawns two worker processes)."""
+    """pytest-xdist's --dist loadscope (one module's tests on one worker), except that the modules of each
+    of _SHARED_UNITS are one work unit, and those units are sent first, in the order of the table."""
+    import fnmatch
+
     from xdist.scheduler import LoadScopeScheduling
 
-    class DaskFirstScopeScheduling(LoadScopeScheduling):
+    class SharedUnitScheduling(LoadScopeScheduling):
         def _split_scope(self, nodeid):
             name = nodeid.split("::", 1)[0].rsplit("/", 1)[-1]
-            return _DASK_SCOPE if name.startswith(("test_dask", "test_distributed")) else super()._split_scope(nodeid)
+            for unit, patterns in _SHARED_UNITS.items():
+                if any(fnmatch.fnmatch(name, pattern) for pattern in patterns):
+                    return unit
+            return super()._split_scope(nodeid)
 
         def _assign_work_unit(self, node):
-            if _DASK_SCOPE in self.workqueue:
-                self.workqueue.move_to_end(_DASK_SCOPE, last=False)
+            for unit in reversed(_SHARED_UNITS):
+                if unit in self.workqueue:
+                    self.workqueue.move_to_end(unit, last=False)
             super()._assign_work_unit(node)
 
-    return DaskFirstScopeScheduling(config, log)
-
-
-_DASK_SCOPE = "the Dask cluster's modules"
+    return SharedUnitScheduling(config, log)
