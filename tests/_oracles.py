@@ -203,3 +203,24 @@ def assert_same_bins(cuts, weights, digitizer):
         np.testing.assert_array_equal(mine, theirs)  # -0.0 == 0.0: the same bins
     for mine, theirs in zip(weights, digitizer.bin_weights_):
         assert mine.tobytes() == theirs.tobytes()
+
+
+def telemetry_frame(seed, n):
+    """A pandas frame of endpoint telemetry (two counts, a protocol, a score with 10% missing) and a
+    noisy signal of it: the table the Dask tests fit in memory and over partitions."""
+    import pandas as pd
+
+    rng = np.random.default_rng(seed)
+    frame = pd.DataFrame({
+        "bytes": rng.exponential(size=n),
+        "files": rng.poisson(2.0, n).astype(float),
+        "proto": rng.choice(["tcp", "udp", "icmp", "dns"], n, p=[0.5, 0.3, 0.15, 0.05]),
+        "score": np.where(rng.random(n) < 0.1, np.nan, rng.normal(size=n)),
+    })
+    signal = frame["bytes"] - 1 + 0.5 * (frame["proto"] == "udp") + 0.3 * np.nan_to_num(frame["score"])
+    return frame, signal.to_numpy() + rng.normal(scale=0.5, size=n)
+
+
+def flat_scores(model):
+    """A fitted model's bin scores and intercept(s) as one vector."""
+    return np.concatenate([np.ravel(s) for s in model.bin_scores_] + [np.ravel(model.intercept_)])
