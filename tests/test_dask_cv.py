@@ -9,6 +9,9 @@ import dask.array as da  # the test extra installs dask and distributed: never s
 import dask.dataframe as dd
 import pandas as pd
 
+from _oracles import flat_scores as _flat
+from _oracles import telemetry_frame as _frame
+
 from embedsum import EmbeddingSumClassifierCV, EmbeddingSumRegressorCV
 
 # The held-out scores are sums over the same rows of fold models that agree to about where the
@@ -16,15 +19,6 @@ from embedsum import EmbeddingSumClassifierCV, EmbeddingSumRegressorCV
 # 1e-6 relative, and the choice is the same; the final models as in test_dask_fit.py.
 SCORE_RTOL = 1e-6
 COEF_RTOL = 1e-6
-
-
-@pytest.fixture
-def client(dask_client):
-    return dask_client
-
-
-def _flat(model):
-    return np.concatenate([np.ravel(s) for s in model.bin_scores_] + [np.ravel(model.intercept_)])
 
 
 def _assert_same_choice(distributed, memory):
@@ -42,22 +36,11 @@ def _assert_same_choice(distributed, memory):
         np.testing.assert_allclose(a, b, rtol=1e-15, atol=1e-15)
 
 
-def _frame(seed, n):
-    rng = np.random.default_rng(seed)
-    frame = pd.DataFrame({
-        "bytes": rng.exponential(size=n),
-        "proto": rng.choice(["tcp", "udp", "icmp"], n),
-        "score": np.where(rng.random(n) < 0.1, np.nan, rng.normal(size=n)),
-    })
-    signal = frame["bytes"].to_numpy() - 1 + 0.5 * (frame["proto"] == "udp").to_numpy()
-    return frame, signal + rng.normal(scale=0.7, size=n)
-
-
 @pytest.mark.parametrize("n_classes, average_folds", [(2, False), (3, True)])
-def test_the_classifier_cv_over_a_dask_dataframe_chooses_as_in_memory(client, n_classes, average_folds):
+def test_the_classifier_cv_over_a_dask_dataframe_chooses_as_in_memory(dask_client, n_classes, average_folds):
     frame, signal = _frame(0, 1000)
     y = np.digitize(signal, [0.0] if n_classes == 2 else [-0.5, 0.5])
-    params = dict(step_loss_weights=[3e-3, 3e-4], cv=2, max_bins=6, tol=1e-8, average_folds=average_folds)
+    params = dict(step_loss_weights=[3e-3, 3e-4], interactions=0, cv=2, max_bins=6, tol=1e-8, average_folds=average_folds)
     memory = EmbeddingSumClassifierCV(**params).fit(frame, y)
     distributed = EmbeddingSumClassifierCV(**params).fit(dd.from_pandas(frame, npartitions=3),
                                                          dd.from_pandas(pd.Series(y), npartitions=3))
@@ -65,11 +48,11 @@ def test_the_classifier_cv_over_a_dask_dataframe_chooses_as_in_memory(client, n_
     assert distributed.classes_.tolist() == memory.classes_.tolist()
 
 
-def test_the_weighted_monotone_regressor_cv_over_a_dask_array_chooses_as_in_memory(client):
+def test_the_weighted_monotone_regressor_cv_over_a_dask_array_chooses_as_in_memory(dask_client):
     frame, signal = _frame(1, 1000)
     X = frame[["bytes", "score"]].to_numpy()
     w = np.random.default_rng(2).integers(0, 4, len(signal)).astype(float)
-    params = dict(step_loss_weights=[0.1, 0.01], cv=2, max_bins=6, tol=1e-8,
+    params = dict(step_loss_weights=[0.1, 0.01], interactions=0, cv=2, max_bins=6, tol=1e-8,
                   monotonic_cst=[1, 0])
     memory = EmbeddingSumRegressorCV(**params).fit(X, 5 * signal, sample_weight=w)
     distributed = EmbeddingSumRegressorCV(**params).fit(
@@ -77,7 +60,9 @@ def test_the_weighted_monotone_regressor_cv_over_a_dask_array_chooses_as_in_memo
     _assert_same_choice(distributed, memory)
 
 
-def test_a_splitter_of_row_indices_is_refused_for_dask_data(client):
+def test_options_the_dask_fit_does_not_offer_are_refused(dask_client):
     X = da.from_array(np.random.default_rng(0).normal(size=(100, 2)), chunks=(50, 2))
     with pytest.raises(ValueError, match="cv must be an int"):
-        EmbeddingSumRegressorCV(cv=[(np.arange(50), np.arange(50, 100))]).fit(X, X[:, 0])
+        EmbeddingSumRegressorCV(cv=[(np.arange(50), np.arange(50, 100))], interactions=0).fit(X, X[:, 0])
+    with pytest.raises(ValueError, match="interactions=0"):
+        EmbeddingSumRegressorCV(interactions=4).fit(X, X[:, 0])

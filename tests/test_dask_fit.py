@@ -13,6 +13,9 @@ import dask.array as da  # the test extra installs dask and distributed: never s
 import dask.dataframe as dd
 import pandas as pd
 
+from _oracles import flat_scores as _flat
+from _oracles import telemetry_frame as _frame
+
 from embedsum import EmbeddingSumClassifier, EmbeddingSumRegressor
 from embedsum.training._objective import EmbeddingSumObjective
 
@@ -20,27 +23,6 @@ from embedsum.training._objective import EmbeddingSumObjective
 # reached along slightly different rounding (sums in partition order), so the solver stops at
 # points a little apart along the objective's flattest directions (tol=1e-10 here).
 COEF_RTOL = 1e-6
-
-
-@pytest.fixture
-def client(dask_client):
-    return dask_client
-
-
-def _frame(seed, n):
-    rng = np.random.default_rng(seed)
-    frame = pd.DataFrame({
-        "bytes": rng.exponential(size=n),
-        "files": rng.poisson(2.0, n).astype(float),
-        "proto": rng.choice(["tcp", "udp", "icmp", "dns"], n, p=[0.5, 0.3, 0.15, 0.05]),
-        "score": np.where(rng.random(n) < 0.1, np.nan, rng.normal(size=n)),
-    })
-    signal = frame["bytes"] - 1 + 0.5 * (frame["proto"] == "udp") + 0.3 * np.nan_to_num(frame["score"])
-    return frame, signal.to_numpy() + rng.normal(scale=0.5, size=n)
-
-
-def _flat(model):
-    return np.concatenate([np.ravel(s) for s in model.bin_scores_] + [np.ravel(model.intercept_)])
 
 
 def _objective_at_optimum(model, X, y, w=None):
@@ -84,7 +66,7 @@ def _assert_same_model(distributed, memory, X, y, w=None):
 
 
 @pytest.mark.parametrize("kind", ["binary", "multiclass", "regression"])
-def test_a_dask_dataframe_fits_the_in_memory_model(client, kind):
+def test_a_dask_dataframe_fits_the_in_memory_model(dask_client, kind):
     frame, signal = _frame(0, 3000)
     y = {"binary": np.where(signal > 0, "attack", "benign"),
          "multiclass": np.digitize(signal, [-0.7, 0.0, 0.7]),
@@ -101,7 +83,7 @@ def test_a_dask_dataframe_fits_the_in_memory_model(client, kind):
 
 
 @pytest.mark.parametrize("binning", ["quantile", "adaptive"])
-def test_a_dask_array_with_weights_and_monotone_constraints_fits_the_in_memory_model(client, binning):
+def test_a_dask_array_with_weights_and_monotone_constraints_fits_the_in_memory_model(dask_client, binning):
     frame, signal = _frame(1, 2500)
     X = frame[["bytes", "files", "score"]].to_numpy()
     y = (signal > 0).astype(int)
@@ -114,7 +96,7 @@ def test_a_dask_array_with_weights_and_monotone_constraints_fits_the_in_memory_m
     _assert_same_model(distributed, memory, X, y, w)
 
 
-def test_a_weighted_regressor_with_a_categorical_column_fits_the_in_memory_model(client):
+def test_a_weighted_regressor_with_a_categorical_column_fits_the_in_memory_model(dask_client):
     frame, signal = _frame(3, 2000)
     frame["proto"] = frame["proto"].astype(object)  # dask's default convert-string makes it text
     w = np.random.default_rng(4).uniform(0.1, 2.0, len(signal))
@@ -127,7 +109,7 @@ def test_a_weighted_regressor_with_a_categorical_column_fits_the_in_memory_model
     _assert_same_model(distributed, memory, frame, 10 * signal, w)
 
 
-def test_many_rows_start_from_the_in_memory_subsample_solution(client, monkeypatch):
+def test_many_rows_start_from_the_in_memory_subsample_solution(dask_client, monkeypatch):
     from embedsum.estimators import _base
 
     # 3000 rows count as many here: both fits start from the solution on every 12th row.
@@ -146,7 +128,7 @@ def test_many_rows_start_from_the_in_memory_subsample_solution(client, monkeypat
     _assert_same_model(distributed, memory, X, y)
 
 
-def test_options_that_need_the_rows_in_memory_are_refused(client):
+def test_options_that_need_the_rows_in_memory_are_refused(dask_client):
     X = da.from_array(np.random.default_rng(0).normal(size=(100, 2)), chunks=(50, 2))
     y = da.from_array(np.arange(100) % 2, chunks=50)
     with pytest.raises(ValueError, match="uncertainty"):

@@ -14,11 +14,6 @@ from embedsum import EmbeddingSumClassifier
 from embedsum.estimators._dask_fit import dask_training
 
 
-@pytest.fixture
-def client(dask_client):
-    return dask_client
-
-
 def _write(folder, n_files=3, rows=700):
     rng = np.random.default_rng(0)
     frames = []
@@ -43,7 +38,7 @@ def _held(dask_worker):
     return out
 
 
-def test_a_parquet_dataset_fits_the_in_memory_model_and_keeps_only_codes_on_the_workers(client, tmp_path):
+def test_a_parquet_dataset_fits_the_in_memory_model_and_keeps_only_codes_on_the_workers(dask_client, tmp_path):
     table = _write(tmp_path)
     frame = dd.read_parquet(str(tmp_path))
     X, y = frame[["writes", "renames", "process"]], frame["attack"]
@@ -52,7 +47,7 @@ def test_a_parquet_dataset_fits_the_in_memory_model_and_keeps_only_codes_on_the_
     expected = [("ndarray", "float64", 1), ("ndarray", "uint8", 2)]
     deadline = time.monotonic() + 60
     while True:  # released futures leave the workers asynchronously
-        held = [item for items in client.run(_held).values() for item in items]
+        held = [item for items in dask_client.run(_held).values() for item in items]
         if sorted(set(held)) == expected or time.monotonic() > deadline:
             break
         time.sleep(0.05)

@@ -8,23 +8,10 @@ import dask.array as da  # the test extra installs dask and distributed: never s
 import dask.dataframe as dd
 import pandas as pd
 
+from _oracles import telemetry_frame as _frame
+
 from embedsum import EmbeddingSumClassifier, EmbeddingSumRegressor
 from embedsum.estimators._dask_rows import is_dask_collection
-
-
-@pytest.fixture
-def client(dask_client):
-    return dask_client
-
-
-def _frame(seed, n):
-    rng = np.random.default_rng(seed)
-    frame = pd.DataFrame({
-        "bytes": rng.exponential(size=n),
-        "proto": rng.choice(["tcp", "udp", "icmp"], n),
-        "score": np.where(rng.random(n) < 0.1, np.nan, rng.normal(size=n)),
-    })
-    return frame, frame["bytes"].to_numpy() - 1 + 0.5 * (frame["proto"] == "udp").to_numpy()
 
 
 def test_dask_collections_are_recognised_without_importing_dask_for_other_input():
@@ -46,7 +33,7 @@ def _model(kind, frame, signal):
 
 
 @pytest.mark.parametrize("kind", list(METHODS))
-def test_predictions_of_a_dask_dataframe_are_lazy_and_equal_the_in_memory_ones(client, kind):
+def test_predictions_of_a_dask_dataframe_are_lazy_and_equal_the_in_memory_ones(dask_client, kind):
     frame, signal = _frame(0, 1500)
     model = _model(kind, frame, signal)
     new, _ = _frame(1, 900)
@@ -62,7 +49,7 @@ def test_predictions_of_a_dask_dataframe_are_lazy_and_equal_the_in_memory_ones(c
 
 
 @pytest.mark.parametrize("kind", ["binary", "multiclass", "regression"])
-def test_predictions_of_a_dask_array_are_lazy_and_equal_the_in_memory_ones(client, kind):
+def test_predictions_of_a_dask_array_are_lazy_and_equal_the_in_memory_ones(dask_client, kind):
     rng = np.random.default_rng(2)
     X = rng.normal(size=(1200, 3))
     X[rng.random(X.shape) < 0.05] = np.nan

@@ -165,7 +165,8 @@ class _CrossValidated:
         if is_dask_collection(X):  # binned and summed on the workers (docs/design.md#dask)
             from ._dask_cv import cv_fit_dask
 
-            return cv_fit_dask(self, X, y, sample_weight, sensitive_features)
+            return cv_fit_dask(self, X, y, sample_weight, sensitive_features, choice=_choice,
+                               screened_from=AUTO_SCREENING_FEATURES)
         self._check_params()
         names = feature_names_of(X)
         bins = self._bins(X, names, sample_weight)

@@ -16,16 +16,15 @@ import numbers
 
 import numpy as np
 
-from ._cross_validated import AUTO_SCREENING_FEATURES, _choice
 from ._dask_fit import DaskRows, _check_supported, _check_two_classes, dask_training
 
 
-def _check_cv_supported(model, n_features: int) -> None:
+def _check_cv_supported(model, n_features: int, screened_from: int) -> None:
     if not isinstance(model.cv, numbers.Integral):
         raise ValueError("with Dask data, cv must be an int (the number of folds): a splitter's row "
                          "indices would need the rows on the client.")
     screening = model.screening
-    if screening is not None and not (screening == "auto" and n_features <= AUTO_SCREENING_FEATURES):
+    if screening is not None and not (screening == "auto" and (model.uncertainty or n_features <= screened_from)):
         raise ValueError("screening is not available for a fit over Dask data; use screening=None.")
 
 
@@ -62,15 +61,19 @@ def _fold_path(model, table, targets, layout, folds, paths, cst) -> dict:
     return {"scores": scores, "n_iter": n_iter, "converged": converged, "coefs": coefs}
 
 
-def cv_fit_dask(model, X, y, sample_weight=None, sensitive_features=None):
-    """The cross-validated fit of ``model`` (a CV estimator) on Dask data; returns the model."""
+def cv_fit_dask(model, X, y, sample_weight=None, sensitive_features=None, *, choice, screened_from: int):
+    """The cross-validated fit of ``model`` (a CV estimator) on Dask data; returns the model.
+
+    ``choice(path, paths)`` chooses among the candidates as the in-memory fit does; a table of more
+    than ``screened_from`` features would be screened, which needs its codes: refused.
+    """
     from ..distributed._folds import gather_rows, scatter_folds
 
     model._check_params()
     _check_supported(model, sensitive_features)
     classifier = model._kind == "classifier"
     names, bins, targets, table = dask_training(model, X, y, sample_weight, classifier)
-    _check_cv_supported(model, len(bins.n_bins))
+    _check_cv_supported(model, len(bins.n_bins), screened_from)
     n_outputs = model._n_outputs_for(targets.classes)
     _check_two_classes(targets, n_outputs)
     client = table.parts.client
@@ -89,9 +92,9 @@ def cv_fit_dask(model, X, y, sample_weight=None, sensitive_features=None):
     layout = bins.layout(n_outputs)
     cst = model._monotonic(bins, names, n_outputs)
     path = _fold_path(model, table, targets, layout, fold_futures, paths, cst)
-    best, (step_loss_weight, l2), coef = _choice(path, paths)
+    best, candidate, coef = choice(path, paths)
     n_iter = int(path["n_iter"].sum())
-    final = model._candidate_estimator(step_loss_weight, l2)
+    final = model._candidate_estimator(*candidate)
     rows = DaskRows(model, table, targets, layout)
     if model.average_folds:
         converged = bool(path["converged"][best].all())
@@ -102,8 +105,12 @@ def cv_fit_dask(model, X, y, sample_weight=None, sensitive_features=None):
         n_iter += result.n_iter
     rows.close()
     if not converged:
-        model._warn_not_converged(step_loss_weight, l2, stacklevel=3)  # at the caller of fit
+        model._warn_not_converged(*candidate[:2], stacklevel=3)  # at the caller of fit
     model._set_fitted_bins(bins, layout.split(coef), monotonic_cst=cst, names=names, classes=targets.classes,
                            n_iter=n_iter, history=history)
     model._record(path, paths, best, model.cv, [], names)
+    # Pairs are not cross-validated over Dask data yet: the model is its main effects.
+    model.pair_cv_results_ = {"interaction_weight": [], "scores": np.empty((0, model.cv)), "chosen": None,
+                              "main_effects": path["scores"][best].copy()}
+    model.interaction_weight_ = None
     return model

@@ -24,7 +24,8 @@ def _check_supported(model, sensitive_features) -> None:
         raise ValueError("uncertainty=True is not available for a fit over Dask data (the Laplace "
                          "approximation needs every row in memory); fit in memory for standard errors.")
     if getattr(model, "interactions", 0):
-        raise ValueError("pair terms (interactions) are not available for a fit over Dask data yet; fit in memory.")
+        raise ValueError("pair terms are not available for a fit over Dask data yet: pass interactions=0 (main "
+                         "effects only), or fit in memory.")
     if model.fairness is not None or sensitive_features is not None:
         raise ValueError("fairness bounds are not available for a fit over Dask data; fit in memory.")
 
