@@ -38,7 +38,8 @@ held_out_squared_error = LOSSES["squared"].held_out
 
 from _oracles import bits, linear_data, reference_decision, training_data
 
-SMALL = dict(step_loss_weights=4, cv=3, max_bins=8)
+# The step-loss path alone: no category-weight candidates, no pair stage (tests/test_cv_pairs.py).
+SMALL = dict(step_loss_weights=4, cv=3, max_bins=8, category_weights=(0.0,), interactions=0)
 
 
 def _data(seed=0, n=240, d=3):
@@ -90,7 +91,8 @@ def test_chosen_weight_is_the_argmin_of_the_mean_cv_score(fitted):
 
 
 def test_explicit_grids_of_step_and_l2_weights(data):
-    model = EmbeddingSumClassifierCV(step_loss_weights=[0.1, 1.0], l2s=[0.0, 0.5], cv=3, max_bins=8).fit(*data)
+    model = EmbeddingSumClassifierCV(step_loss_weights=[0.1, 1.0], l2s=[0.0, 0.5], cv=3, max_bins=8,
+                                     category_weights=(0.0,), interactions=0).fit(*data)
     results = model.cv_results_
     assert results["step_loss_weight"].tolist() == [1.0, 0.1, 1.0, 0.1]
     assert results["l2"].tolist() == [0.0, 0.0, 0.5, 0.5]
@@ -345,7 +347,7 @@ def test_saved_params_are_the_ordinary_estimators_with_the_chosen_weights(fitted
     params = fitted._saved_params()
     assert sorted(params) == EmbeddingSumClassifier._param_names()
     expected = dict(EmbeddingSumClassifier().get_params(), max_bins=8, tol=1e-4, binning="adaptive",
-                    step_loss_weight=fitted.step_loss_weight_, l2=fitted.l2_)
+                    step_loss_weight=fitted.step_loss_weight_, l2=fitted.l2_, category_weight=0.0)
     assert params == expected
 
 
@@ -562,19 +564,21 @@ def regressor(diabetes):
 
 def test_regressor_cv_beats_the_default_regressor_on_diabetes(regressor, diabetes):
     X_train, X_test, y_train, y_test = diabetes
-    default = EmbeddingSumRegressor().fit(X_train, y_train)
+    published = EmbeddingSumRegressor(step_loss_weight=0.01).fit(X_train, y_train)
     r2 = regressor.score(X_test, y_test)
-    assert r2 > default.score(X_test, y_test) + 0.1
+    assert r2 > published.score(X_test, y_test) + 0.1
     assert r2 > 0.3
     results = regressor.cv_results_
     n = len(y_train)
-    assert_allclose(results["step_loss_weight"] * n, np.geomspace(30000, 10, 8))
+    # one path of the step-loss grid per category weight (diabetes has no categories: both alike)
+    assert results["category_weight"].tolist() == [0.0] * 8 + [1.0] * 8
+    assert_allclose(results["step_loss_weight"] * n, np.tile(np.geomspace(30000, 10, 8), 2))
     best = int(np.argmin(results["mean_test_squared_error"]))
     assert regressor.best_index_ == best and results["rank_test_squared_error"][best] == 1
     assert regressor.step_loss_weight_ == results["step_loss_weight"][best]
     splits = np.column_stack([results[f"split{k}_test_squared_error"] for k in range(5)])
     assert_allclose(results["mean_test_squared_error"], splits.mean(axis=1))
-    assert results["n_iter"].shape == (8, 5)
+    assert results["n_iter"].shape == (16, 5)
 
 
 def test_regressor_cv_has_every_attribute_of_the_ordinary_regressor(regressor, diabetes):
@@ -683,9 +687,10 @@ def test_regressor_cv_in_clone_pipeline_grid_search_and_cross_val_score(diabetes
     copy = clone(model)
     assert copy.get_params() == model.get_params() and copy is not model
     assert sorted(model.get_params()) == sorted(set(EmbeddingSumRegressor._param_names())
-                                                - {"step_loss_weight"}
+                                                - {"step_loss_weight", "category_weight", "interaction_weight"}
                                                 | {"step_loss_weights", "l2s", "cv", "average_folds",
-                                                   "random_state", "screening"})
+                                                   "random_state", "screening", "category_weights",
+                                                   "interaction_weights"})
     pipe = make_pipeline(StandardScaler(), clone(model)).fit(X, y)
     assert pipe.score(X, y) > 0.4
     search = GridSearchCV(clone(model), {"max_bins": [4, 8]}, cv=KFold(2, shuffle=True, random_state=0)).fit(X, y)
@@ -717,7 +722,10 @@ def test_multiclass_cv_saves_as_an_ordinary_classifier(iris):
 
 # scikit-learn's estimator checks for the regressor (the classifier's are in test_sklearn_compat.py).
 # Small grid and few folds: the checks fit many times on tiny data.
-_REGRESSOR_CV_FOR_CHECKS = EmbeddingSumRegressorCV(step_loss_weights=2, cv=2, max_bins=8)
+# Pairs off: the pair stage's solves stop at tol from different warm starts, which the check's
+# 1e-9 equality of weighted and repeated rows does not allow (the plain regressor's own check is
+# a known failure for the same reason).
+_REGRESSOR_CV_FOR_CHECKS = EmbeddingSumRegressorCV(step_loss_weights=2, cv=2, max_bins=8, interactions=0)
 
 
 def _expected_failed_checks(estimator):

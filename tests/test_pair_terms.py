@@ -13,7 +13,8 @@ from scipy.optimize import approx_fprime
 
 from embedsum.training._layout import ParameterLayout
 from embedsum.training._objective import EmbeddingSumObjective
-from embedsum.training._regularizers import EmbeddingSumLoss, L2, PairMarginLoss, PairRidge, PairStepLoss, StepLoss
+from embedsum.training._regularizers import (CategoryRidge, EmbeddingSumLoss, L2, PairMarginLoss, PairRidge,
+                                             PairStepLoss, StepLoss)
 
 
 @st.composite
@@ -123,10 +124,12 @@ def test_the_objective_with_pairs_equals_the_plain_formula(model, chunk_rows, ma
 
 @settings(max_examples=20)
 @given(model=_models(max_rows=60),
-       which=st.sampled_from(["pair_step", "pair_margins", "pair_ridge", "embedding_sum", "l2", "step"]))
+       which=st.sampled_from(["pair_step", "pair_margins", "pair_ridge", "category_ridge", "embedding_sum", "l2",
+                              "step"]))
 def test_each_regulariser_with_pairs_has_the_gradient_of_its_value(model, which):
     layout, _, _, rng = model
     regularizer = {"pair_step": PairStepLoss(0.7), "pair_margins": PairMarginLoss(0.7), "pair_ridge": PairRidge(0.7),
+                   "category_ridge": CategoryRidge(0.7),
                    "embedding_sum": EmbeddingSumLoss(0.7), "l2": L2(0.7), "step": StepLoss(0.7)}[which]
     coef = rng.normal(size=layout.n_params)
     value, grad = regularizer.value_gradient(coef, layout)
@@ -137,6 +140,11 @@ def test_each_regulariser_with_pairs_has_the_gradient_of_its_value(model, which)
         assert np.all(layout.table(grad)[:layout.offsets[-1]] == 0.0)
     if which == "pair_ridge":  # the plain formula: a sum over the pair cells
         assert value == pytest.approx(0.7 * np.sum(layout.table(coef)[layout.offsets[-1]:] ** 2), rel=1e-12)
+    if which == "category_ridge":  # a sum over the bins of the categorical features' main effects
+        rows = [r for j in range(layout.n_features) if not layout.ordered[j]
+                for r in range(layout.offsets[j], layout.offsets[j + 1])]
+        assert value == pytest.approx(0.7 * np.sum(layout.table(coef)[rows] ** 2), rel=1e-12, abs=0)
+        assert np.all(layout.table(grad)[layout.offsets[-1]:] == 0.0)
     else:
         assert np.isfinite(value)
 

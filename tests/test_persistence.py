@@ -494,7 +494,7 @@ def test_a_regressors_data_term_is_named_by_its_loss_and_older_documents_load_re
     doc["history"] = {("classification" if k == "squared_error" else k): v for k, v in doc["history"].items()}
     doc["format_version"] = 2
     for name in ("binning", "min_bin_count", "uncertainty", "fairness", "fairness_tolerance", "interactions",
-                 "interaction_bins", "interaction_weight"):  # added by 3, 4 and 5
+                 "interaction_bins", "interaction_weight", "category_weight"):  # added by 3, 4 and 5
         del doc["params"][name]
     del doc["uncertainty"], doc["pairs"]
     loaded = from_json(json.dumps(doc))
@@ -1054,8 +1054,8 @@ def _as_version_1(doc):
     v1["format_version"] = 1
     v1["kind"] = "EmbeddingSumClassifier"
     v1["params"] = _without(doc["params"], "categorical_features", "min_category_count", "monotonic_cst", "binning",
-                            "min_bin_count", "uncertainty", "fairness", "fairness_tolerance", "interactions", "interaction_weight",
-                            "interaction_bins", "interaction_weight")
+                            "min_bin_count", "uncertainty", "fairness", "fairness_tolerance", "interactions", "interaction_weight", "category_weight",
+                            "interaction_bins", "interaction_weight", "category_weight")
     return v1
 
 
@@ -1176,7 +1176,7 @@ def _as_version_2(doc):
     assert doc["params"]["binning"] == "quantile" and doc["uncertainty"] is None and doc["pairs"] == []
     return dict(_without(doc, "uncertainty", "pairs"), format_version=2,
                 params=_without(doc["params"], "binning", "min_bin_count", "uncertainty", "fairness",
-                                "fairness_tolerance", "interactions", "interaction_bins", "interaction_weight"))
+                                "fairness_tolerance", "interactions", "interaction_bins", "interaction_weight", "category_weight"))
 
 
 def test_version_2_document_loads_binned_by_quantiles_with_the_decision_values_of_its_time():

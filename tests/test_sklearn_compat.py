@@ -114,7 +114,7 @@ _NON_DEFAULT = dict(
     max_bins=7, step_loss_weight=0.5, embedding_sum_loss_weight=0.2, l2=0.1,
     regularizers=None, max_iter=321, tol=1e-5, verbose=0, categorical_features=[1], min_category_count=3,
     monotonic_cst=[1, 0, 0], binning="adaptive", min_bin_count=2, uncertainty=True,
-    fairness="demographic_parity", fairness_tolerance=0.1, interactions=[(1, 2)], interaction_bins=4, interaction_weight=0.5,
+    fairness="demographic_parity", fairness_tolerance=0.1, interactions=[(1, 2)], interaction_bins=4, interaction_weight=0.5, category_weight=2.0,
 )
 
 

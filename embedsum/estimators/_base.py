@@ -65,17 +65,23 @@ class EmbeddingSumModel(DecisionMixin, UncertaintyMixin, EditsMixin, ParamsMixin
 
     def _all_regularizers(self, layout=None) -> list:
         """The regularisers of the objective; a layout with pair terms adds their smoothness
-        (the step-loss weight), a ridge on their cells and their margins (docs/design.md#pair-terms)."""
-        from ..training._regularizers import L2, EmbeddingSumLoss, PairMarginLoss, PairRidge, PairStepLoss, StepLoss
+        (the step-loss weight), a ridge on their cells and their margins (docs/design.md#pair-terms);
+        ``category_weight`` adds a ridge on the category bins (docs/design.md#categorical-features)."""
+        from ..training._regularizers import (CategoryRidge, L2, EmbeddingSumLoss, PairMarginLoss, PairRidge,
+                                              PairStepLoss, StepLoss)
 
-        # The pair ridge pulls each cell to 0 as strongly as the step loss pulls two neighbours together.
-        weight = self.interaction_weight * self.step_loss_weight
+        # The ridges pull a cell (or a category) to 0 as strongly as the step loss pulls two
+        # neighbouring bins together, times their weight.
+        per_pair = self.step_loss_weight / max(1, 0 if layout is None else len(layout.step_left))
+        categories = [CategoryRidge(self.category_weight * per_pair)] if self.category_weight else []
         pairs = [] if layout is None or not layout.n_pairs else [
-            PairStepLoss(weight), PairRidge(weight / max(1, len(layout.step_left))), PairMarginLoss(PAIR_MARGIN_WEIGHT)]
+            PairStepLoss(self.interaction_weight * self.step_loss_weight),
+            PairRidge(self.interaction_weight * per_pair), PairMarginLoss(PAIR_MARGIN_WEIGHT)]
         return [
             StepLoss(self.step_loss_weight),
             EmbeddingSumLoss(self.embedding_sum_loss_weight),
             L2(self.l2),
+            *categories,
             *pairs,
             *(self.regularizers or ()),
         ]

@@ -86,6 +86,11 @@ class EmbeddingSumClassifier(EmbeddingSumModel):
         ordinary model (no group-specific threshold); the group column need not be a feature.
     fairness_tolerance : float, default=0.05
         With fairness, the largest difference allowed between two groups' means.
+    category_weight : float, default=0.0
+        Each category's score is pulled to its feature's mean (0) as strongly as
+        ``category_weight`` times the step loss pulls two neighbouring bins together; 0 leaves
+        categories unshrunk (published). A rare category then stays near the mean until its
+        rows say otherwise.
     interactions : int or list of pairs, default=0
         Pair terms (docs/design.md#pair-terms): an int n fits the main effects, ranks every
         pair of features on their residuals (FAST) and adds at most n pairs that gain; a list
@@ -174,8 +179,8 @@ class EmbeddingSumClassifier(EmbeddingSumModel):
     def __init__(self, max_bins=20, step_loss_weight=0.01, embedding_sum_loss_weight=0.01, l2=0.0,
                  regularizers=None, max_iter=1000, tol=1e-6, verbose=0, categorical_features="auto",
                  min_category_count=10, monotonic_cst=None, binning="quantile", min_bin_count=5, uncertainty=False,
-                 fairness=None, fairness_tolerance=0.05, interactions=0, interaction_bins=16,
-                 interaction_weight=1.0):
+                 fairness=None, fairness_tolerance=0.05, category_weight=0.0, interactions=0,
+                 interaction_bins=16, interaction_weight=1.0):
         self.max_bins = max_bins
         self.step_loss_weight = step_loss_weight
         self.embedding_sum_loss_weight = embedding_sum_loss_weight
@@ -192,6 +197,7 @@ class EmbeddingSumClassifier(EmbeddingSumModel):
         self.uncertainty = uncertainty
         self.fairness = fairness
         self.fairness_tolerance = fairness_tolerance
+        self.category_weight = category_weight
         self.interactions = interactions
         self.interaction_bins = interaction_bins
         self.interaction_weight = interaction_weight

@@ -32,8 +32,9 @@ GRID_LOW = 10.0
 AUTO_SCREENING_FEATURES = 50
 AUTO_SCREENING_LEVEL = 0.05
 # The hyperparameters a cross-validated estimator shares with the estimator each candidate
-# fits: all but the step-loss weight, which the grid replaces.
-_SHARED = tuple(name for name in HYPERPARAMETERS if name != "step_loss_weight")
+# fits: all but the weights its grids replace.
+_GRIDDED = ("step_loss_weight", "category_weight", "interaction_weight")
+_SHARED = tuple(name for name in HYPERPARAMETERS if name not in _GRIDDED)
 
 
 def _check_grid(name: str, value) -> None:
@@ -66,6 +67,10 @@ class _CrossValidated:
 
     def _check_params(self) -> None:
         _check_grid("step_loss_weights", self.step_loss_weights)
+        for name in ("category_weights", "interaction_weights"):
+            _check_grid(name, getattr(self, name))
+            if isinstance(getattr(self, name), numbers.Integral):
+                raise ValueError(f"{name} must be a sequence of weights >= 0, got {getattr(self, name)!r}")
         if self.l2s is not None:
             _check_grid("l2s", self.l2s)
             if isinstance(self.l2s, numbers.Integral):
@@ -85,14 +90,19 @@ class _CrossValidated:
                                  "feature's curvature: use screening=None (or \"auto\") with uncertainty=True.")
         check_hyperparameters({name: getattr(self, name) for name in _SHARED})
 
-    def _candidate_estimator(self, step_loss_weight: float, l2: float):
+    def _candidate_estimator(self, step_loss_weight: float, l2: float, category_weight: float = 0.0,
+                             interaction_weight: float = 1.0):
         """The ordinary estimator that one candidate fits: this one's parameters, the candidate's weights."""
         shared = {name: getattr(self, name) for name in _SHARED if name != "l2"}
-        return self._base(step_loss_weight=float(step_loss_weight), l2=float(l2), **shared)
+        return self._base(step_loss_weight=float(step_loss_weight), l2=float(l2),
+                          category_weight=float(category_weight), interaction_weight=float(interaction_weight),
+                          **shared)
 
     def _saved_params(self) -> dict:
         """Hyperparameters of the ordinary estimator that this fitted model is (what ``save`` writes)."""
-        return self._candidate_estimator(self.step_loss_weight_, self.l2_).get_params()
+        weight = 1.0 if self.interaction_weight_ is None else self.interaction_weight_
+        return self._candidate_estimator(self.step_loss_weight_, self.l2_, self.category_weight_,
+                                         weight).get_params()
 
     def _folds(self, X, y, target, sw) -> list:
         n = len(target)
@@ -143,7 +153,8 @@ class _CrossValidated:
         return None if len(kept) == codes.shape[1] else kept
 
     def _grid(self, sw: np.ndarray) -> list:
-        """The candidate paths: one per l2 value, each a list of (step, l2) from strong to weak."""
+        """The candidate paths: one per (l2, category weight), each a list of (step, l2, category
+        weight) from strong to weak."""
         steps = self.step_loss_weights
         if isinstance(steps, numbers.Integral):
             # 1 / n for n rows of unit weight; with sample weights, n is what the rows count
@@ -153,7 +164,7 @@ class _CrossValidated:
                 else np.array([np.sqrt(GRID_HIGH * GRID_LOW) * row_scale])
         steps = sorted((float(s) for s in steps), reverse=True)  # strong to weak: warm starts
         l2s = [float(self.l2)] if self.l2s is None else [float(v) for v in self.l2s]
-        return [[(s, l2) for s in steps] for l2 in l2s]
+        return [[(s, l2, float(c)) for s in steps] for l2 in l2s for c in self.category_weights]
 
     def fit(self, X, y, sample_weight=None, *, sensitive_features=None):
         """Choose the regularisation by cross-validation on (X, y), then fit the model.
@@ -200,24 +211,37 @@ class _CrossValidated:
         with one_blas_thread():  # once for all the solves: setting it costs more than a small solve
             path = regularization_path(solve, self._loss(n_outputs).held_out, codes, target, sw, layout, folds, paths,
                                        groups=groups)
-        best, (step_loss_weight, l2), coef = _choice(path, paths)
+        best, candidate, coef = _choice(path, paths)
         n_iter = int(path["n_iter"].sum())
-        final = self._candidate_estimator(step_loss_weight, l2)
-        if self.average_folds:
+        final = self._candidate_estimator(*candidate)
+        if self.average_folds:  # a mean of fold models with different pairs is no one model: no pairs
             converged = bool(path["converged"][best].all())
-            with EmbeddingSumObjective(codes, target, sw, layout, final._all_regularizers(),
+            with EmbeddingSumObjective(codes, target, sw, layout, final._all_regularizers(layout),
                                        loss=self._loss(n_outputs)) as objective:
                 loss, _ = objective.loss_gradient(coef)
             history = {"loss": np.array([loss])}
             history.update({k: np.array([v]) for k, v in objective.last_components.items()})
+            pairs, self.pair_cv_results_ = None, {"interaction_weight": [], "scores": np.empty((0, len(folds))),
+                                                  "chosen": None}
         else:
-            with one_blas_thread():
+            from ._cv_pairs import pairs_by_cross_validation
+
+            with one_blas_thread():  # the refit, then the pair stage
                 result = final._solve(codes, target, sw, layout, coef, warn=False, limit_blas_threads=False,
                                       monotonic_cst=cst, groups=groups)
-            coef, converged, history = result.coef, result.converged, result.history
-            n_iter += result.n_iter
+                coef, converged, history = result.coef, result.converged, result.history
+                n_iter += result.n_iter
+                fitted, self.pair_cv_results_ = pairs_by_cross_validation(
+                    self, bins, kept, codes, target, sw, layout, folds, path, best, coef, final, cst, names, groups)
+            pairs = None
+            if fitted is not None:
+                layout, codes, result, pairs, final = fitted
+                coef, converged, history = result.coef, result.converged, result.history
+                n_iter += result.n_iter
+        self.pair_cv_results_["main_effects"] = path["scores"][best].copy()
+        self.interaction_weight_ = self.pair_cv_results_["chosen"]
         if not converged:
-            self._warn_not_converged(step_loss_weight, l2, stacklevel=2)  # at the caller of fit
+            self._warn_not_converged(*candidate[:2], stacklevel=2)  # at the caller of fit
 
         if kept is not None:
             coef = _expand(coef, layout, full_layout, kept)
@@ -225,7 +249,7 @@ class _CrossValidated:
         uncertainty = final._laplace(codes, target, sw, layout, coef) if self.uncertainty else None
         bins.codes = bins.values = None
         self._set_fitted_bins(bins, layout.split(coef), monotonic_cst=cst, names=names, classes=classes,
-                              n_iter=n_iter, history=history, uncertainty=uncertainty)
+                              n_iter=n_iter, history=history, uncertainty=uncertainty, pairs=pairs)
         if groups is not None:  # training diagnostics of the bound (not saved)
             self.fairness_disparity_, self.fairness_groups_ = result.disparity, result.groups
         dropped = [] if kept is None else sorted(set(range(len(bins.n_bins))) - set(kept.tolist()))
@@ -243,17 +267,19 @@ class _CrossValidated:
     def _record(self, path: dict, paths: list, best: int, n_folds: int, dropped: list, names) -> None:
         """Set the attributes of the choice: the weights, ``best_index_``, ``dropped_features_``, ``cv_results_``."""
         candidates = [c for p in paths for c in p]
-        step_loss_weight, l2 = candidates[best]
+        step_loss_weight, l2, category_weight = candidates[best]
         mean = path["scores"].mean(axis=1)
         self.dropped_features_ = np.array(dropped if names is None else [names[j] for j in dropped],
                                           dtype=np.intp if names is None else object)
         self.step_loss_weight_ = step_loss_weight
         self.l2_ = l2
+        self.category_weight_ = category_weight
         self.best_index_ = best
         name = self._score_name
         results = {
             "step_loss_weight": np.array([c[0] for c in candidates]),
             "l2": np.array([c[1] for c in candidates]),
+            "category_weight": np.array([c[2] for c in candidates]),
             f"mean_test_{name}": mean,
             f"std_test_{name}": path["scores"].std(axis=1),
             f"rank_test_{name}": np.argsort(np.argsort(mean, kind="stable"), kind="stable") + 1,

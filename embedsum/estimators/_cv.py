@@ -97,11 +97,23 @@ class EmbeddingSumClassifierCV(_CrossValidated, EmbeddingSumClassifier):
     min_bin_count : int, default=5
         As in :class:`~embedsum.EmbeddingSumClassifier` (with binning="adaptive" only).
     embedding_sum_loss_weight, l2, regularizers, max_iter, verbose, categorical_features, \
-min_category_count, monotonic_cst, uncertainty, fairness, fairness_tolerance, interactions, \
-interaction_bins, interaction_weight
+min_category_count, monotonic_cst, uncertainty, fairness, fairness_tolerance, interaction_bins
         As in :class:`~embedsum.EmbeddingSumClassifier`; ``uncertainty=True`` computes the standard
         errors of the final model (at the chosen weights) only; with ``fairness`` every fit keeps
         the bound on its training rows (``fit(..., sensitive_features=...)``).
+    interactions : int or list of pairs, default=16
+        As in :class:`~embedsum.EmbeddingSumClassifier`, but cross-validated: after the main
+        effects' weights are chosen, each fold ranks the pairs on its own training rows, adds at
+        most this many and fits them at every ``interaction_weights`` candidate; the model keeps
+        pairs only when one beats the main effects alone on the mean held-out score
+        (``interaction_weight_`` says which, ``pair_cv_results_`` the scores). 0 fits no pairs.
+    interaction_weights : sequence of float, default=(1.0, 0.1, 0.01, 0.001)
+        The candidate ``interaction_weight`` values (the pair tables' penalties relative to the
+        main effects'), tried from strong to weak with warm starts.
+    category_weights : sequence of float, default=(0.0, 1.0)
+        The candidate ``category_weight`` values (how strongly each category is pulled to its
+        feature's mean), each a path of the step-loss grid: a rare category is shrunk when that
+        predicts the held-out rows better.
     screening : "auto", float in (0, 1] or None, default="auto"
         Drop, before the fit, the features whose score test of "no signal" (Pearson's
         chi-square of bins x classes; docs/design.md#feature-screening) is not rejected at this
@@ -122,9 +134,18 @@ interaction_bins, interaction_weight
     best_index_ : int
         Index of the chosen candidate in ``cv_results_``.
     cv_results_ : dict of ndarray
-        One entry per candidate: ``"step_loss_weight"``, ``"l2"``, ``"mean_test_log_loss"``,
+        One entry per candidate: ``"step_loss_weight"``, ``"l2"``, ``"category_weight"``, ``"mean_test_log_loss"``,
         ``"std_test_log_loss"``, ``"rank_test_log_loss"``, ``"split<k>_test_log_loss"`` for
         each fold k, and ``"n_iter"`` (candidates x folds).
+    category_weight_ : float
+        The chosen ``category_weight``.
+    interaction_weight_ : float or None
+        The chosen ``interaction_weight`` of the pair tables; None when the model has no pairs
+        (the main effects alone scored best, or ``interactions=0``).
+    pair_cv_results_ : dict
+        ``"interaction_weight"`` (the candidates tried), ``"scores"`` (candidates x folds, the
+        held-out score with pairs; a fold whose ranking found no pair gaining repeats its main
+        effects' score), ``"main_effects"`` (the folds' scores without pairs) and ``"chosen"``.
     n_iter_ : int
         L-BFGS-B iterations of the whole fit (every fold, every candidate, the refit).
     history_ : dict of ndarray
@@ -141,8 +162,8 @@ categories_, rare_categories_, bin_scores_, unseen_scores_, bin_weights_, featur
     >>> X = rng.normal(size=(300, 3))
     >>> y = np.where(X[:, 0] + rng.normal(size=300) > 0, "attack", "benign")
     >>> model = EmbeddingSumClassifierCV(step_loss_weights=4, cv=3, max_bins=8).fit(X, y)
-    >>> model.cv_results_["mean_test_log_loss"].shape
-    (4,)
+    >>> model.cv_results_["mean_test_log_loss"].shape  # 4 step-loss weights for each of 2 category weights
+    (8,)
     >>> model.step_loss_weight_ in model.cv_results_["step_loss_weight"]
     True
     >>> model.predict([[2.0, 0.0, 0.0], [-2.0, 0.0, 0.0]]).tolist()
@@ -156,8 +177,9 @@ categories_, rare_categories_, bin_scores_, unseen_scores_, bin_weights_, featur
     def __init__(self, step_loss_weights=8, l2s=None, cv=5, average_folds=False, random_state=0, max_bins=64,
                  embedding_sum_loss_weight=0.01, l2=0.0, regularizers=None, max_iter=1000, tol=1e-4, verbose=0,
                  categorical_features="auto", min_category_count=10, monotonic_cst=None, binning="adaptive",
-                 min_bin_count=5, uncertainty=False, fairness=None, fairness_tolerance=0.05, interactions=0,
-                 interaction_bins=16, interaction_weight=1.0, screening="auto"):
+                 min_bin_count=5, uncertainty=False, fairness=None, fairness_tolerance=0.05, interactions=16,
+                 interaction_bins=16, interaction_weights=(1.0, 0.1, 0.01, 0.001),
+                 category_weights=(0.0, 1.0), screening="auto"):
         self.step_loss_weights = step_loss_weights
         self.l2s = l2s
         self.cv = cv
@@ -180,7 +202,8 @@ categories_, rare_categories_, bin_scores_, unseen_scores_, bin_weights_, featur
         self.fairness_tolerance = fairness_tolerance
         self.interactions = interactions
         self.interaction_bins = interaction_bins
-        self.interaction_weight = interaction_weight
+        self.interaction_weights = interaction_weights
+        self.category_weights = category_weights
         self.screening = screening
 
     def _cv_target(self, n_rows: int, y, sample_weight) -> tuple:
@@ -239,16 +262,17 @@ class EmbeddingSumRegressorCV(_CrossValidated, EmbeddingSumRegressor):
         error, which grows with the scale of y: for a target far from unit scale, standardise
         y or adapt ``tol``.
     embedding_sum_loss_weight, l2, regularizers, max_iter, verbose, categorical_features, \
-min_category_count, monotonic_cst, uncertainty, fairness, fairness_tolerance, interactions, \
-interaction_bins, interaction_weight
-        As in :class:`~embedsum.EmbeddingSumRegressor`.
+min_category_count, monotonic_cst, uncertainty, fairness, fairness_tolerance, interaction_bins, interactions, \
+interaction_weights, category_weights
+        As in :class:`EmbeddingSumClassifierCV` (pairs judged by the held-out squared error).
     screening : "auto", float in (0, 1] or None, default="auto"
         As in :class:`EmbeddingSumClassifierCV`; the test is the between-bins sum of squares
         over the variance of y.
 
     Attributes
     ----------
-    dropped_features_, step_loss_weight_, l2_, best_index_, n_iter_, history_
+    dropped_features_, step_loss_weight_, l2_, category_weight_, best_index_, interaction_weight_, \
+pair_cv_results_, n_iter_, history_
         As in :class:`EmbeddingSumClassifierCV`.
     cv_results_ : dict of ndarray
         As in :class:`EmbeddingSumClassifierCV`, with the held-out mean squared error in
@@ -265,8 +289,8 @@ rare_categories_, bin_scores_, unseen_scores_, bin_weights_, feature_importances
     >>> X = rng.uniform(-1, 1, size=(300, 2))
     >>> y = np.where(X[:, 0] > 0, 2.0, -2.0) + 0.5 * rng.normal(size=300)
     >>> model = EmbeddingSumRegressorCV(step_loss_weights=4, cv=3, max_bins=8).fit(X, y)
-    >>> model.cv_results_["mean_test_squared_error"].shape
-    (4,)
+    >>> model.cv_results_["mean_test_squared_error"].shape  # 4 step-loss weights for each of 2 category weights
+    (8,)
     >>> np.round(model.predict([[0.5, 0.0], [-0.5, 0.0]])).tolist()
     [2.0, -2.0]
     """
@@ -278,8 +302,9 @@ rare_categories_, bin_scores_, unseen_scores_, bin_weights_, feature_importances
     def __init__(self, step_loss_weights=8, l2s=None, cv=5, average_folds=False, random_state=0, max_bins=64,
                  embedding_sum_loss_weight=0.01, l2=0.0, regularizers=None, max_iter=1000, tol=1e-4, verbose=0,
                  categorical_features="auto", min_category_count=10, monotonic_cst=None, binning="adaptive",
-                 min_bin_count=5, uncertainty=False, fairness=None, fairness_tolerance=0.05, interactions=0,
-                 interaction_bins=16, interaction_weight=1.0, screening="auto"):
+                 min_bin_count=5, uncertainty=False, fairness=None, fairness_tolerance=0.05, interactions=16,
+                 interaction_bins=16, interaction_weights=(1.0, 0.1, 0.01, 0.001),
+                 category_weights=(0.0, 1.0), screening="auto"):
         self.step_loss_weights = step_loss_weights
         self.l2s = l2s
         self.cv = cv
@@ -302,7 +327,8 @@ rare_categories_, bin_scores_, unseen_scores_, bin_weights_, feature_importances
         self.fairness_tolerance = fairness_tolerance
         self.interactions = interactions
         self.interaction_bins = interaction_bins
-        self.interaction_weight = interaction_weight
+        self.interaction_weights = interaction_weights
+        self.category_weights = category_weights
         self.screening = screening
 
     def _cv_target(self, n_rows: int, y, sample_weight) -> tuple:

@@ -156,6 +156,35 @@ class PairStepLoss(Regularizer):
         return _mean_squared_steps(self.weight, coef, layout, layout.pair_step_left, layout.pair_step_right)
 
 
+class CategoryRidge(Regularizer):
+    """``weight * sum over the category bins of theta**2`` (every bin of a categorical feature).
+
+    A category's score is pulled to 0, where the embedding-sum loss holds each feature's
+    training-weighted mean, so a rare category stays near its feature's mean until its rows
+    say otherwise (docs/design.md#categorical-features); the estimators set ``weight`` from
+    ``category_weight`` times the step loss's weight per neighbour pair.
+
+    Example
+    -------
+    >>> import numpy as np
+    >>> from embedsum.training._layout import ParameterLayout
+    >>> layout = ParameterLayout([3, 3], ordered=[True, False])
+    >>> CategoryRidge(0.5).value_gradient(np.array([9.0, 9.0, 9.0, 1.0, 2.0, 0.0, 0.0]), layout)[0]
+    2.5
+    """
+
+    name = "category_ridge"
+
+    def value_gradient(self, coef, layout):
+        grad = np.zeros_like(coef)
+        rows = np.flatnonzero(~np.repeat(layout.ordered, layout.n_bins))
+        if len(rows) == 0 or self.weight == 0:
+            return 0.0, grad
+        theta = layout.table(coef)[rows]
+        layout.table(grad)[rows] = 2.0 * self.weight * theta
+        return self.weight * float(np.sum(theta * theta)), grad
+
+
 class PairRidge(Regularizer):
     """``weight * sum over the cells of every pair table of theta**2`` (a sum, not a mean).
 
