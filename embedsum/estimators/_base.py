@@ -19,6 +19,7 @@ import numpy as np
 from .._exceptions import ConvergenceWarning
 from .._hyperparameters import HYPERPARAMETERS, check_hyperparameters
 from .._validation import check_is_fitted
+from ._dask_rows import dask_rows
 from ._decisions import DecisionMixin
 from ._edits import EditsMixin
 from ._fair_fit import fairness_groups, solve_fair
@@ -286,6 +287,7 @@ class EmbeddingSumModel(DecisionMixin, UncertaintyMixin, EditsMixin, ParamsMixin
 
     # --- explanations and persistence -------------------------------------------------
 
+    @dask_rows
     def contributions(self, X) -> np.ndarray:
         """Each feature's bin score for each row; see :func:`embedsum.explain.contributions`.
 
