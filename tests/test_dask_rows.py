@@ -20,9 +20,9 @@ def test_dask_collections_are_recognised_without_importing_dask_for_other_input(
     assert is_dask_collection(da.from_array(X)) and is_dask_collection(dd.from_pandas(pd.DataFrame(X), npartitions=2))
 
 
-METHODS = {"binary": ["predict", "predict_proba", "decision_function"],
-           "multiclass": ["predict", "predict_proba", "decision_function"],
-           "regression": ["predict"]}
+METHODS = {"binary": ["predict", "predict_proba", "decision_function", "contributions"],
+           "multiclass": ["predict", "predict_proba", "decision_function", "contributions"],
+           "regression": ["predict", "contributions"]}
 
 
 def _model(kind, frame, signal):
@@ -44,8 +44,12 @@ def test_predictions_of_a_dask_dataframe_are_lazy_and_equal_the_in_memory_ones(d
         assert is_dask_collection(result), name
         expected = getattr(model, name)(new)
         computed = result.compute()
-        assert computed.dtype == expected.dtype and computed.shape == expected.shape, name
-        np.testing.assert_array_equal(computed, expected)
+        assert type(computed) is type(expected) and computed.shape == expected.shape, name
+        if hasattr(expected, "columns"):  # contributions of a frame: a frame with its index and names
+            assert computed.index.equals(expected.index) and computed.columns.equals(expected.columns), name
+        else:
+            assert computed.dtype == expected.dtype, name
+        np.testing.assert_array_equal(np.asarray(computed), np.asarray(expected))
 
 
 @pytest.mark.parametrize("kind", ["binary", "multiclass", "regression"])

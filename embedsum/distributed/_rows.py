@@ -16,14 +16,16 @@ def _scored(block, function, meta):
     return meta.copy() if len(block) == 0 else function(block)
 
 
-def map_rows(function, X, dtype, tail: tuple = ()):
-    """``function(partition)`` (an array of shape ``(rows,) + tail``) on every partition of X,
-    as one lazy Dask array of shape ``(rows,) + tail``.
+def map_rows(function, X, like):
+    """``function(partition)`` on every partition of X, as one lazy Dask collection of results
+    of the kind of ``like`` (an array of shape ``(rows,) + tail``: a Dask array; a pandas frame:
+    a Dask data frame with the same columns).
 
     X is a ``dask.dataframe.DataFrame`` (pandas partitions) or a 2-D ``dask.array.Array``
     (rechunked to whole rows when its columns are split).
     """
-    meta = np.empty((0,) + tuple(tail), dtype=dtype)
+    meta = like.iloc[:0] if hasattr(like, "iloc") else like[:0]
+    tail = meta.shape[1:]
     if hasattr(X, "map_partitions"):
         return X.map_partitions(_scored, function, meta, meta=meta)
     if X.ndim != 2:
@@ -32,4 +34,4 @@ def map_rows(function, X, dtype, tail: tuple = ()):
         X = X.rechunk({1: X.shape[1]})  # partitions hold whole rows
     chunks = (X.chunks[0],) + tuple((t,) for t in tail)
     axes = {} if len(tail) == 1 else {"drop_axis": 1} if not tail else {"new_axis": list(range(2, len(tail) + 1))}
-    return X.map_blocks(_scored, function, meta, dtype=dtype, chunks=chunks, meta=meta, **axes)
+    return X.map_blocks(_scored, function, meta, dtype=meta.dtype, chunks=chunks, meta=meta, **axes)

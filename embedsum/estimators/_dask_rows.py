@@ -58,7 +58,12 @@ def dask_rows(method):
         from ..distributed._rows import map_rows
 
         check_is_fitted(self, "bin_scores_")
+        function = functools.partial(method, self, *args, **kwargs)
+        if hasattr(X, "_meta_nonempty"):
+            # A data frame: the result's kind (an array, or a frame with X's index) is that of
+            # the method on dask's two made-up rows of X's columns, computed here (no data read).
+            return map_rows(function, X, like=function(X._meta_nonempty))
         dtype, tail = _output(self, method.__name__)
-        return map_rows(functools.partial(method, self, *args, **kwargs), X, dtype, tail)
+        return map_rows(function, X, like=np.empty((0,) + tail, dtype=dtype))
 
     return rows
