@@ -17,10 +17,16 @@ def gather_rows(client, futures) -> np.ndarray:
     return np.concatenate(client.gather(list(futures)))
 
 
+def _fold_numbers(numbers):
+    return numbers
+
+
 def scatter_folds(client, fold: np.ndarray, n_rows) -> list:
     """Futures of each partition's slice of ``fold`` (each row's fold number, -1 for none)."""
     edges = np.concatenate([[0], np.cumsum(n_rows)])
-    return client.scatter([fold[a:b].astype(np.int16) for a, b in zip(edges[:-1], edges[1:])])
+    # Sent as the argument of a task rather than scattered: a lost worker's copy is recomputed.
+    return [client.submit(_fold_numbers, fold[a:b].astype(np.int16), pure=False)
+            for a, b in zip(edges[:-1], edges[1:])]
 
 
 def _mask(fold, k: int, train: bool):
