@@ -157,6 +157,8 @@ def few_rows_pair_decision(rows: list, cuts, scores, intercept, categories, rare
 
     if type(intercept) is not float and np.ndim(intercept) != 0:
         return None
+    if all(c is not None for c in cuts):  # numeric features only: the one-row path, lean
+        return _numeric_pair_rows(rows, cuts, scores, float(np.float64(intercept)), pairs, pair_cuts, pair_tables)
     try:
         views = list(map(memoryview, list(scores) + list(pair_tables)))
         if {view.format for view in views} != {"d"} or len(scores) != len(cuts):
@@ -225,4 +227,44 @@ def few_rows_pair_decision(rows: list, cuts, scores, intercept, categories, rare
             result.append(z)
     except (TypeError, ValueError, IndexError, NotImplementedError, OverflowError):
         return None  # the numpy path says what is wrong
+    return result
+
+
+def _numeric_pair_rows(rows, cuts, scores, z0: float, pairs, pair_cuts, tables):
+    """:func:`few_rows_pair_decision` of a model whose features are all numeric (None: numpy decides).
+
+    As :func:`_few_rows_decision`, the arrays are read in place (bisect indexes the cuts, ``item``
+    reads one score): memoryviews of them would cost more than the row."""
+    if len(scores) != len(cuts):
+        return None
+    arrays = list(cuts) + list(scores) + [c for axes in pair_cuts for c in axes] + list(tables)
+    for a in arrays:
+        if type(a) is not _NDARRAY or a.dtype is not _FLOAT64 or a.ndim != 1:
+            return None  # not float64: let numpy convert
+    features = [(c, s.item, len(c) + 1) for c, s in zip(cuts, scores)]  # numeric_missing, inline
+    terms = [(a, c_a, len(c_a) + 1, b, c_b, len(c_b) + 1, len(c_b) + 2, t.item)
+             for (a, b), (c_a, c_b), t in zip(pairs, pair_cuts, tables)]
+    result = []
+    try:
+        for row in rows:
+            if len(row) != len(features):
+                return None
+            z = z0
+            values = []
+            for v, (c, score, missing) in zip(row, features):
+                if type(v) is int:
+                    v = float(v)  # rounded as numpy converts it, before comparing with the cuts
+                elif type(v) is not float:
+                    return None
+                z = z + score(bisect_left(c, v) if v == v else missing)  # interval_code, inline
+                values.append(v)
+            for a, c_a, missing_a, b, c_b, missing_b, length_b, score in terms:
+                v_a, v_b = values[a], values[b]
+                z = z + score((bisect_left(c_a, v_a) if v_a == v_a else missing_a) * length_b
+                              + (bisect_left(c_b, v_b) if v_b == v_b else missing_b))  # pair_code, inline
+            if not math.isfinite(z):
+                return None
+            result.append(z)
+    except (TypeError, ValueError, IndexError):
+        return None  # tables too short: the numpy path says what is wrong
     return result
