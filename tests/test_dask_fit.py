@@ -6,6 +6,10 @@ bin weights are the same, and the coefficients agree to the tolerance stated per
 (docs/design.md#dask).
 """
 
+import os
+import time
+from signal import SIGKILL
+
 import numpy as np
 import pytest
 
@@ -126,6 +130,33 @@ def test_many_rows_start_from_the_in_memory_subsample_solution(dask_client, monk
                                                                      da.from_array(y, chunks=700))
     assert starts == [250]  # rows 0, 12, 24, ... of all rows, across the partitions
     _assert_same_model(distributed, memory, X, y)
+
+
+def test_a_worker_lost_during_a_fit_is_recomputed_and_the_model_is_unchanged(dask_client, monkeypatch):
+    from embedsum.distributed import _objective
+
+    frame, signal = _frame(6, 2000)
+    X = da.from_array(frame[["bytes", "files", "score"]].to_numpy(), chunks=(500, 3))
+    y = da.from_array(signal > 0, chunks=500)
+    undisturbed = EmbeddingSumClassifier(max_bins=10, tol=1e-10).fit(X, y)
+    data_term, calls, killed = _objective.DistributedEngine.data_term, [], []
+
+    def kill_at_the_third_evaluation(self, coef, grad):
+        calls.append(1)
+        if len(calls) == 3:  # kill the process of a worker holding engines; its nanny starts a new one
+            address = next(iter(next(a for a in dask_client.who_has(self.engines).values() if a)))
+            os.kill(dask_client.run(os.getpid, workers=[address])[address], SIGKILL)
+            deadline = time.monotonic() + 60
+            while address in dask_client.scheduler_info()["workers"] and time.monotonic() < deadline:
+                time.sleep(0.1)
+            killed.append(address not in dask_client.scheduler_info()["workers"])
+        return data_term(self, coef, grad)
+
+    monkeypatch.setattr(_objective.DistributedEngine, "data_term", kill_at_the_third_evaluation)
+    disturbed = EmbeddingSumClassifier(max_bins=10, tol=1e-10).fit(X, y)
+    assert killed == [True]
+    np.testing.assert_array_equal(_flat(disturbed), _flat(undisturbed))
+    assert disturbed.n_iter_ == undisturbed.n_iter_
 
 
 def test_options_that_need_the_rows_in_memory_are_refused(dask_client):
