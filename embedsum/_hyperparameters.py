@@ -127,7 +127,7 @@ _ROWS = (
     _row("interactions", 0, "resolved at fit",
          "Pair terms (docs/design.md#pair-terms): an int n fits the main effects, ranks every pair of features "
          "on their residuals (FAST) and adds at most n pairs that gain; a list of pairs ``(i, j)`` (indices, "
-         "or names with a DataFrame) gives them.", default_cv=16, since_format=5),
+         "or names with a DataFrame) gives them.", default_cv=32, since_format=5),
     _row("interaction_bins", 16, "integer",
          "Most interval bins of a numeric feature's axis in a pair table (cut as ``binning`` says); a "
          "categorical axis keeps its feature's categories.", low=2, high=MAX_BINS, since_format=5),

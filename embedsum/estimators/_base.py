@@ -76,7 +76,7 @@ class EmbeddingSumModel(DecisionMixin, UncertaintyMixin, EditsMixin, ParamsMixin
         per_pair = self.step_loss_weight / max(1, 0 if layout is None else len(layout.step_left))
         categories = [CategoryRidge(self.category_weight * per_pair)] if self.category_weight else []
         pairs = [] if layout is None or not layout.n_pairs else [
-            PairStepLoss(self.interaction_weight * self.step_loss_weight),
+            PairStepLoss(self.step_loss_weight),
             PairRidge(self.interaction_weight * per_pair), PairMarginLoss(PAIR_MARGIN_WEIGHT)]
         return [
             StepLoss(self.step_loss_weight),

@@ -101,15 +101,15 @@ min_category_count, monotonic_cst, uncertainty, fairness, fairness_tolerance, in
         As in :class:`~embedsum.EmbeddingSumClassifier`; ``uncertainty=True`` computes the standard
         errors of the final model (at the chosen weights) only; with ``fairness`` every fit keeps
         the bound on its training rows (``fit(..., sensitive_features=...)``).
-    interactions : int or list of pairs, default=16
+    interactions : int or list of pairs, default=32
         As in :class:`~embedsum.EmbeddingSumClassifier`, but cross-validated: after the main
         effects' weights are chosen, each fold ranks the pairs on its own training rows, adds at
         most this many and fits them at every ``interaction_weights`` candidate; the model keeps
         pairs only when one beats the main effects alone on the mean held-out score
         (``interaction_weight_`` says which, ``pair_cv_results_`` the scores). 0 fits no pairs.
-    interaction_weights : sequence of float, default=(1.0, 0.1, 0.01, 0.001)
-        The candidate ``interaction_weight`` values (the pair tables' penalties relative to the
-        main effects'), tried from strong to weak with warm starts.
+    interaction_weights : sequence of float, default=(1.0, 0.1, 0.01, 0.001, 0.0)
+        The candidate ``interaction_weight`` values (the pair cells' ridge relative to the step
+        loss), tried from strong to weak with warm starts until the mean held-out score turns up.
     category_weights : sequence of float, default=(0.0, 1.0)
         The candidate ``category_weight`` values (how strongly each category is pulled to its
         feature's mean), each a path of the step-loss grid: a rare category is shrunk when that
@@ -177,8 +177,8 @@ categories_, rare_categories_, bin_scores_, unseen_scores_, bin_weights_, featur
     def __init__(self, step_loss_weights=8, l2s=None, cv=5, average_folds=False, random_state=0, max_bins=64,
                  embedding_sum_loss_weight=0.01, l2=0.0, regularizers=None, max_iter=1000, tol=1e-4, verbose=0,
                  categorical_features="auto", min_category_count=10, monotonic_cst=None, binning="adaptive",
-                 min_bin_count=5, uncertainty=False, fairness=None, fairness_tolerance=0.05, interactions=16,
-                 interaction_bins=16, interaction_weights=(1.0, 0.1, 0.01, 0.001),
+                 min_bin_count=5, uncertainty=False, fairness=None, fairness_tolerance=0.05, interactions=32,
+                 interaction_bins=16, interaction_weights=(1.0, 0.1, 0.01, 0.001, 0.0),
                  category_weights=(0.0, 1.0), screening="auto"):
         self.step_loss_weights = step_loss_weights
         self.l2s = l2s
@@ -302,8 +302,8 @@ rare_categories_, bin_scores_, unseen_scores_, bin_weights_, feature_importances
     def __init__(self, step_loss_weights=8, l2s=None, cv=5, average_folds=False, random_state=0, max_bins=64,
                  embedding_sum_loss_weight=0.01, l2=0.0, regularizers=None, max_iter=1000, tol=1e-4, verbose=0,
                  categorical_features="auto", min_category_count=10, monotonic_cst=None, binning="adaptive",
-                 min_bin_count=5, uncertainty=False, fairness=None, fairness_tolerance=0.05, interactions=16,
-                 interaction_bins=16, interaction_weights=(1.0, 0.1, 0.01, 0.001),
+                 min_bin_count=5, uncertainty=False, fairness=None, fairness_tolerance=0.05, interactions=32,
+                 interaction_bins=16, interaction_weights=(1.0, 0.1, 0.01, 0.001, 0.0),
                  category_weights=(0.0, 1.0), screening="auto"):
         self.step_loss_weights = step_loss_weights
         self.l2s = l2s

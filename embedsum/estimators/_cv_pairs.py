@@ -4,7 +4,8 @@ After the main effects' path has chosen the step-loss weight (docs/design.md#cro
 each fold ranks the pairs on its own training rows (from its own main-effects model at the
 chosen weight, so that the held-out rows never choose a pair), adds at most ``interactions``
 of them and fits them at each ``interaction_weights`` candidate, from strong to weak, each fit
-warm-started from the previous one. A candidate whose mean held-out score beats the main
+warm-started from the fold's previous one; the path stops where the mean held-out score turns
+up (weaker penalties fit more slowly). A candidate whose mean held-out score beats the main
 effects' alone wins (docs/design.md#pair-terms); otherwise the model keeps no pairs.
 """
 
@@ -46,29 +47,42 @@ def cross_validate_pairs(model, axes: PairAxes, codes, target, sw, layout, bins_
     ``layout`` and ``codes`` are the main effects' (of the kept features), ``fold_coefs[k]`` fold
     k's main-effects model at the chosen weights and ``main_scores[k]`` its held-out score;
     ``candidate(weight)`` returns the estimator that fits with that ``interaction_weight``.
-    Returns ``{"interaction_weight": [...], "scores": (candidates, folds)}`` (empty lists
+    Returns ``{"interaction_weight": [...], "scores": (candidates, folds)}``, the candidates tried
+    (the path stops where the mean score turns up; empty lists
     when there is nothing to try).
     """
     explicit, n_auto = resolve_interactions(model.interactions, layout.n_features, names, monotonic_cst)
     weights = pair_candidates(model)
     if (not explicit and n_auto == 0) or not weights:
         return {"interaction_weight": [], "scores": np.empty((0, len(folds))), "chosen": None}
-    scores = np.empty((len(weights), len(folds)))
     loss = model._loss(layout.n_outputs)
+    problems = []  # per fold: its pairs' codes, layout and start, or None when no pair gains
     for k, (train, test) in enumerate(folds):
         pairs = explicit or choose_pairs(axes, n_auto, fold_coefs[k], codes, target, sw, loss, monotonic_cst,
                                          layout, rows=train)
         if not pairs:
-            scores[:, k] = main_scores[k]
+            problems.append(None)
             continue
         fold_codes, full = _pair_problem(axes, pairs, sw, train, codes, layout, bins_layout)
-        x0 = with_pairs(fold_coefs[k], layout, full.n_bin_rows - layout.n_bin_rows)
-        for i, weight in enumerate(weights):  # strong to weak, warm-started
+        problems.append([fold_codes, full, with_pairs(fold_coefs[k], layout, full.n_bin_rows - layout.n_bin_rows)])
+    scores = []
+    for weight in weights:  # strong to weak, each fold warm-started from its previous fit
+        row = np.array(main_scores, dtype=np.float64)
+        for k, ((train, test), problem) in enumerate(zip(folds, problems)):
+            if problem is None:
+                continue
+            fold_codes, full, x0 = problem
             result = candidate(weight)._solve(
                 fold_codes[train], target[train], sw[train], full, x0, warn=False, limit_blas_threads=False,
                 monotonic_cst=monotonic_cst, groups=None if groups is None else groups[train])
-            x0 = result.coef
-            scores[i, k] = held_out(target[test], _decisions(result.coef, fold_codes[test], full), sw[test])
+            problem[2] = result.coef
+            row[k] = held_out(target[test], _decisions(result.coef, fold_codes[test], full), sw[test])
+        scores.append(row)
+        # Weaker penalties fit more slowly: stop once the held-out score turns up along the path.
+        if len(scores) >= 2 and scores[-1].mean() > scores[-2].mean():
+            break
+    weights = weights[:len(scores)]
+    scores = np.array(scores).reshape(len(scores), len(folds))
     return {"interaction_weight": weights, "scores": scores, "chosen": None}
 
 
