@@ -132,8 +132,8 @@ _ROWS = (
          "Most interval bins of a numeric feature's axis in a pair table (cut as ``binning`` says); a "
          "categorical axis keeps its feature's categories.", low=2, high=MAX_BINS, since_format=5),
     _row("interaction_weight", 1.0, "number",
-         "Strength of the pair tables' penalties relative to the main effects': their 2-D step loss weighs "
-         "``interaction_weight * step_loss_weight``, and each cell is pulled to 0 as strongly as that.",
+         "Strength of the ridge on the pair tables' cells: each cell is pulled to 0 as strongly as "
+         "``interaction_weight`` times the step loss pulls two neighbouring bins together.",
          low=0, since_format=5),
 )
 HYPERPARAMETERS: dict[str, Hyperparameter] = {row.name: row for row in _ROWS}

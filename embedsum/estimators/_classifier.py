@@ -102,9 +102,10 @@ class EmbeddingSumClassifier(EmbeddingSumModel):
         Most interval bins of a numeric feature's axis in a pair table (cut as ``binning``
         says); a categorical axis keeps its feature's categories.
     interaction_weight : float, default=1.0
-        Strength of the pair tables' penalties relative to the main effects': their 2-D
-        step loss weighs ``interaction_weight * step_loss_weight``, and each cell is pulled
-        to 0 as strongly as that (so a category pair seen a few times stays near 0).
+        Strength of the ridge on the pair tables' cells: each cell is pulled to 0 as strongly
+        as ``interaction_weight`` times the step loss pulls two neighbouring bins together (so a
+        category pair seen a few times stays near 0); the pair tables' 2-D step loss weighs
+        ``step_loss_weight``.
 
     Attributes
     ----------
