@@ -291,6 +291,9 @@ class EmbeddingSumModel(DecisionMixin, UncertaintyMixin, EditsMixin, ParamsMixin
     def contributions(self, X) -> np.ndarray:
         """Each feature's bin score for each row; see :func:`embedsum.explain.contributions`.
 
+        An array whatever X is, as ``decision_function`` returns (the function gives a pandas
+        DataFrame a DataFrame back).
+
         Example
         -------
         >>> import numpy as np
@@ -299,9 +302,7 @@ class EmbeddingSumModel(DecisionMixin, UncertaintyMixin, EditsMixin, ParamsMixin
         >>> EmbeddingSumClassifier(max_bins=4).fit(X, X[:, 0] > 0).contributions(X[:3]).shape
         (3, 2)
         """
-        from ..inspection._explain import contributions  # lazily: explanations are not needed to predict
-
-        return contributions(self, X)
+        return self.row_scores(X)
 
     def shape_functions(self) -> list:
         """Each feature's step function as a record; see :func:`embedsum.explain.shape_functions`.
