@@ -487,6 +487,7 @@ def test_a_data_frame_gives_data_frames_with_its_index_and_the_feature_names():
         assert isinstance(result, pd.DataFrame) and isinstance(array, np.ndarray)
         assert list(result.columns) == ["income", "age"] and list(result.index) == [50, 60, 70, 80]
         assert np.array_equal(result.to_numpy(), array)  # the same bits
+    assert np.array_equal(binary.contributions(rows), contributions(binary, rows.to_numpy()))  # the method: arrays
     per_class = contributions(three, rows)
     assert list(per_class.columns) == [(f, k) for f in ["income", "age"] for k in [0, 1, 2]]
     assert np.array_equal(per_class[("age", 1)].to_numpy(), contributions(three, rows.to_numpy())[:, 1, 1])
