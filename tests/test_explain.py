@@ -474,6 +474,7 @@ from conftest import python_env  # noqa: E402
 from embedsum.inspection._shap import _exact_shap  # noqa: E402
 
 
+@pytest.mark.filterwarnings("ignore:X does not have valid feature names")  # the arrays compared with
 def test_a_data_frame_gives_data_frames_with_its_index_and_the_feature_names():
     import pandas as pd
     rng = np.random.default_rng(5)
