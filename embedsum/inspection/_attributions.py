@@ -31,10 +31,25 @@ def _numeric_points_scores(model, points: np.ndarray, numeric: np.ndarray) -> np
 
 
 def _expected_scores(model) -> np.ndarray:
+    """Each term's training-weighted mean score: the features', then the pairs' over their
+    training cells (a categorical axis's last entry, for unseen categories, has no weight)."""
     # Weights are normalised so that a model whose weights do not quite sum to 1 (rounding in
     # a saved file) still gets the mean of its shape function.
-    return np.stack([np.asarray(w, dtype=np.float64) @ np.asarray(s, dtype=np.float64) / float(np.sum(w))
-                     for s, w in zip(model.bin_scores_, model.bin_weights_)])
+    means = [np.asarray(w, dtype=np.float64) @ np.asarray(s, dtype=np.float64) / float(np.sum(w))
+             for s, w in zip(model.bin_scores_, model.bin_weights_)]
+    for table, w in zip(getattr(model, "pair_scores_", None) or (), getattr(model, "pair_weights_", None) or ()):
+        w = np.asarray(w, dtype=np.float64)
+        cells = np.asarray(table, dtype=np.float64)[:w.shape[0], :w.shape[1]]
+        means.append(w.ravel() @ cells.reshape((w.size,) + cells.shape[2:]) / float(np.sum(w)))
+    return np.stack(means)
+
+
+def _categorical_terms(model) -> np.ndarray:
+    """Which terms read a categorical feature: the categorical features, and each pair with a categorical axis."""
+    d = model.n_features_in_
+    features = [_is_categorical(model, j) for j in range(d)]
+    return np.array(features + [features[a] or features[b] for a, b in getattr(model, "pairs_", None) or ()],
+                    dtype=bool)
 
 
 def _zero_row(model):
@@ -48,15 +63,17 @@ def _zero_row(model):
 
 def attributions(model, X, baseline="expected", *, baseline_X=None, n_points=10, random_state=None,
                  skip_nearest=1, class_=None) -> np.ndarray:
-    """Baseline-relative attributions of each feature to each row.
+    """Baseline-relative attributions of each term (feature, then pair) to each row.
 
-    Shape (n_samples, n_features), or (n_samples, n_features, n_classes) for a multiclass
+    Shape (n_samples, n_terms), or (n_samples, n_terms, n_classes) for a multiclass
     model unless ``class_`` picks one class (see :mod:`embedsum.inspection._explain`); a pandas
     DataFrame X gives a DataFrame, as :func:`~embedsum.inspection._explain.contributions` does.
 
     Enhanced Integrated Gradients (Jha et al., 2019) for a step-function model: the
     attribution of feature j to row x against baseline point b is exactly
-    ``f_j(x_j) - f_j(b_j)``, with ``f_j`` the score of the bin (per class). With several
+    ``f_j(x_j) - f_j(b_j)``, with ``f_j`` the score of the bin (per class); a pair term
+    ``(a, b)`` gets ``f_ab(x_a, x_b) - f_ab(b_a, b_b)``, exact too (its columns follow the
+    features', named by :func:`~embedsum.inspection._kinds.term_names`). With several
     baseline points it is the mean over them, so each row's attributions sum to its decision
     value minus the mean decision value of its baseline points (completeness).
 
@@ -67,7 +84,8 @@ def attributions(model, X, baseline="expected", *, baseline_X=None, n_points=10,
         feature reads the number 0, usually a category never seen, which scores
         ``unseen_scores_[j]``) or "expected" (each shape function's training-weighted mean
         ``sum_k w_jk f_jk``; the attributions are then the exact interventional SHAP values
-        of the model). Group-specific, among the rows of ``baseline_X`` (a baseline class):
+        of the model, per term: a pair term's value is not split between its two features).
+        Group-specific, among the rows of ``baseline_X`` (a baseline class):
         "median" (the ``n_points`` rows nearest the coordinate-wise median), "kmeans"
         (``n_points`` k-means centroids, k-means++ seeded by ``random_state``), "close" (for each
         row, its ``n_points`` nearest baseline rows after skipping the ``skip_nearest`` very
@@ -78,7 +96,8 @@ def attributions(model, X, baseline="expected", *, baseline_X=None, n_points=10,
         ``np.nanpercentile``; a zero IQR counts as 1); a value missing on one side only adds
         1 to the squared distance (see :mod:`embedsum.inspection._baselines`). Categorical features have
         no distance nor centroid: for every group baseline, a categorical feature's baseline
-        score is its mean score over all the rows of ``baseline_X``.
+        score is its mean score over all the rows of ``baseline_X``, and so is a pair's with
+        a categorical axis.
     baseline_X : array-like of shape (m, n_features), required by the group-specific baselines.
     n_points : int, default=10
     random_state : int, numpy Generator or None
@@ -127,8 +146,10 @@ def _attributions(model, data, baseline, baseline_X, n_points, random_state, ski
 
     B = model._validated(baseline_X)
     d = model.n_features_in_
-    categorical = np.array([_is_categorical(model, j) for j in range(d)], dtype=bool)
-    numeric = np.flatnonzero(~categorical)
+    numeric = np.flatnonzero([not _is_categorical(model, j) for j in range(d)])
+    # A pair with a categorical axis has no baseline point on that axis: like a categorical
+    # feature, its baseline score is its mean over the baseline rows (docs/design.md#pair-terms).
+    categorical = _categorical_terms(model)
     per_row = False  # "close" gives one reference per row, the others one for all rows
     reference = np.zeros(F.shape[1:])
     if numeric.size:

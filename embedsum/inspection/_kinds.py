@@ -67,7 +67,8 @@ def feature_names(model) -> list[str]:
 
 def term_names(model) -> list[str]:
     """The names of a model's terms, as the columns of its contributions: its features, then
-    each pair ``a & b`` (docs/design.md#pair-terms).
+    each pair ``a × b`` (U+00D7, the multiplication sign; docs/design.md#pair-terms): a
+    character feature names rarely hold, unlike ``&``, which the audit's intersections use.
 
     Example
     -------
@@ -76,6 +77,9 @@ def term_names(model) -> list[str]:
     >>> X = np.random.default_rng(0).normal(size=(100, 2))
     >>> term_names(EmbeddingSumClassifier(max_bins=4).fit(X, X[:, 0] > 0))
     ['x0', 'x1']
+    >>> model = EmbeddingSumClassifier(max_bins=4, interactions=[(0, 1)]).fit(X, X[:, 0] * X[:, 1] > 0)
+    >>> term_names(model)
+    ['x0', 'x1', 'x0 × x1']
     """
     names = feature_names(model)
-    return names + [f"{names[a]} & {names[b]}" for a, b in getattr(model, "pairs_", None) or ()]
+    return names + [f"{names[a]} × {names[b]}" for a, b in getattr(model, "pairs_", None) or ()]

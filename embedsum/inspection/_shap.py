@@ -43,6 +43,11 @@ def shap_explanation(model, X, background=None, class_=None):
     >>> bool(np.allclose(e.values.sum(axis=1) + e.base_values, model.decision_function(X[:3])))
     True
     """
+    if getattr(model, "pairs_", None):
+        # A shap.Explanation has one value per feature; a pair term's exact value would have to
+        # be split between its two features (docs/design.md#pair-terms), which is not done here.
+        raise ValueError("shap_explanation has one value per feature and the model has pair terms; use "
+                         "embedsum.explain.attributions(model, X, 'expected'): one exact value per term.")
     try:
         import shap
     except ImportError as err:
@@ -58,7 +63,7 @@ def shap_explanation(model, X, background=None, class_=None):
         output_names = [str(_label(c)) for c in model.classes_]
     data = X.to_numpy() if hasattr(X, "to_numpy") else np.asarray(X)
     return shap.Explanation(values=values, base_values=base_values, data=data,
-                            feature_names=term_names(model)[:values.shape[1]], output_names=output_names)
+                            feature_names=term_names(model), output_names=output_names)
 
 
 def _exact_shap(model, data, background) -> tuple[np.ndarray, np.ndarray]:

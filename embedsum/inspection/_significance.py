@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ._attributions import _GROUP, _attributions_kw
-from ._kinds import _class_choice, _kind, _label, _select, feature_names
+from ._kinds import _class_choice, _kind, _label, _select, term_names
 from ._scores import _numeric_part
 
 
@@ -41,7 +41,8 @@ def significance(model, X_class, X_reference, *, alpha=0.05, baseline="expected"
     when there are fewer). Within each row the features are ranked by attribution
     (``scipy.stats.rankdata``, 1 = lowest); per feature a one-sided Welch t-test asks
     whether the class ranks are greater than the reference ranks; the p-values are
-    Bonferroni-corrected (times the number of features, capped at 1). A feature whose
+    Bonferroni-corrected (times the number of features, capped at 1). A model with pair
+    terms ranks its terms (the features, then each pair ``a × b``) and tests each of them. A feature whose
     ranks do not vary at all gets p = 1. Group-specific baselines choose among
     ``baseline_X``, by default the reference rows.
 
@@ -95,14 +96,14 @@ def significance(model, X_class, X_reference, *, alpha=0.05, baseline="expected"
     A_ref = _select(_attributions_kw(model, sample, baseline, random_state=rng, **baseline_kw), k, sign)
     R_class = rankdata(A_class, axis=1)
     R_ref = rankdata(A_ref, axis=1)
-    d = model.n_features_in_
+    d = R_class.shape[1]  # one test per term: the features, then the pairs (docs/design.md#pair-terms)
     with np.errstate(invalid="ignore", divide="ignore"):
         test = ttest_ind(R_class, R_ref, axis=0, equal_var=False, alternative="greater")
     statistic = np.asarray(test.statistic, dtype=np.float64)
     p = np.asarray(test.pvalue, dtype=np.float64)
     p = np.where(np.isnan(p), 1.0, p)  # no variation in either group: no evidence
     adjusted = np.minimum(p * d, 1.0)
-    names = feature_names(model)
+    names = term_names(model)
     return [FeatureSignificance(names[j], float(statistic[j]), float(p[j]), float(adjusted[j]),
                                 bool(adjusted[j] < alpha)) for j in range(d)]
 
