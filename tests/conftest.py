@@ -128,9 +128,14 @@ class _DaskCluster:
         if self.client is None:
             import contextlib
 
+            import dask
             import distributed
 
             with contextlib.ExitStack() as stack:
+                # No statistical profiler sampling every worker thread's stack each 10 ms, and a system monitor
+                # every second, not every 0.5 s: nothing here reads them (the nannies pass the config on).
+                stack.enter_context(dask.config.set({"distributed.worker.profile.enabled": False,
+                                                     "distributed.admin.system-monitor.interval": "1s"}))
                 cluster = stack.enter_context(distributed.LocalCluster(
                     n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None, silence_logs=40))
                 self.client = stack.enter_context(distributed.Client(cluster))
