@@ -166,3 +166,5 @@ def test_options_that_need_the_rows_in_memory_are_refused(dask_client):
         EmbeddingSumClassifier(uncertainty=True).fit(X, y)
     with pytest.raises(ValueError, match="only one class"):
         EmbeddingSumClassifier().fit(X, da.zeros(100, chunks=50))
+    with pytest.raises(ValueError, match="partitioned like X"):
+        EmbeddingSumClassifier().fit(X, da.from_array(np.arange(100) % 2, chunks=(40, 60)))

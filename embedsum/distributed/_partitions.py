@@ -74,7 +74,8 @@ class Partitions:
     Attributes: ``client``, ``X`` (futures of float64 rows), ``y``, ``sample_weight``
     (futures or None), ``n_rows`` (per partition) and ``n_features``. With
     ``keep_rows=False`` the float rows are not kept: each pass over ``X`` reads them again, so
-    that memory holds a pass's results rather than the whole float64 table (docs/design.md#dask).
+    that memory holds a pass's results rather than the whole float64 table (docs/design.md#dask);
+    ``n_rows`` are then counted from ``y`` when given, and the caller checks X's own rows.
     """
 
     def __init__(self, X, y=None, sample_weight=None, client=None, keep_rows: bool = True):
@@ -92,7 +93,12 @@ class Partitions:
         self.X = self._map(_as_float_rows, X) if keep_rows else _RowsOnDemand(self.client, X)
         self.y = None if y is None else self._map(_as_vector, y)
         self.sample_weight = None if sample_weight is None else self._map(_as_vector, sample_weight)
-        self.n_rows = np.array(self.client.gather(self.client.map(_n_rows, list(self.X))), dtype=np.int64)
+        if keep_rows or self.y is None:
+            self.n_rows = np.array(self.client.gather(self.client.map(_n_rows, list(self.X))), dtype=np.int64)
+        else:  # counted from y, not by one more read of X: the caller checks X's rows when it reads them
+            if len(self.y) != len(self.X):
+                raise ValueError("y must be partitioned like X (the same rows in each partition)")
+            self.n_rows = np.array(self.client.gather(self.client.map(_n_rows, self.y)), dtype=np.int64)
         for name, parts in (("y", self.y), ("sample_weight", self.sample_weight)):
             if parts is not None:
                 sizes = np.array(self.client.gather(self.client.map(_n_rows, parts)))

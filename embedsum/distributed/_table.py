@@ -98,4 +98,7 @@ def bin_table(X, y, sample_weight, is_categorical, *, max_bins: int, binning: st
         dask.delayed(_block_codes)(block, w, scale, numeric, [cuts[j] for j in numeric], categorical,
                                    [categories[j] for j in categorical], [rare[j] for j in categorical], n_bins_max)
         for block, w in zip(blocks, ws)])
+    sizes = np.array(parts.client.gather(parts.client.map(len, codes)))
+    if len(sizes) != len(parts.n_rows) or np.any(sizes != parts.n_rows):
+        raise ValueError("y and sample_weight must be partitioned like X (the same rows in each partition)")
     return BinnedTable(cuts, categories, rare, weights, is_categorical, codes, parts)
