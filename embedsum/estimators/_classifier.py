@@ -276,8 +276,9 @@ class EmbeddingSumClassifier(EmbeddingSumModel):
         """
         if self._n_outputs > 1:
             return self._multiclass_scores(X, probabilities=True)
-        if not self._has_categories() and not self._has_pairs():
-            return class_probabilities(self._validated(X), self.cuts_, self.bin_scores_, self.intercept_)
+        if not self._has_categories():
+            return class_probabilities(self._validated(X), self.cuts_, self.bin_scores_, self.intercept_,
+                                       pairs=self._numeric_pairs())
         z = self._few_rows_mixed(X)
         if z is not None:
             return _few_rows_probabilities(z)

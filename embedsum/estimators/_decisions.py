@@ -16,7 +16,7 @@ from ..scoring._decision import (
     scoring_tables,
     term_scores,
 )
-from ..scoring._pairs import pair_terms
+from ..scoring._pairs import numeric_pairs, pair_terms
 from .._validation import check_array, check_feature_names, check_is_fitted, check_n_features, check_table
 
 
@@ -55,7 +55,7 @@ class DecisionMixin:
 
     def _decision(self, X) -> np.ndarray:
         """Decision values, (n,) with one output and (n, K) with K, by the bit-exact contract."""
-        if self._has_categories() or self._has_pairs():
+        if self._has_categories() or (self._has_pairs() and self._n_outputs > 1):
             z = self._few_rows_mixed(X)
             if z is not None:
                 return np.asarray(z, dtype=np.float64)
@@ -107,14 +107,14 @@ class DecisionMixin:
         intercept = self.intercept_
         # One output (binary, regression); K outputs are scored by the classifier in row chunks.
         if isinstance(data, np.ndarray) and self._n_outputs == 1:
-            z = decision_values(data, self.cuts_, self.bin_scores_, intercept)
-            if self._has_pairs():  # the pairs after the main effects, in order: the contract's sum
-                codes, tables = pair_terms(data, None, self.pairs_, self.pair_cuts_, self.pair_scores_,
-                                           [len(s) for s in self.bin_scores_])
-                for table, code in zip(tables, codes):
-                    z += table[code]
-            return z
+            return decision_values(data, self.cuts_, self.bin_scores_, intercept, pairs=self._numeric_pairs())
         return decision_values_of_codes(*self._terms(data), intercept)
+
+    def _numeric_pairs(self):
+        """The pair terms of a model of numeric features as the scoring paths take them (None without)."""
+        if not self._has_pairs():
+            return None
+        return numeric_pairs(self.pairs_, self.pair_cuts_, self.pair_scores_, [len(s) for s in self.bin_scores_])
 
     def _terms(self, data) -> tuple[list, list]:
         """``(codes, tables)`` of every term of the model for :meth:`_validated` data: the main

@@ -74,7 +74,7 @@ class ScoringTables:
     [[0.182, 0.818]]
     """
 
-    def __init__(self, cuts, scores, intercept) -> None:
+    def __init__(self, cuts, scores, intercept, pairs=None) -> None:
         self.usable = False
         cuts = [np.asarray(c, dtype=np.float64) for c in cuts]
         scores = [np.asarray(s, dtype=np.float64) for s in scores]
@@ -114,6 +114,12 @@ class ScoringTables:
         self.offsets = np.array(starts, dtype=np.intp).reshape(-1, 1)
         self.intercept = np.float64(intercept)  # as np.full(n, intercept) would convert it
         self.chunk_rows = int(min(_MAX_CHUNK_ROWS, max(_MIN_CHUNK_ROWS, _CHUNK_VALUES // d)))
+        # Pair terms (docs/design.md#pair-terms), numeric axes: (position of a, its cuts extended
+        # by +inf, position of b, its extended cuts, length of b's axis, the flat table).
+        self.pairs = [(self.position[a], np.append(np.asarray(ca, dtype=np.float64), np.inf), self.position[b],
+                       np.append(np.asarray(cb, dtype=np.float64), np.inf), numeric_n_bins(len(cb)),
+                       np.asarray(table, dtype=np.float64))
+                      for (a, b), (ca, cb), table in zip(*(pairs or ((), (), ())))]
         self.usable = True
 
     # ------------------------------------------------------------------------------------------
@@ -127,6 +133,8 @@ class ScoringTables:
             "count": np.empty(self.n_counted * c, dtype=np.uint8),
             "le": np.empty(self.n_counted * c, dtype=bool),
             "index": np.empty(d * c, dtype=np.intp),
+            "pair_index": np.empty((len(self.pairs), c), dtype=np.intp),
+            "pair_b": np.empty(c, dtype=np.intp),
         }
 
     def _chunk_decision(self, X: np.ndarray, z: np.ndarray, buffers: dict) -> None:
@@ -148,11 +156,19 @@ class ScoringTables:
             np.add(count, self.offsets[:nc], out=index[:nc])
         for p, extended_cuts in self.searched:
             np.add(np.searchsorted(extended_cuts, x[p], side="left"), self.offsets[p, 0], out=index[p])
+        pair_index = buffers["pair_index"][:, :c]
+        for i, (pa, cuts_a, pb, cuts_b, length_b, _) in enumerate(self.pairs):  # NaN sorts last: missing
+            np.multiply(np.searchsorted(cuts_a, x[pa], side="left"), length_b, out=pair_index[i])
+            pair_b = buffers["pair_b"][:c]
+            pair_b[:] = np.searchsorted(cuts_b, x[pb], side="left")
+            np.add(pair_index[i], pair_b, out=pair_index[i])
         values = x  # the transposed chunk is not needed any more: gather the scores into it
         np.take(self.table, index, out=values, mode="clip")  # indices are in range; "clip" avoids a buffer
         z.fill(self.intercept)
         for p in self.position:  # feature order: left to right
             np.add(z, values[p], out=z)
+        for i, (*_, table) in enumerate(self.pairs):  # then the pairs, in their order
+            np.add(z, np.take(table, pair_index[i], out=values[0], mode="clip"), out=z)
 
     # ------------------------------------------------------------------------------------------
     # All rows, in chunks, on threads

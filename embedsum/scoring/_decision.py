@@ -36,7 +36,13 @@ from ._codes import (  # noqa: F401
     scoring_tables,
     term_scores,
 )
-from ._few_rows import FEW_ROWS, _few_rows_decision, few_rows_mixed_decision, few_rows_pair_decision  # noqa: F401
+from ._few_rows import (  # noqa: F401
+    FEW_ROWS,
+    _few_rows_decision,
+    _numeric_pair_rows,
+    few_rows_mixed_decision,
+    few_rows_pair_decision,
+)
 from ._links import (  # noqa: F401
     FEW_VALUES,
     _few_rows_probabilities,
@@ -44,18 +50,22 @@ from ._links import (  # noqa: F401
     sigmoid,
     softmax,
 )
+from .._bins import interval_codes, numeric_n_bins, pair_code
 from ._reference import decision_values_reference
 
 
 MANY_ROWS = 640    # from this many rows on, the chunked kernel repays building its tables
 
 
-def decision_values(X: np.ndarray, cuts, scores, intercept: float, *, n_threads: int | None = None) -> np.ndarray:
+def decision_values(X: np.ndarray, cuts, scores, intercept: float, *, n_threads: int | None = None,
+                    pairs=None) -> np.ndarray:
     """Decision values of the rows of a 2-D float64 X.
 
-    Bit for bit :func:`~embedsum.scoring._reference.decision_values_reference`. Large
-    inputs are scored in chunks on up to ``n_threads`` threads (default: every CPU this
-    process may use).
+    Bit for bit :func:`~embedsum.scoring._reference.decision_values_reference`, then, with
+    ``pairs`` (``(pairs, pair_cuts, flat tables)`` of numeric axes, see
+    :func:`~embedsum.scoring._pairs.numeric_pairs`), each pair's lookup in order
+    (docs/design.md#pair-terms). Large inputs are scored in chunks on up to ``n_threads``
+    threads (default: every CPU this process may use).
 
     Example
     -------
@@ -65,19 +75,36 @@ def decision_values(X: np.ndarray, cuts, scores, intercept: float, *, n_threads:
     [-0.5, 1.5, 0.75]
     """
     if X.shape[0] <= FEW_ROWS:
-        z = _few_rows_decision(X, cuts, scores, intercept)
+        z = _few_rows(X, cuts, scores, intercept, pairs)
         if z is not None:
             return np.array(z, dtype=np.float64)
     elif X.shape[0] >= MANY_ROWS:
         from ._batch import ScoringTables  # loaded with the first large batch (and compiled: 2 ms)
 
-        tables = ScoringTables(cuts, scores, intercept)
+        tables = ScoringTables(cuts, scores, intercept, pairs=pairs)
         if tables.usable and tables.n_features == X.shape[1]:
             return tables.decision_values(X, n_threads=n_threads)
-    return decision_values_reference(X, cuts, scores, intercept)
+    return _reference(X, cuts, scores, intercept, pairs)
 
 
-def class_probabilities(X: np.ndarray, cuts, scores, intercept: float, *, n_threads: int | None = None) -> np.ndarray:
+def _few_rows(X, cuts, scores, intercept, pairs):
+    if pairs is None:
+        return _few_rows_decision(X, cuts, scores, intercept)
+    return _numeric_pair_rows(X.tolist(), cuts, scores, float(np.float64(intercept)), *pairs)
+
+
+def _reference(X, cuts, scores, intercept, pairs) -> np.ndarray:
+    """The plain loop, then each pair's lookup in order."""
+    z = decision_values_reference(X, cuts, scores, intercept)
+    if pairs is not None:
+        for (a, b), (cuts_a, cuts_b), table in zip(*pairs):
+            z += table[pair_code(interval_codes(cuts_a, X[:, a]), interval_codes(cuts_b, X[:, b]),
+                                 numeric_n_bins(len(cuts_b)))]
+    return z
+
+
+def class_probabilities(X: np.ndarray, cuts, scores, intercept: float, *, n_threads: int | None = None,
+                        pairs=None) -> np.ndarray:
     """``[P(class 0), P(class 1)]`` of each row of a 2-D float64 X, shape (n_samples, 2).
 
     Bit for bit ``np.column_stack([sigmoid(-z), sigmoid(z)])`` with ``z`` the
@@ -92,16 +119,16 @@ def class_probabilities(X: np.ndarray, cuts, scores, intercept: float, *, n_thre
     """
     n = X.shape[0]
     if n <= FEW_ROWS:
-        z = _few_rows_decision(X, cuts, scores, intercept)
+        z = _few_rows(X, cuts, scores, intercept, pairs)
         if z is not None:
             return _few_rows_probabilities(z)
     from ._batch import ScoringTables, probability_buffers, write_probabilities
 
     if n >= MANY_ROWS:
-        tables = ScoringTables(cuts, scores, intercept)
+        tables = ScoringTables(cuts, scores, intercept, pairs=pairs)
         if tables.usable and tables.n_features == X.shape[1]:
             return tables.probabilities(X, n_threads=n_threads)
-    z = decision_values_reference(X, cuts, scores, intercept)
+    z = _reference(X, cuts, scores, intercept, pairs)
     out = np.empty((n, 2))
     write_probabilities(z, out, probability_buffers(n))
     return out

@@ -63,3 +63,27 @@ def pair_terms(numeric, main_codes, pairs, pair_cuts, pair_scores, n_bins) -> tu
         codes.append(pair_code(axis[0], axis[1], lengths[1]))
         tables.append(table.reshape((lengths[0] * lengths[1],) + table.shape[2:]))
     return codes, tables
+
+
+def numeric_pairs(pairs, pair_cuts, pair_scores, n_bins):
+    """``(pairs, pair_cuts, flat tables)`` of a one-output model's pair terms whose axes are all
+    numeric, for :func:`~embedsum.scoring._decision.decision_values`; None without pairs.
+
+    Raises ValueError when a table's shape does not match its axes (as :func:`pair_terms`).
+
+    Example
+    -------
+    >>> numeric_pairs([(0, 1)], [(np.array([0.5]), np.array([1.0]))], [np.zeros((3, 3))], [4, 4])[2][0].shape
+    (9,)
+    """
+    if not pairs:
+        return None
+    tables = []
+    for p, ((a, b), cuts) in enumerate(zip(pairs, pair_cuts)):
+        table = np.asarray(pair_scores[p], dtype=np.float64)
+        lengths = pair_axis_lengths(cuts, (a, b), n_bins)
+        if table.shape != lengths:
+            raise ValueError(f"pair_scores_[{p}] has shape {table.shape}; the axes of pair {(a, b)} have "
+                             f"{lengths[0]} and {lengths[1]} codes")
+        tables.append(np.ascontiguousarray(table).reshape(-1))
+    return list(pairs), list(pair_cuts), tables
