@@ -56,6 +56,7 @@ import numpy as np
 from .._validation import check_is_fitted
 from ._category_plot import category_bars, category_rows
 from ._kinds import _class_choice, _is_categorical, feature_names
+from ._pair_plot import _pairs_drawn, pair_plot
 from ._plot_data import _band, _feature_scores, _value_range
 from ._plot_style import (
     _LITERAL,
@@ -261,6 +262,9 @@ def plot_all(model, top: int | None = None, kind: str = "step", class_=None, lev
     only the most important features; ``kind`` is ``"step"`` (:func:`step_plot`) or
     ``"bar"`` (:func:`bar_plot`); categorical features are bar plots either way (see
     :func:`step_plot`), so a model mixing both kinds of feature draws each its own way.
+    Pair terms follow the features, most important first (``top`` of them too), each as a
+    heatmap (:func:`~embedsum.inspection._pair_plot.pair_plot`); a multiclass model draws them
+    only for a ``class_`` (one table per class), and warns that it left them out otherwise.
     ``class_`` and ``level`` are passed to each plot (see the module docstring). Returns the Figure.
 
     Example
@@ -285,14 +289,18 @@ def plot_all(model, top: int | None = None, kind: str = "step", class_=None, lev
     plt = _pyplot()
     names = feature_names(model)
     order = np.argsort(-np.asarray(model.feature_importances_), kind="stable")[:top]
-    ncols = min(3, len(order))
-    nrows = -(-len(order) // ncols)
+    pairs = _pairs_drawn(model, top, class_)  # docs/design.md#pair-terms
+    panels = len(order) + len(pairs)
+    ncols = min(3, panels)
+    nrows = -(-panels // ncols)
     fig, axes = plt.subplots(nrows, ncols, figsize=(4.8 * ncols, 3.6 * nrows), squeeze=False,
                              layout="constrained")
     for ax, j in zip(axes.flat, order):
         draw(model, int(j), ax=ax, class_=class_, level=level)
         ax.set_title(f"{names[j]} (importance {model.feature_importances_[j]:.3g})", fontsize=10, **_LITERAL)
-    for ax in axes.flat[len(order):]:
+    for ax, p in zip(axes.flat[len(order):], pairs):
+        pair_plot(model, int(p), ax=ax, class_=class_)
+    for ax in axes.flat[panels:]:
         fig.delaxes(ax)
     return fig
 
