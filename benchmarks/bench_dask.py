@@ -9,6 +9,7 @@ there, L-BFGS-B on the client (docs/design.md#dask). Printed:
 
 - wall time of the Dask fit, binning included, and per row;
 - peak resident memory of each worker (during the fit) and of the client;
+- the time before the first objective evaluation (binning, the subsample start, the engines);
 - per objective evaluation: the number of evaluations, the mean wall time of one, and the
   bytes it moves (the pickled parameter vector sent to each partition and the pickled
   (value, gradient) each sends back);
@@ -125,7 +126,7 @@ def main(argv=None) -> None:
         def timed(self, coef, grad):
             t0 = time.perf_counter()
             value = data_term(self, coef, grad)
-            evaluations.append((time.perf_counter() - t0, len(self.engines), coef, value, grad.copy()))
+            evaluations.append((time.perf_counter() - t0, len(self.engines), coef, value, grad.copy(), t0))
             return value
 
         distributed_objective.DistributedEngine.data_term = timed
@@ -139,10 +140,11 @@ def main(argv=None) -> None:
         print(f"Dask fit: {seconds:.1f} s wall ({seconds / n_rows * 1e9:.0f} ns per row), {model.n_iter_} iterations")
         print("peak memory per worker (MB): " + ", ".join(f"{mb:.0f}" for mb in workers.values())
               + f"; client {client_peak:.0f} MB")
-        times, n_parts, coef, value, grad = zip(*evaluations)
+        times, n_parts, coef, value, grad, started = zip(*evaluations)
         out = len(pickle.dumps(coef[-1], protocol=5))
         back = len(pickle.dumps((value[-1], grad[-1]), protocol=5))
-        print(f"{len(evaluations)} evaluations, {np.mean(times) * 1e3:.0f} ms each on average; per evaluation "
+        print(f"before the first evaluation (binning, the subsample start, the engines): {started[0] - start:.1f} s; "
+              f"{len(evaluations)} evaluations, {np.mean(times) * 1e3:.0f} ms each on average; per evaluation "
               f"{n_parts[-1]} partitions x ({out} B out + {back} B back) = {n_parts[-1] * (out + back):,} B "
               f"({len(coef[-1])} parameters)")
 
