@@ -106,3 +106,16 @@ def test_refusals(model, data):
     fig = plot_all(multiclass, class_=2)
     assert sum(bool(a.images) for a in fig.axes) == 1
     plt.close("all")
+
+
+def test_the_waterfall_has_a_bar_per_term_the_pairs_named_with_both_values(model, data):
+    from embedsum.plot import waterfall_plot
+
+    X = data[0]
+    ax = waterfall_plot(model, X.iloc[[0]])
+    labels = [t.get_text() for t in ax.get_yticklabels()]
+    texts = {label.split(" = ")[0]: label.split(" = ")[1] for label in labels[1:-1]}
+    assert sorted(texts) == ["age", "age × proto", "age × z", "proto", "z"]
+    assert texts["age × z"] == f"{texts['age']}, {texts['z']}"
+    assert texts["age × proto"] == f"{texts['age']}, {texts['proto']}"
+    plt.close(ax.figure)

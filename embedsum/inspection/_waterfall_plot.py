@@ -87,6 +87,9 @@ def waterfall_plot(model, x, ax=None, top: int | None = None, baseline: str | No
             drawn_start = drawn_decision - float(np.sum(_scaled(c, x_scale)))
         names = feature_names(model)
         values = _value_texts(model, data)
+        for a, b in getattr(model, "pairs_", None) or ():  # pair terms after the features (docs/design.md#pair-terms)
+            names.append(f"{names[a]} × {names[b]}")
+            values.append(f"{values[a]}, {values[b]}")
         order = np.argsort(-np.abs(c), kind="stable")
         shown = order if top is None else order[:top]
         labels = [f"{names[j]} = {values[j]}" for j in shown]
@@ -94,7 +97,8 @@ def waterfall_plot(model, x, ax=None, top: int | None = None, baseline: str | No
         drawn_amounts = _scaled(c, x_scale)[shown].tolist()
         rest = order[len(shown):]
         if rest.size:
-            labels.append(f"other ({rest.size} features)")
+            labels.append(f"other ({rest.size} terms)" if len(c) > model.n_features_in_ else
+                          f"other ({rest.size} features)")
             amounts.append(float(np.sum(c[rest])))
             drawn_amounts.append(float(np.sum(_scaled(c[rest], x_scale))))
     ax = _axes(ax, figsize=(7.0, 0.4 * len(amounts) + 2.2))
