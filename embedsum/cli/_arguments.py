@@ -64,6 +64,12 @@ def build_parser() -> argparse.ArgumentParser:
     fit.add_argument("--l2", type=float, default=0.0)
     fit.add_argument("--max-iter", type=int, default=1000)
     fit.add_argument("--tol", type=float, default=None, help="default 1e-6; 1e-4 with --step-loss-weight auto")
+    fit.add_argument("--interactions", type=_non_negative_int, default=None, metavar="N",
+                     help="at most N pairs of features with a 2-D table each, chosen on the main effects' "
+                          "residuals (default 0; 32 with --step-loss-weight auto, kept only when they win "
+                          "the cross-validation)")
+    fit.add_argument("--interaction-bins", type=_positive_int, default=None, metavar="BINS",
+                     help="bins of a numeric axis of a pair's table (default 16)")
     fit.add_argument("--uncertainty", action="store_true",
                      help="also compute standard errors and per-feature tests (saved with the model; "
                           "'embedsum show' prints them)")

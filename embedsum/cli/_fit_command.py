@@ -29,6 +29,9 @@ def _estimator(args, data):
     options = dict(embedding_sum_loss_weight=args.embedding_sum_loss_weight, l2=args.l2, max_iter=args.max_iter,
                    categorical_features=data.is_categorical.tolist(), min_category_count=args.min_category_count,
                    monotonic_cst=monotonic, min_bin_count=args.min_bin_count, uncertainty=args.uncertainty)
+    # Pair terms (docs/design.md#pair-terms): the estimator's own defaults unless given.
+    options.update({k: v for k, v in (("interactions", args.interactions), ("interaction_bins", args.interaction_bins))
+                    if v is not None})
     if args.step_loss_weight == "auto":
         return _cv_estimator(args, data, options)
     if data.task == "regression":
@@ -85,5 +88,7 @@ def _fit(args, out) -> None:
         chosen = ""
         if hasattr(model, "step_loss_weight_"):
             chosen = f"; step_loss_weight {model.step_loss_weight_:.4g} chosen by {args.cv}-fold cross-validation"
-        _say(out, f"fitted a {_kind(model)}{detected} on {n} rows x {d} features{categorical} in {model.n_iter_} "
-                  f"iterations{chosen}; wrote {args.output}")
+        pairs = len(getattr(model, "pairs_", None) or ())
+        terms = f" and {pairs} pair{'s' * (pairs != 1)}" if pairs else ""
+        _say(out, f"fitted a {_kind(model)}{detected} on {n} rows x {d} features{categorical}{terms} in "
+                  f"{model.n_iter_} iterations{chosen}; wrote {args.output}")
