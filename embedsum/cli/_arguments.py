@@ -56,9 +56,10 @@ def build_parser() -> argparse.ArgumentParser:
                           "with --step-loss-weight auto)")
     fit.add_argument("--min-bin-count", type=int, default=5,
                      help="with --binning adaptive, the fewest rows of a numeric bin (default 5)")
-    fit.add_argument("--step-loss-weight", type=_weight_or_auto, default=0.01,
-                     help="a number (default 0.01, as published) or 'auto' (recommended): chosen by "
-                          "cross-validation (EmbeddingSumClassifierCV, or EmbeddingSumRegressorCV)")
+    fit.add_argument("--step-loss-weight", type=_weight_or_auto, default=None,
+                     help="a number (default 0.01 as published for a classifier, 0.3 for a regressor) or 'auto' "
+                          "(recommended): chosen by cross-validation (EmbeddingSumClassifierCV, or "
+                          "EmbeddingSumRegressorCV)")
     fit.add_argument("--cv", type=int, default=5, help="folds of --step-loss-weight auto (default 5)")
     fit.add_argument("--embedding-sum-loss-weight", type=float, default=0.01)
     fit.add_argument("--l2", type=float, default=0.0)

@@ -38,10 +38,11 @@ def _estimator(args, data):
         from ..estimators._regressor import EmbeddingSumRegressor as estimator
     else:
         from ..estimators._classifier import EmbeddingSumClassifier as estimator
+    if args.step_loss_weight is not None:  # else the estimator's own default (the regressor's differs)
+        options["step_loss_weight"] = args.step_loss_weight
     return estimator(
         max_bins=20 if args.max_bins is None else args.max_bins,
         binning="quantile" if args.binning is None else args.binning,
-        step_loss_weight=args.step_loss_weight,
         tol=1e-6 if args.tol is None else args.tol,
         verbose=0 if args.quiet else 1,
         **options,
