@@ -91,3 +91,9 @@ def test_a_negative_number_of_interactions_is_a_usage_error(workdir, capsys):
               "--interactions", "-1"])
     assert err.value.code == 2
     assert not (workdir / "never.json").exists()
+
+
+def test_recourse_refuses_a_pair_model_in_one_line(workdir, fitted, capsys):
+    assert main(["recourse", str(workdir / "model.json"), str(workdir / "train.csv"), "--row", "0"]) == 1
+    err = capsys.readouterr().err
+    assert "pair terms are not supported by recourse" in err and len(err.strip().splitlines()) == 1

@@ -6,7 +6,7 @@ import numpy as np
 
 from ..inspection._describe import feature_bin_labels
 from ..inspection._kinds import _label
-from ._model import ModelView, decision_threshold, probabilities
+from ._model import ModelView, decision_threshold, probabilities, refuse_pairs
 from ._recourse_options import feature_options
 from ._recourse_search import Solution, k_cheapest
 from ._rows import rebuilt, row_data, row_values
@@ -220,6 +220,7 @@ def counterfactuals(model, x, *, target=None, immutable=(), allowed=None, cost="
     >>> str(model.predict(found[0].x.to_frame().T)[0])
     'good'
     """
+    refuse_pairs(model, "recourse (counterfactuals)")
     view = ModelView(model)
     if view.kind != "binary":
         raise ValueError(f"counterfactuals needs a binary classifier; this model is a {view.kind} model")

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..inspection._kinds import _class_choice, _label, _select
+from ..inspection._kinds import _class_choice, _label, _select, term_names
 from ..scoring._decision import term_scores
 from ._groups import groups_of
 from ._model import ModelView, probabilities
@@ -26,7 +26,7 @@ class GapDecomposition:
     ----------
     group, reference : str, the labels compared (group minus reference)
     n_group, n_reference : int
-    terms : list of str, one per term (the features' names)
+    terms : list of str, one per term (the features' names, then each pair's ``a × b``)
     decision_gap : float, mean decision value of the group minus that of the reference
     decision_terms : ndarray, each term's difference of mean contributions (sums to ``decision_gap``)
     probability_gap, probability_terms : the same for P(positive class) of a binary model
@@ -159,5 +159,5 @@ def gap_decomposition(model, X, sensitive, *, reference=None, group=None, class_
         shares = (contributions - r_means) * slope[:, None]
         probability_terms = shares[G].mean(axis=0) - shares[R].mean(axis=0)
         probability_gap = float(p[G].mean() - p[R].mean())
-    return GapDecomposition(groups.labels[grp], groups.labels[ref], len(G), len(R), view.names, decision_gap,
+    return GapDecomposition(groups.labels[grp], groups.labels[ref], len(G), len(R), term_names(model), decision_gap,
                             g_means - r_means, probability_gap, probability_terms, g_means, r_means, groups.name)

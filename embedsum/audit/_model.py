@@ -63,6 +63,27 @@ class ModelView:
                          + (" ..." if self.n_features > 10 else ""))
 
 
+def refuse_pairs(model, what: str) -> None:
+    """A ValueError for a model with pair terms, which ``what`` does not support.
+
+    Recourse searches bins feature by feature as an exact knapsack over an additive model of
+    the features; a pair term couples two features' choices, so that search would no longer
+    be exact (docs/design.md#pair-terms).
+
+    Example
+    -------
+    >>> import numpy as np
+    >>> from embedsum import EmbeddingSumClassifier
+    >>> X = np.random.default_rng(0).normal(size=(100, 2))
+    >>> refuse_pairs(EmbeddingSumClassifier(max_bins=4).fit(X, X[:, 0] > 0), "recourse")  # no pairs: no error
+    """
+    pairs = getattr(model, "pairs_", None) or []
+    if len(pairs):
+        raise ValueError(f"pair terms are not supported by {what} yet: its exact search assumes one term per "
+                         f"feature, and the model has {len(pairs)} pair term(s); fit it with interactions=0 "
+                         "for recourse")
+
+
 def decision_threshold(threshold: float) -> float:
     """The decision value above which a binary model selects a row: ``logit(threshold)``.
 

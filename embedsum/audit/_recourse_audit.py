@@ -7,7 +7,7 @@ import numpy as np
 from ..inspection._kinds import _label
 from ._counterfactuals import _setup, search_row
 from ._groups import groups_of
-from ._model import ModelView, decision_threshold
+from ._model import ModelView, decision_threshold, refuse_pairs
 from ._text import name, num
 
 _QUANTILES = (0.25, 0.5, 0.75)
@@ -76,6 +76,7 @@ def recourse_audit(model, X, sensitive, *, favourable=None, immutable=(), allowe
     >>> [(row["group"], row["share_recourse"]) for row in audit.rows]
     [('male', 1.0), ('female', 1.0)]
     """
+    refuse_pairs(model, "recourse (recourse_audit)")
     view = ModelView(model)
     if view.kind != "binary":
         raise ValueError(f"recourse_audit needs a binary classifier; this model is a {view.kind} model")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._bins import category_missing, interval_code, numeric_missing
+from .._bins import category_missing, interval_code, numeric_missing, pair_code
 from ..binning._categories import encode_categories
 from ._groups import groups_of
 from ._model import ModelView, decision_threshold
@@ -81,6 +81,26 @@ def _code_of(model, j: int, value) -> int:
     return int(encode_categories(column, model.categories_[j], model.rare_categories_[j], j)[0])
 
 
+def _set_pair_axes(model, codes, new_codes, j: int, axis_code) -> None:
+    """Give every pair term with feature j its new codes (docs/design.md#pair-terms).
+
+    A pair's axis has its own cuts, so its code is not the main effect's: ``axis_code(cuts,
+    old)`` is j's new code on an axis with those cuts (None: categorical), from its old codes;
+    the other axis's codes are read back from the joint code ``code_a * length_b + code_b``.
+    """
+    d = model.n_features_in_
+    pairs, pair_cuts = getattr(model, "pairs_", None) or (), getattr(model, "pair_cuts_", None) or ()
+    for p, (pair, cuts) in enumerate(zip(pairs, pair_cuts)):
+        if j not in pair:
+            continue
+        axis, length_b = tuple(pair).index(j), np.shape(model.pair_scores_[p])[1]
+        first, second = np.divmod(codes[d + p], length_b)
+        if axis == 0:
+            new_codes[d + p] = pair_code(axis_code(cuts[0], first), second, length_b)
+        else:
+            new_codes[d + p] = pair_code(first, axis_code(cuts[1], second), length_b)
+
+
 def what_if(model, X, *, feature, value=_UNSET, missing: bool = False, distribution_of=None,
             remove_term: bool = False, sensitive=None, threshold: float = 0.5, random_state=0) -> WhatIf:
     """Rescore X with one feature changed and report the decision flips per group.
@@ -95,6 +115,10 @@ def what_if(model, X, *, feature, value=_UNSET, missing: bool = False, distribut
       the group's own rows keep theirs;
     - ``remove_term=True``: the feature's term is dropped from every decision value (it
       adds 0; the embedding-sum loss keeps each term near mean zero on the training data).
+      Its main effect only: pair terms with the feature stay.
+
+    With pair terms, a changed feature changes the cell of each pair it is in, exactly
+    (each pair axis has its own bins).
 
     Rows are rescored from their bin codes by the scoring contract, so an unchanged row
     keeps its decision value bit for bit. A row is selected when its decision value
@@ -126,10 +150,14 @@ def what_if(model, X, *, feature, value=_UNSET, missing: bool = False, distribut
     cuts = model.cuts_[j]
     if value is not _UNSET:
         new_codes[j] = np.full(n, _code_of(model, j, value), dtype=np.intp)
+        _set_pair_axes(model, codes, new_codes, j, lambda axis_cuts, old: new_codes[j] if axis_cuts is None else
+                       np.full(n, interval_code(axis_cuts, float(value)), dtype=np.intp))
         change = f"{feature_name} set to {value!r}"
     elif missing:
         code = numeric_missing(len(cuts)) if cuts is not None else category_missing(len(model.categories_[j]))
         new_codes[j] = np.full(n, code, dtype=np.intp)
+        _set_pair_axes(model, codes, new_codes, j, lambda axis_cuts, old: new_codes[j] if axis_cuts is None else
+                       np.full(n, numeric_missing(len(axis_cuts)), dtype=np.intp))
         change = f"{feature_name} set to missing"
     elif distribution_of is not None:
         if groups is None:
@@ -137,8 +165,13 @@ def what_if(model, X, *, feature, value=_UNSET, missing: bool = False, distribut
         source = groups.rows(distribution_of)
         others = np.flatnonzero(groups.index != groups.position(distribution_of))
         draw = np.random.default_rng(random_state).integers(0, len(source), len(others))
-        new_codes[j] = codes[j].copy()
-        new_codes[j][others] = codes[j][source[draw]]
+        def drawn(old, *_):
+            old = old.copy()
+            old[others] = old[source[draw]]
+            return old
+
+        new_codes[j] = drawn(codes[j])
+        _set_pair_axes(model, codes, new_codes, j, lambda axis_cuts, old: drawn(old))
         change = f"{feature_name} drawn from group {distribution_of}"
     else:
         new_tables[j] = np.zeros_like(tables[j])

@@ -25,7 +25,8 @@ _CELL_LABEL = 37
 def _short_bin_labels(cuts) -> list[str]:
     """:func:`~embedsum.inspection._text_layout.bin_labels` with 3 significant digits, for a cell's two labels."""
     edges = [-np.inf, *[float(c) for c in cuts], np.inf]
-    return [f"({lo:.3g}, {hi:.3g}" + (")" if hi == np.inf else "]") for lo, hi in zip(edges[:-1], edges[1:])] + ["missing"]
+    intervals = [f"({lo:.3g}, {hi:.3g}" + (")" if hi == np.inf else "]") for lo, hi in zip(edges[:-1], edges[1:])]
+    return intervals + ["missing"]
 
 
 def pair_axis_labels(model, p: int, short: bool = False) -> tuple[list[str], list[str]]:

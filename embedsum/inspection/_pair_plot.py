@@ -100,7 +100,8 @@ def pair_plot(model, pair=0, ax=None, class_=None):
 
 
 def _pairs_drawn(model, top, class_) -> np.ndarray:
-    """The pairs :func:`~embedsum.inspection._plot.plot_all` draws, most important first: none for a multiclass model without ``class_``."""
+    """The pairs :func:`~embedsum.inspection._plot.plot_all` draws, most important first (none for a
+    multiclass model without ``class_``)."""
     importances = getattr(model, "pair_importances_", None)
     importances = np.zeros(0) if importances is None else np.asarray(importances, dtype=np.float64)
     if importances.size and _kind(model) == "multiclass" and class_ is None:
