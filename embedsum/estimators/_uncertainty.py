@@ -46,42 +46,97 @@ def centred_standard_errors(covariance: np.ndarray, bin_weights, n_outputs: int)
     return out
 
 
-def _row_indices(model, codes) -> np.ndarray:
-    """(n, d + 1) bin rows of each row's bins and the intercept row; an unseen category gets
-    a virtual row past the intercept (one per categorical feature, see :func:`_augmented`)."""
+def _pair_mix(table_weights: np.ndarray, categorical: tuple) -> np.ndarray:
+    """Each scoring entry of a pair table as a linear map of its training cells, (L_a * L_b, n_a * n_b).
+
+    A training cell is itself; a categorical axis's unseen entry is the training-weighted
+    mean along that axis (docs/design.md#pair-terms), built here the same way on the identity.
+    """
+    n_a, n_b = table_weights.shape
+    mix = np.eye(n_a * n_b).reshape(n_a, n_b, n_a * n_b)
+    w = table_weights
+    if categorical[1]:
+        total = w.sum(axis=1, keepdims=True)
+        mean = np.divide((w[..., None] * mix).sum(axis=1, keepdims=True), total[..., None],
+                         out=np.zeros((n_a, 1, n_a * n_b)), where=total[..., None] > 0)
+        mix, w = np.concatenate([mix, mean], axis=1), np.concatenate([w, total], axis=1)
+    if categorical[0]:
+        total = w.sum(axis=0, keepdims=True)
+        mean = np.divide((w[..., None] * mix).sum(axis=0, keepdims=True), total[..., None],
+                         out=np.zeros((1,) + mix.shape[1:]), where=total[..., None] > 0)
+        mix = np.concatenate([mix, mean], axis=0)
+    return mix.reshape(-1, n_a * n_b)
+
+
+def _design(model) -> tuple[int, np.ndarray, dict, list]:
+    """How a row's decision value reads the flat parameters (docs/design.md#parameter-layout).
+
+    Returns ``n_flat`` (the bin rows: the features', then each pair's cells; the intercept row
+    is ``n_flat``), ``mixes`` (v, n_flat + 1): the virtual rows past the intercept, each a
+    training-weighted mix (a categorical feature's unseen score, a pair's unseen entries),
+    ``unseen`` (feature -> its virtual row) and, per pair, the augmented row of each of its
+    scoring entries (a training cell's own row, or a virtual one).
+    """
+    n_bins = [len(w) for w in model.bin_weights_]
+    pair_weights = [np.asarray(w, dtype=np.float64) for w in (getattr(model, "pair_weights_", None) or [])]
+    n_main = int(np.sum(n_bins))
+    n_flat = n_main + int(sum(w.size for w in pair_weights))
+    mixes, unseen, start = [], {}, 0
+    for j, w in enumerate(model.bin_weights_):
+        if model.categories_[j] is not None:
+            w = np.asarray(w, dtype=np.float64)
+            vector = np.zeros(n_flat + 1)
+            vector[start:start + len(w)] = w / w.sum() if w.sum() > 0 else w
+            unseen[j] = n_flat + 1 + len(mixes)
+            mixes.append(vector)
+        start += len(w)
+    pair_rows = []
+    for w, cuts in zip(pair_weights, getattr(model, "pair_cuts_", None) or []):
+        mix = _pair_mix(w, (cuts[0] is None, cuts[1] is None))
+        rows = np.empty(len(mix), dtype=np.intp)
+        for c, vector in enumerate(mix):
+            cells = np.flatnonzero(vector)
+            if len(cells) == 1 and vector[cells[0]] == 1.0:
+                rows[c] = start + cells[0]
+            else:
+                rows[c] = n_flat + 1 + len(mixes)
+                full = np.zeros(n_flat + 1)
+                full[start:start + w.size] = vector
+                mixes.append(full)
+        pair_rows.append(rows)
+        start += w.size
+    return n_flat, np.array(mixes).reshape(len(mixes), n_flat + 1), unseen, pair_rows
+
+
+def _row_indices(model, codes, design) -> np.ndarray:
+    """(n, n_terms + 1) augmented rows of each row's terms and the intercept row (see :func:`_design`)."""
+    n_flat, _, unseen, pair_rows = design
     n_bins = np.array([len(w) for w in model.bin_weights_])
     offsets = np.concatenate([[0], np.cumsum(n_bins)])
-    n_rows = int(offsets[-1])
+    d = len(n_bins)
     n = len(codes[0]) if len(codes) else 0
     out = np.empty((n, len(codes) + 1), dtype=np.intp)
-    virtual = n_rows + 1
-    for j, c in enumerate(codes):
+    for j, c in enumerate(codes[:d]):
         c = np.asarray(c, dtype=np.intp)
         if model.categories_[j] is not None:
-            out[:, j] = np.where(c >= n_bins[j], virtual, offsets[j] + np.minimum(c, n_bins[j] - 1))
-            virtual += 1
+            out[:, j] = np.where(c >= n_bins[j], unseen[j], offsets[j] + np.minimum(c, n_bins[j] - 1))
         else:
             out[:, j] = offsets[j] + c
-    out[:, -1] = n_rows
+    for p, c in enumerate(codes[d:]):
+        out[:, d + p] = pair_rows[p][np.asarray(c, dtype=np.intp)]
+    out[:, -1] = n_flat
     return out
 
 
-def _augmented(model, k: int, m: int) -> np.ndarray:
-    """The covariance of outputs k and m over the bin rows, the intercept, then one virtual
-    row per categorical feature: its unseen score, the weighted mean of its bins' scores."""
+def _augmented(model, k: int, m: int, mixes: np.ndarray) -> np.ndarray:
+    """The covariance of outputs k and m over the bin rows, the intercept, then the virtual
+    rows of :func:`_design` (each a training-weighted mix of bin rows)."""
     K = model._n_outputs
     cov = model.covariance_[k::K, m::K]
-    n_rows = cov.shape[0]
-    cats = [j for j, c in enumerate(model.categories_) if c is not None]
-    if not cats:
+    if not len(mixes):
         return cov
-    mix = np.zeros((len(cats), n_rows))
-    start = np.concatenate([[0], np.cumsum([len(w) for w in model.bin_weights_])])
-    for i, j in enumerate(cats):
-        w = np.asarray(model.bin_weights_[j], dtype=np.float64)
-        mix[i, start[j]:start[j + 1]] = w / w.sum() if w.sum() > 0 else w
-    top = np.hstack([cov, cov @ mix.T])
-    return np.vstack([top, np.hstack([mix @ cov, mix @ cov @ mix.T])])
+    top = np.hstack([cov, cov @ mixes.T])
+    return np.vstack([top, np.hstack([mixes @ cov, mixes @ cov @ mixes.T])])
 
 
 def _quadratic(cov: np.ndarray, rows: np.ndarray, unestimated: np.ndarray) -> np.ndarray:
@@ -117,13 +172,15 @@ class UncertaintyMixin:
         if isinstance(level, bool) or not isinstance(level, (int, float, np.floating)) or not 0 < level < 1:
             raise ValueError(f"level must be a number strictly between 0 and 1, got {level!r}")
         z = np.asarray(self._decision(X), dtype=np.float64)
-        rows = _row_indices(self, self._codes(self._validated(X)))
+        design = _design(self)
+        # Every term's codes, the pairs' too: a row's design has one entry per term (docs/design.md#pair-terms).
+        rows = _row_indices(self, self._terms(self._validated(X))[0], design)
         K = self._n_outputs
         cov = np.empty((len(rows), K, K))
         for k in range(K):
             for m in range(k, K):
-                aug = _augmented(self, k, m)
-                unestimated = np.diag(_augmented(self, k, k)) <= 0 if k == m else np.zeros(len(aug), dtype=bool)
+                aug = _augmented(self, k, m, design[1])
+                unestimated = np.diag(aug) <= 0 if k == m else np.zeros(len(aug), dtype=bool)
                 cov[:, k, m] = cov[:, m, k] = _quadratic(aug, rows, unestimated)
         return z, cov, NormalDist().inv_cdf(0.5 + level / 2)
 
@@ -133,7 +190,9 @@ class UncertaintyMixin:
         ``decision_function(X)`` (a regressor's ``predict``) plus or minus the normal quantile
         times its standard error from ``covariance_``: an interval for the model's mean (the
         log-odds, or the regression function), not for a new target value. Same shape as the
-        decision values. A row in a bin the fit did not estimate gets (-inf, inf).
+        decision values. A row in a bin the fit did not estimate gets (-inf, inf). With pair
+        terms, a row's design also has its cell of each pair (the covariance covers the pair
+        cells after the main effects' bins; docs/design.md#pair-terms).
 
         Example
         -------
