@@ -224,3 +224,17 @@ def telemetry_frame(seed, n):
 def flat_scores(model):
     """A fitted model's bin scores and intercept(s) as one vector."""
     return np.concatenate([np.ravel(s) for s in model.bin_scores_] + [np.ravel(model.intercept_)])
+
+
+def pair_frame(n=600, seed=3, missing=0.05):
+    """A DataFrame (age, z with ``missing`` of its cells empty, proto: three categories) whose log-odds
+    are an age x proto and an age x z interaction, its log-odds and the generator that drew it (the
+    pair terms' tests, docs/design.md#pair-terms)."""
+    import pandas as pd
+
+    rng = np.random.default_rng(seed)
+    X = pd.DataFrame({"age": rng.normal(size=n), "z": rng.normal(size=n),
+                      "proto": rng.choice(["tcp", "udp", "icmp"], size=n, p=[0.5, 0.3, 0.2])})
+    X.loc[rng.random(n) < missing, "z"] = np.nan
+    logit = np.where(X["proto"] == "tcp", 1.5, -1.0) * X["age"] + X["age"] * X["z"].fillna(0)
+    return X, logit, rng
