@@ -1,8 +1,8 @@
 """describe() of models with pair terms: a pairs section by importance, each pair's strongest cells (docs/design.md#pair-terms)."""
 
 import numpy as np
-import pandas as pd
 import pytest
+from _oracles import pair_frame
 
 from embedsum import EmbeddingSumClassifier, EmbeddingSumRegressor
 from embedsum.inspection._describe import describe
@@ -11,12 +11,7 @@ from embedsum.inspection._describe_pairs import pair_axis_labels
 
 @pytest.fixture(scope="module")
 def data():
-    rng = np.random.default_rng(3)
-    n = 500
-    X = pd.DataFrame({"age": rng.normal(size=n), "z": rng.normal(size=n),
-                      "proto": rng.choice(["tcp", "udp", "icmp"], size=n, p=[0.5, 0.3, 0.2])})
-    logit = np.where(X["proto"] == "tcp", 1.5, -1.0) * X["age"] + X["age"] * X["z"]
-    return X, logit, rng
+    return pair_frame(n=500, missing=0.0)
 
 
 @pytest.fixture(scope="module")

@@ -3,6 +3,7 @@
 import numpy as np
 import pandas as pd
 import pytest
+from _oracles import left_to_right
 
 from embedsum import EmbeddingSumClassifier, EmbeddingSumRegressor
 from embedsum.explain import attributions, contributions, shap_explanation, significance
@@ -39,13 +40,6 @@ def categorical_model():
     return X, EmbeddingSumClassifier(max_bins=6, interactions=1, interaction_bins=4).fit(X, y)
 
 
-def _left_to_right(intercept, columns):
-    z = np.broadcast_to(np.asarray(intercept, dtype=np.float64), (columns.shape[0],) + np.shape(intercept)).copy()
-    for t in range(columns.shape[1]):
-        z = z + columns[:, t]
-    return z
-
-
 def _pair_score(model, p, X):
     return model.row_scores(X)[:, model.n_features_in_ + p]
 
@@ -57,7 +51,7 @@ def test_contributions_have_a_column_per_term_and_add_up_bit_for_bit(models, kin
     c = contributions(model, X[:50])
     assert c.shape[1] == 5 == len(term_names(model))
     decision = model.predict(X[:50]) if kind == "regression" else model.decision_function(X[:50])
-    assert np.array_equal(_left_to_right(model.intercept_, c), decision)
+    assert np.array_equal(left_to_right(model.intercept_, np.moveaxis(c, 1, 0)), decision)
 
 
 def test_term_names_are_the_features_then_each_pair(models, categorical_model):

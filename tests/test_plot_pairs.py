@@ -3,8 +3,8 @@
 import io
 
 import numpy as np
-import pandas as pd
 import pytest
+from _oracles import pair_frame
 from conftest import require_matplotlib
 
 from embedsum import EmbeddingSumClassifier
@@ -22,13 +22,7 @@ PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
 @pytest.fixture(scope="module")
 def data():
-    rng = np.random.default_rng(3)
-    n = 600
-    X = pd.DataFrame({"age": rng.normal(size=n), "z": rng.normal(size=n),
-                      "proto": rng.choice(["tcp", "udp", "icmp"], size=n, p=[0.5, 0.3, 0.2])})
-    X.loc[rng.random(n) < 0.05, "z"] = np.nan
-    logit = np.where(X["proto"] == "tcp", 1.5, -1.0) * X["age"] + X["age"] * X["z"].fillna(0)
-    return X, logit, rng
+    return pair_frame(n=600, missing=0.05)
 
 
 @pytest.fixture(scope="module")
