@@ -6,6 +6,11 @@ Against a baseline point ``b`` the attribution of feature j is ``f_j(x_j) - f_j(
 for a step-function model this is exactly what (Enhanced) Integrated Gradients computes,
 since the path integral of one feature's shape function is its difference of values.
 
+A model with pair terms (docs/design.md#pair-terms) adds one score per pair, a cell of its
+table: every array below then has one column per term, the ``d`` features and then each
+pair, named ``a × b`` (:func:`~embedsum.inspection._kinds.term_names`), so read ``d`` as the
+number of terms; a pair's attribution is its score minus its score at the baseline.
+
 Kinds of model and the ``class_`` argument
 ------------------------------------------
 - binary classifier: one decision value per row, the log-odds of ``classes_[1]``; arrays
@@ -36,11 +41,12 @@ from ._significance import FeatureSignificance, significance  # noqa: F401
 
 
 def contributions(model, X, class_=None) -> np.ndarray:
-    """Each feature's contribution to the decision value of each row.
+    """Each term's contribution to the decision value of each row: the features', then the pairs'.
 
-    Shape (n_samples, n_features); (n_samples, n_features, n_classes) for a multiclass
-    model, unless ``class_`` picks one class (see the module docstring). A pandas DataFrame X
-    gives a DataFrame with X's index and the feature names as columns (multiclass: two levels,
+    Shape (n_samples, n_terms); (n_samples, n_terms, n_classes) for a multiclass model, unless
+    ``class_`` picks one class (see the module docstring); ``n_terms`` is the number of
+    features plus the number of pair terms. A pandas DataFrame X gives a DataFrame with X's
+    index and the term names as columns (multiclass: two levels,
     feature then class); any other X gives a numpy array. ``intercept_``
     (or ``intercept_[k]``) plus the columns, added left to right, equals
     ``model.decision_function(X)`` (``[:, k]``; ``predict`` for a regressor) bit for bit.

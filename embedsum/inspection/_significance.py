@@ -42,7 +42,8 @@ def significance(model, X_class, X_reference, *, alpha=0.05, baseline="expected"
     (``scipy.stats.rankdata``, 1 = lowest); per feature a one-sided Welch t-test asks
     whether the class ranks are greater than the reference ranks; the p-values are
     Bonferroni-corrected (times the number of features, capped at 1). A model with pair
-    terms ranks its terms (the features, then each pair ``a × b``) and tests each of them. A feature whose
+    terms ranks its terms (the features, then each pair ``a × b``), tests each of them and
+    corrects for the number of terms. A feature whose
     ranks do not vary at all gets p = 1. Group-specific baselines choose among
     ``baseline_X``, by default the reference rows.
 
