@@ -7,7 +7,7 @@ significant digits, categories by name), the missing bin last, and a categorical
 lowers it, as the other plots colour signs) with limits symmetric about 0, so that 0 is the
 neutral middle colour. A cell without training rows is hatched: its score was pulled towards
 0 and no row was seen there. Cells carry their score as text while the table is at most 16
-by 16. matplotlib is imported only when drawing.
+by 16 and a cell is at least 30 points wide. matplotlib is imported only when drawing.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from ._kinds import _class_choice, _kind, _label, feature_names
 from ._plot_style import _LITERAL, _axes, _number_text, _score_label
 
 _ANNOTATE = 16  # cells per axis up to which each cell shows its score
+_CELL_POINTS = 30  # the narrowest cell (in points) that holds a score such as "+0.58" at 7 points
 
 
 def _pair_index(model, pair) -> int:
@@ -84,7 +85,9 @@ def pair_plot(model, pair=0, ax=None, class_=None):
     colorbar = ax.figure.colorbar(image, ax=ax, shrink=0.9)
     colorbar.set_label(_score_label(model, k, sign), **_LITERAL)
     _hatch_untrained(ax, weights, table.shape)
-    if n_a <= _ANNOTATE and n_b <= _ANNOTATE:
+    # The axes' share of its figure: cells too narrow for a score (a small panel of plot_all) get none.
+    cell_points = ax.get_position().width * ax.figure.get_figwidth() * 72 / n_b
+    if n_a <= _ANNOTATE and n_b <= _ANNOTATE and cell_points >= _CELL_POINTS:
         for i in range(n_a):
             for j in range(n_b):
                 dark = abs(table[i, j]) > 0.6 * limit  # the colormap's ends are dark: white text there
@@ -92,7 +95,8 @@ def pair_plot(model, pair=0, ax=None, class_=None):
                 ax.text(j, i, text, ha="center", va="center",
                         fontsize=7, color="white" if dark else "black", **_LITERAL)
     ax.set_yticks(range(n_a), labels_a, fontsize=8, **_LITERAL)
-    ax.set_xticks(range(n_b), labels_b, fontsize=8, rotation=40, ha="right", rotation_mode="anchor", **_LITERAL)
+    ax.set_xticks(range(n_b), labels_b, fontsize=8, rotation=40 if cell_points >= _CELL_POINTS else 65, ha="right",
+                  rotation_mode="anchor", **_LITERAL)
     ax.set_ylabel(names[a], **_LITERAL)
     ax.set_xlabel(names[b], **_LITERAL)
     ax.set_title(f"{names[a]} × {names[b]} (importance {model.pair_importances_[p]:.3g})", fontsize=10, **_LITERAL)
