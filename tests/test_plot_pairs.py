@@ -118,5 +118,5 @@ def test_the_waterfall_has_a_bar_per_term_the_pairs_named_with_both_values(model
 def test_cells_too_narrow_for_a_score_show_none(model):
     fig, ax = plt.subplots(figsize=(1.5, 1.5))
     pair_plot(model, 0, ax=ax)
-    assert ax.texts == [] and ax.get_xticklabels()[0].get_rotation() == 65
+    assert len(ax.texts) == 0 and ax.get_xticklabels()[0].get_rotation() == 65
     plt.close(fig)
