@@ -710,7 +710,7 @@ def _renamed(draw, doc):
 def _every_plot(model, row, kind="step"):
     """Every plot of the module on one model, drawn on the Agg canvas; the Axes they return.
 
-    The one-axes plots share one figure (drawing is what costs, per figure)."""
+    The one-axes plots share one figure, the one drawn (drawing is what costs, per figure)."""
     fig, grid = plt.subplots(3, 4, dpi=30)
     cells = iter(grid.flat)
     axes = []
@@ -720,10 +720,9 @@ def _every_plot(model, row, kind="step"):
         axes += [bar_plot(model, 0, ax=next(cells), class_=embedsum.inspection._kinds._label(model.classes_[-1]))]
     axes += [history_plot(model, ax=next(cells)), waterfall_plot(model, row, ax=next(cells)),
              waterfall_plot(model, row, ax=next(cells), baseline="expected")]
+    # plot_all's cells are the plots drawn above; its figure is built (titles, layout), not drawn again.
     every = plot_all(model, kind=kind)
-    every.set_dpi(30)
-    for figure in (fig, every):
-        figure.canvas.draw()
+    fig.canvas.draw()
     return axes + [a for a in every.axes if a.get_title()]
 
 
@@ -945,6 +944,7 @@ def test_forty_one_categories_draw_as_readable_rows(census):
     _, _, model = census
     assert len(model.categories_[0]) == 41
     ax = bar_plot(model, 0)
+    ax.figure.set_dpi(40)  # boxes scale with the dpi: overlaps show at any; fewer pixels draw faster
     ax.figure.canvas.draw()
     labels = ax.get_yticklabels()
     assert _boxes_apart(labels)  # no name is written over another
@@ -980,7 +980,7 @@ def test_a_point_mass_bin_has_width_and_the_weight_axis_stops_at_its_share(censu
 
 def test_bar_plot_prints_only_the_cuts_that_fit(census):
     _, _, model = census
-    fig, ax = plt.subplots(figsize=(6.4, 4.0))
+    fig, ax = plt.subplots(figsize=(6.4, 4.0), dpi=40)
     bar_plot(model, 1, ax=ax)
     top = _other_axes(fig, ax)
     fig.canvas.draw()
@@ -998,6 +998,7 @@ def test_waterfall_is_readable_and_ends_at_the_probability(census):
     row = X[int(np.argmax(X[:, 1].astype(float)))].copy()
     row[1] = 226800.0
     ax = waterfall_plot(model, row)
+    ax.figure.set_dpi(40)
     ax.figure.canvas.draw()
     assert "x1 = 226,800" in [t.get_text() for t in ax.get_yticklabels()]
     p = model.predict_proba(row[None])[0, 1]
