@@ -108,3 +108,15 @@ def test_main_effect_errors_and_tests_keep_their_shapes(models):
         assert all(np.isfinite(se[:-1]).all() for se in model.bin_scores_se_[:2])  # numeric bins with rows
         assert {k: len(v) for k, v in model.feature_tests_.items()} == dict.fromkeys(
             ("statistic", "df", "edf", "p_value"), 3)
+
+
+def test_a_saved_pair_model_gives_the_same_intervals(models, tmp_path):
+    import embedsum
+
+    X, all_models = models
+    model = all_models["binary"]
+    model.save(tmp_path / "m.json")
+    loaded = embedsum.load(tmp_path / "m.json")
+    for ours, theirs in zip(model.decision_interval(X.iloc[:50]), loaded.decision_interval(X.iloc[:50])):
+        assert np.array_equal(ours, theirs)
+    assert all(np.array_equal(a, b) for a, b in zip(model.bin_scores_se_, loaded.bin_scores_se_))
