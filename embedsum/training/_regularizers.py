@@ -30,6 +30,16 @@ def _mean_squared_steps(weight: float, coef, layout, left, right) -> tuple[float
     return weight * float(np.sum(diff * diff)) / n_pairs, grad
 
 
+def _sum_of_squares(weight: float, coef, layout, rows) -> tuple[float, np.ndarray]:
+    """``weight * sum of theta**2`` over the bin rows ``rows`` (of ``layout.table``) and its gradient."""
+    grad = np.zeros_like(coef)
+    if len(rows) == 0 or weight == 0:
+        return 0.0, grad
+    theta = layout.table(coef)[rows]
+    layout.table(grad)[rows] = 2.0 * weight * theta
+    return weight * float(np.sum(theta * theta)), grad
+
+
 class Regularizer:
     """Base class: a weighted penalty on the bin scores.
 
@@ -176,13 +186,7 @@ class CategoryRidge(Regularizer):
     name = "category_ridge"
 
     def value_gradient(self, coef, layout):
-        grad = np.zeros_like(coef)
-        rows = np.flatnonzero(~np.repeat(layout.ordered, layout.n_bins))
-        if len(rows) == 0 or self.weight == 0:
-            return 0.0, grad
-        theta = layout.table(coef)[rows]
-        layout.table(grad)[rows] = 2.0 * self.weight * theta
-        return self.weight * float(np.sum(theta * theta)), grad
+        return _sum_of_squares(self.weight, coef, layout, np.flatnonzero(~np.repeat(layout.ordered, layout.n_bins)))
 
 
 class PairRidge(Regularizer):
@@ -206,13 +210,8 @@ class PairRidge(Regularizer):
     name = "pair_ridge"
 
     def value_gradient(self, coef, layout):
-        grad = np.zeros_like(coef)
-        if layout.n_pairs == 0 or self.weight == 0:
-            return 0.0, grad
-        rows = slice(layout.term_offsets[layout.n_features], layout.n_bin_rows)
-        theta = layout.table(coef)[rows]
-        layout.table(grad)[rows] = 2.0 * self.weight * theta
-        return self.weight * float(np.sum(theta * theta)), grad
+        return _sum_of_squares(self.weight, coef, layout, np.arange(layout.term_offsets[layout.n_features],
+                                                                   layout.n_bin_rows))
 
 
 class PairMarginLoss(Regularizer):
