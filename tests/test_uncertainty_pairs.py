@@ -120,3 +120,27 @@ def test_a_saved_pair_model_gives_the_same_intervals(models, tmp_path):
     for ours, theirs in zip(model.decision_interval(X.iloc[:50]), loaded.decision_interval(X.iloc[:50])):
         assert np.array_equal(ours, theirs)
     assert all(np.array_equal(a, b) for a, b in zip(model.bin_scores_se_, loaded.bin_scores_se_))
+
+
+def test_each_trained_pair_cell_has_a_standard_error(models, tmp_path):
+    import embedsum
+
+    X, all_models = models
+    for kind, model in all_models.items():
+        K = 1 if kind != "multiclass" else 3
+        n_main = sum(len(w) for w in model.bin_weights_)
+        start = n_main
+        for se, w in zip(model.pair_scores_se_, model.pair_weights_):
+            assert se.shape == (w.shape if K == 1 else w.shape + (K,))
+            cells = np.arange(start, start + w.size)
+            start += w.size
+            variance = np.diag(model.covariance_)[(cells[:, None] * K + np.arange(K)).ravel()]
+            assert np.array_equal(se.ravel(), np.where(variance > 0, np.sqrt(variance), np.inf))
+            trained = (w > 0).reshape(w.shape + (1,) * (se.ndim - 2))
+            assert np.all(np.isfinite(np.broadcast_to(se, se.shape)[np.broadcast_to(trained, se.shape)]))
+    model = all_models["regression"]
+    model.save(tmp_path / "r.json")
+    loaded = embedsum.load(tmp_path / "r.json")
+    assert all(np.array_equal(a, b) for a, b in zip(model.pair_scores_se_, loaded.pair_scores_se_))
+    plain = EmbeddingSumRegressor(max_bins=5, interactions=[(0, 1)]).fit(X, np.arange(len(X), dtype=float))
+    assert not hasattr(plain, "pair_scores_se_")

@@ -28,7 +28,7 @@ from ._importances import mirad_importances
 from ._pairs import PAIR_MARGIN_WEIGHT, solve_terms
 from ._minimize import _SCALE_FLOOR, minimize_objective  # noqa: F401 (_SCALE_FLOOR: the benchmarks' too)
 from ._params import ParamsMixin
-from ._uncertainty import UncertaintyMixin, centred_standard_errors
+from ._uncertainty import UncertaintyMixin, centred_standard_errors, pair_standard_errors
 
 if TYPE_CHECKING:  # fitting-only, loaded on use
     from ..training._layout import ParameterLayout
@@ -269,6 +269,9 @@ class EmbeddingSumModel(DecisionMixin, UncertaintyMixin, EditsMixin, ParamsMixin
         if uncertainty is not None:
             self.covariance_ = np.array(uncertainty.covariance, dtype=np.float64)
             self.bin_scores_se_ = centred_standard_errors(self.covariance_, self.bin_weights_, n_outputs)
+            if self.pairs_:
+                self.pair_scores_se_ = pair_standard_errors(self.covariance_, self.bin_weights_, self.pair_weights_,
+                                                            n_outputs)
             self.feature_tests_ = {k: np.array(v, dtype=np.float64) for k, v in uncertainty.feature_tests.items()}
             self.edf_ = float(uncertainty.edf)
             if classes is None:
@@ -371,7 +374,7 @@ class EmbeddingSumModel(DecisionMixin, UncertaintyMixin, EditsMixin, ParamsMixin
 
 
 # Set by _set_fitted when the model has standard errors (uncertainty=True), removed otherwise.
-_UNCERTAINTY_ATTRIBUTES = ("covariance_", "bin_scores_se_", "feature_tests_", "edf_", "scale_")
+_UNCERTAINTY_ATTRIBUTES = ("covariance_", "bin_scores_se_", "pair_scores_se_", "feature_tests_", "edf_", "scale_")
 
 
 def _warn_if_not_converged(result, stacklevel: int) -> None:

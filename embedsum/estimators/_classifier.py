@@ -156,6 +156,10 @@ class EmbeddingSumClassifier(EmbeddingSumModel):
         With ``uncertainty=True`` only, shaped like ``bin_scores_``: the standard error of
         each bin's *centred* score (the score minus the feature's training-weighted mean
         score); inf for a bin the fit did not estimate.
+    pair_scores_se_ : list of ndarray
+        With ``uncertainty=True`` and pair terms only, shaped like ``pair_weights_`` (with K
+        outputs one more axis of K): the standard error of each trained cell's score; inf for a
+        cell the fit did not estimate.
     feature_tests_ : dict of ndarray
         With ``uncertainty=True`` only: per feature, the Wald ``statistic`` of its centred
         shape, its ``df``, its effective degrees of freedom ``edf`` and the ``p_value`` of

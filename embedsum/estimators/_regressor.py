@@ -47,8 +47,8 @@ category_weight, interactions, interaction_bins, interaction_weight
     ----------
     n_features_in_, feature_names_in_, is_categorical_, monotonic_cst_, cuts_, categories_, \
 rare_categories_, bin_scores_, unseen_scores_, bin_weights_, feature_importances_, n_iter_, history_, \
-covariance_, bin_scores_se_, feature_tests_, edf_, pairs_, pair_cuts_, pair_scores_, pair_weights_, \
-pair_importances_
+covariance_, bin_scores_se_, pair_scores_se_, feature_tests_, edf_, pairs_, pair_cuts_, pair_scores_, \
+pair_weights_, pair_importances_
         As for :class:`~embedsum.EmbeddingSumClassifier` (one score per bin); with ``uncertainty=True``
         the scale of the errors is estimated from the residuals (``scale_``).
     scale_ : float

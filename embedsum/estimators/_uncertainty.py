@@ -15,6 +15,32 @@ import numpy as np
 from .._validation import check_is_fitted
 
 
+def pair_standard_errors(covariance: np.ndarray, bin_weights, pair_weights, n_outputs: int) -> list:
+    """Per pair, the standard error of each trained cell's score, shaped like ``pair_weights_``
+    (with K outputs, one more axis of K); infinite where the fit did not estimate the cell.
+
+    The pair cells follow the features' bins in the flat vector (docs/design.md#parameter-layout).
+    A cell's score is not centred: the pair's margins are held near 0 by the pair penalties.
+
+    Example
+    -------
+    >>> cov = np.diag([1.0, 1.0, 4.0, 0.0, 1.0, 1.0, 0.5])
+    >>> [s.tolist() for s in pair_standard_errors(cov, [np.array([0.5, 0.5])], [np.ones((2, 2)) / 4], 1)]
+    [[[2.0, inf], [1.0, 1.0]]]
+    """
+    K = n_outputs
+    start = sum(len(w) for w in bin_weights)
+    diagonal = np.diag(covariance)
+    out = []
+    for w in pair_weights:
+        cells = np.asarray(w).size
+        variance = diagonal[start * K:(start + cells) * K].reshape(cells, K)
+        start += cells
+        se = np.where(variance > 0, np.sqrt(np.maximum(variance, 0.0)), np.inf)
+        out.append(se.reshape(np.shape(w)) if K == 1 else se.reshape(np.shape(w) + (K,)))
+    return out
+
+
 def centred_standard_errors(covariance: np.ndarray, bin_weights, n_outputs: int) -> list:
     """Per feature, the standard error of each bin's centred score (same shapes as ``bin_scores_``).
 
