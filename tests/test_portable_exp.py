@@ -192,7 +192,8 @@ def test_sigmoid_numpy_and_python_paths_agree(zs):
     one_by_one = np.array([float(sigmoid(v)) for v in zs])
     assert bits(whole).tolist() == bits(one_by_one).tolist()
     e = [pe.exp_nonpositive(-abs(v)) for v in zs]
-    assert bits(whole).tolist() == bits([1.0 / (1.0 + a) if v >= 0 else a / (1.0 + a) for v, a in zip(zs, e)]).tolist()
+    assert bits(whole).tolist() == bits([1.0 / (1.0 + a) if v >= 0 else (1.0 / (1.0 + 1.0 / a) if a else 0.0)
+                                            for v, a in zip(zs, e)]).tolist()
 
 
 @st.composite

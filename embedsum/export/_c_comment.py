@@ -71,7 +71,7 @@ def _c_probability_text(t: _Tables, p: str) -> str:
     if not t.is_classifier:
         return ""
     if t.kind == "binary":
-        how = " * P(class 1) = sigmoid(z) = 1 / (1 + e) for z >= 0, else e / (1 + e), with e = exp(-|z|);\n"
+        how = " * P(class 1) = sigmoid(z) = 1 / (1 + e) for z >= 0, else 1 / (1 + 1 / e), with e = exp(-|z|);\n"
     else:
         how = " * P(class k) = e_k / (e_0 + e_1 + ..., added left to right), e_k = exp(z_k - max z);\n"
     return (

@@ -309,7 +309,7 @@ def _python_source(t: _Tables) -> str:
             '    """[P(CLASSES[0]), P(CLASSES[1])] of one row, by the overflow-free sigmoid of embedsum.scoring."""',
             "    z = decision_function(row)",
             "    e = _exp(-abs(z))  # in (0, 1]: never overflows; underflows to 0.0 for |z| > 745",
-            "    big, small = 1.0 / (1.0 + e), e / (1.0 + e)",
+            "    big, small = 1.0 / (1.0 + e), (1.0 / (1.0 + 1.0 / e) if e else 0.0)",
             "    # sigmoid(z) is big for z >= 0, sigmoid(-z) is big for -z >= 0 (z == 0 gives 0.5 twice).",
             "    return [big if z <= 0 else small, big if z >= 0 else small]",
             "",

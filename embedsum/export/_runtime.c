@@ -106,7 +106,8 @@ static inline int embedsum_decision_many(EMBEDSUM_ROWS, size_t n_rows, size_t n_
 static inline double embedsum_sigmoid(double z)
 {
     double e = embedsum_exp(-fabs(z));
-    return z >= 0 ? 1.0 / (1.0 + e) : e / (1.0 + e);
+    /* below 0, 1 / (1 + 1 / e): each step rounds monotonically (e / (1 + e) may not) */
+    return z >= 0 ? 1.0 / (1.0 + e) : (e == 0.0 ? 0.0 : 1.0 / (1.0 + 1.0 / e));
 }
 
 /* proba[0] = P(class 0) = sigmoid(-z), proba[1] = P(class 1) = sigmoid(z). */

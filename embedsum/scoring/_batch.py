@@ -260,7 +260,7 @@ def write_probabilities(z: np.ndarray, out: np.ndarray, buffers: dict) -> None:
     """``out[:, 0] = sigmoid(-z)``, ``out[:, 1] = sigmoid(z)`` as :func:`embedsum.scoring._links.sigmoid`
     computes them, bit for bit; ``buffers`` from :func:`probability_buffers` (at least z's length).
 
-    sigmoid(t) is ``1 / (1 + e)`` where ``t >= 0``, else ``e / (1 + e)``, with
+    sigmoid(t) is ``1 / (1 + e)`` where ``t >= 0``, else ``1 / (1 + 1 / e)`` (0 for e = 0), with
     ``e = exp(-|t|)`` (the portable exp of :mod:`embedsum._portable_exp`), which is the
     same number for t = z and t = -z.
 
@@ -278,8 +278,11 @@ def write_probabilities(z: np.ndarray, out: np.ndarray, buffers: dict) -> None:
     np.negative(e, out=e)
     exp_nonpositive_array(e, e, r, d, k)  # in [0, 1]: never overflows
     np.add(1.0, e, out=d)
-    np.divide(e, d, out=e)    # e / (1 + e)
     np.divide(1.0, d, out=d)  # 1 / (1 + e)
+    with np.errstate(divide="ignore", under="ignore"):  # e == 0: 1 / e is inf, and 1 / (1 + inf) is 0
+        np.divide(1.0, e, out=e)
+        np.add(1.0, e, out=e)
+        np.divide(1.0, e, out=e)  # 1 / (1 + 1 / e), subnormal for t below about -708
     np.greater_equal(z, 0, out=mask)  # z >= 0
     np.copyto(out[:, 1], e)
     np.copyto(out[:, 1], d, where=mask)

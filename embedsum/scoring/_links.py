@@ -11,7 +11,9 @@ with an addition, Python floats neither, and the generated C keeps its compiler 
 so. Then, with ``z`` the decision value(s):
 
 - two classes: ``e = exp(-|z|)`` (at most 1: nothing overflows, for any float64 z,
-  ±inf included); ``sigmoid(z) = 1 / (1 + e)`` where ``z >= 0``, else ``e / (1 + e)``;
+  ±inf included); ``sigmoid(z) = 1 / (1 + e)`` where ``z >= 0``, else ``1 / (1 + 1 / e)``
+  (0 where ``e`` is 0). Each step rounds monotonically, so the sigmoid never decreases, to
+  the last bit (``e / (1 + e)``, the same number in exact arithmetic, did by one ulp);
   ``[P(class 0), P(class 1)] = [sigmoid(-z), sigmoid(z)]``;
 - K classes: ``e_k = exp(z_k - max_k z_k)``; ``total = e_0 + e_1 + ...`` added left to
   right (``np.cumsum``, which is sequential, never ``np.sum``, which adds pairwise);
@@ -50,12 +52,18 @@ def sigmoid(z) -> np.ndarray:
     if z.size <= FEW_VALUES:
         values = z.ravel().tolist()
         e = [exp_nonpositive(-abs(t)) for t in values]
-        return np.array([1.0 / (1.0 + et) if t >= 0 else et / (1.0 + et) for t, et in zip(values, e)],
+        return np.array([1.0 / (1.0 + et) if t >= 0 else _below_half(et) for t, et in zip(values, e)],
                         dtype=np.float64).reshape(z.shape)
     e = np.negative(np.abs(z))
     exp_nonpositive_array(e, e, np.empty(z.shape), np.empty(z.shape), np.empty(z.shape, dtype=np.int32))
-    d = 1.0 + e
-    return np.where(z >= 0, 1.0 / d, e / d)
+    with np.errstate(divide="ignore", under="ignore"):  # e == 0: 1 / e is inf, and 1 / (1 + inf) is 0
+        below = 1.0 / (1.0 + 1.0 / e)
+    return np.where(z >= 0, 1.0 / (1.0 + e), below)
+
+
+def _below_half(e: float) -> float:
+    """sigmoid(t) for t < 0 from ``e = exp(t)`` in Python floats: ``1 / (1 + 1 / e)``, 0 where e is 0."""
+    return 1.0 / (1.0 + 1.0 / e) if e else 0.0
 
 
 def _few_rows_probabilities(z: list) -> np.ndarray:
@@ -63,9 +71,8 @@ def _few_rows_probabilities(z: list) -> np.ndarray:
     rows = []
     for t in z:
         e = exp_nonpositive(-abs(t))  # in [0, 1]: never overflows
-        d = 1.0 + e
-        a, b = 1.0 / d, e / d
-        # sigmoid(t) = 1 / (1 + e) if t >= 0 else e / (1 + e); Python floats are IEEE float64
+        a, b = 1.0 / (1.0 + e), _below_half(e)
+        # sigmoid(t) = 1 / (1 + e) if t >= 0 else 1 / (1 + 1 / e); Python floats are IEEE float64
         rows.append((a if -t >= 0 else b, a if t >= 0 else b))
     return np.array(rows, dtype=np.float64).reshape(len(rows), 2)
 
