@@ -109,7 +109,7 @@ min_category_count, monotonic_cst, uncertainty, fairness, fairness_tolerance, in
         (``interaction_weight_`` says which, ``pair_cv_results_`` the scores). 0 fits no pairs.
     interaction_weights : sequence of float, default=(1.0, 0.1, 0.01, 0.001, 0.0)
         The candidate ``interaction_weight`` values (the pair cells' ridge relative to the step
-        loss), tried from strong to weak with warm starts until the mean held-out score turns up.
+        loss), tried from strong to weak with warm starts until one does not improve the mean held-out score.
     category_weights : sequence of float, default=(0.0, 1.0)
         The candidate ``category_weight`` values (how strongly each category is pulled to its
         feature's mean), each a path of the step-loss grid: a rare category is shrunk when that

@@ -4,8 +4,9 @@ After the main effects' path has chosen the step-loss weight (docs/design.md#cro
 each fold ranks the pairs on its own training rows (from its own main-effects model at the
 chosen weight, so that the held-out rows never choose a pair), adds at most ``interactions``
 of them and fits them at each ``interaction_weights`` candidate, from strong to weak, each fit
-warm-started from the fold's previous one; the path stops where the mean held-out score turns
-up (weaker penalties fit more slowly). A candidate whose mean held-out score beats the main
+warm-started from the fold's previous one; the path stops at the first candidate that does not
+improve on the best mean held-out score so far, the main effects' included (weaker penalties fit
+more slowly). A candidate whose mean held-out score beats the main
 effects' alone wins (docs/design.md#pair-terms); otherwise the model keeps no pairs.
 """
 
@@ -48,7 +49,7 @@ def cross_validate_pairs(model, axes: PairAxes, codes, target, sw, layout, bins_
     k's main-effects model at the chosen weights and ``main_scores[k]`` its held-out score;
     ``candidate(weight)`` returns the estimator that fits with that ``interaction_weight``.
     Returns ``{"interaction_weight": [...], "scores": (candidates, folds)}``, the candidates tried
-    (the path stops where the mean score turns up; empty lists
+    (the path stops at the first candidate that does not improve on the best so far; empty lists
     when there is nothing to try).
     """
     explicit, n_auto = resolve_interactions(model.interactions, layout.n_features, names, monotonic_cst)
@@ -78,8 +79,9 @@ def cross_validate_pairs(model, axes: PairAxes, codes, target, sw, layout, bins_
             problem[2] = result.coef
             row[k] = held_out(target[test], _decisions(result.coef, fold_codes[test], full), sw[test])
         scores.append(row)
-        # Weaker penalties fit more slowly: stop once the held-out score turns up along the path.
-        if len(scores) >= 2 and scores[-1].mean() > scores[-2].mean():
+        # Weaker penalties fit more slowly: stop at the first candidate that does not improve on
+        # the best mean held-out score so far, the main effects' alone included.
+        if row.mean() >= min([float(np.mean(main_scores))] + [r.mean() for r in scores[:-1]]):
             break
     weights = weights[:len(scores)]
     scores = np.array(scores).reshape(len(scores), len(folds))
