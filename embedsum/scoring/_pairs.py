@@ -80,7 +80,12 @@ def numeric_pairs(pairs, pair_cuts, pair_scores, n_bins):
         return None
     tables = []
     for p, ((a, b), cuts) in enumerate(zip(pairs, pair_cuts)):
-        table = np.asarray(pair_scores[p], dtype=np.float64)
+        table = pair_scores[p]
+        if type(table) is np.ndarray and cuts[0] is not None and cuts[1] is not None and table.dtype == np.float64 \
+                and table.shape == (numeric_n_bins(len(cuts[0])), numeric_n_bins(len(cuts[1]))):
+            tables.append(table.ravel())  # the common case, checked in a few operations: one row is microseconds
+            continue
+        table = np.asarray(table, dtype=np.float64)
         lengths = pair_axis_lengths(cuts, (a, b), n_bins)
         if table.shape != lengths:
             raise ValueError(f"pair_scores_[{p}] has shape {table.shape}; the axes of pair {(a, b)} have "
