@@ -152,9 +152,10 @@ class _CrossValidated:
         kept = screened_features(p, float(level))
         return None if len(kept) == codes.shape[1] else kept
 
-    def _grid(self, sw: np.ndarray) -> list:
+    def _grid(self, sw: np.ndarray, categorical: bool = True) -> list:
         """The candidate paths: one per (l2, category weight), each a list of (step, l2, category
-        weight) from strong to weak."""
+        weight) from strong to weak; without a ``categorical`` feature, the first category weight
+        only (the others would fit the same model again)."""
         steps = self.step_loss_weights
         if isinstance(steps, numbers.Integral):
             # 1 / n for n rows of unit weight; with sample weights, n is what the rows count
@@ -164,7 +165,8 @@ class _CrossValidated:
                 else np.array([np.sqrt(GRID_HIGH * GRID_LOW) * row_scale])
         steps = sorted((float(s) for s in steps), reverse=True)  # strong to weak: warm starts
         l2s = [float(self.l2)] if self.l2s is None else [float(v) for v in self.l2s]
-        return [[(s, l2, float(c)) for s in steps] for l2 in l2s for c in self.category_weights]
+        category_weights = list(self.category_weights) if categorical else list(self.category_weights)[:1]
+        return [[(s, l2, float(c)) for s in steps] for l2 in l2s for c in category_weights]
 
     def fit(self, X, y, sample_weight=None, *, sensitive_features=None):
         """Choose the regularisation by cross-validation on (X, y), then fit the model.
@@ -199,7 +201,8 @@ class _CrossValidated:
             layout = bins.layout(n_outputs, features=kept)
             codes = codes[:, kept]
             cst = None if cst is None else cst[kept]
-        paths = self._grid(sw)
+        solved = np.arange(len(bins.n_bins)) if kept is None else kept
+        paths = self._grid(sw, categorical=bool(np.asarray(bins.is_categorical)[solved].any()))
 
         def solve(candidate, codes_, y_, sw_, layout_, x0, groups=None):
             return self._candidate_estimator(*candidate)._solve(

@@ -113,7 +113,7 @@ min_category_count, monotonic_cst, uncertainty, fairness, fairness_tolerance, in
     category_weights : sequence of float, default=(0.0, 1.0)
         The candidate ``category_weight`` values (how strongly each category is pulled to its
         feature's mean), each a path of the step-loss grid: a rare category is shrunk when that
-        predicts the held-out rows better.
+        predicts the held-out rows better. Without a categorical feature only the first is tried.
     screening : "auto", float in (0, 1] or None, default="auto"
         Drop, before the fit, the features whose score test of "no signal" (Pearson's
         chi-square of bins x classes; docs/design.md#feature-screening) is not rejected at this
@@ -162,8 +162,8 @@ categories_, rare_categories_, bin_scores_, unseen_scores_, bin_weights_, featur
     >>> X = rng.normal(size=(300, 3))
     >>> y = np.where(X[:, 0] + rng.normal(size=300) > 0, "attack", "benign")
     >>> model = EmbeddingSumClassifierCV(step_loss_weights=4, cv=3, max_bins=8).fit(X, y)
-    >>> model.cv_results_["mean_test_log_loss"].shape  # 4 step-loss weights for each of 2 category weights
-    (8,)
+    >>> model.cv_results_["mean_test_log_loss"].shape  # 4 step-loss weights (no categories: one category weight)
+    (4,)
     >>> model.step_loss_weight_ in model.cv_results_["step_loss_weight"]
     True
     >>> model.predict([[2.0, 0.0, 0.0], [-2.0, 0.0, 0.0]]).tolist()
@@ -289,8 +289,8 @@ rare_categories_, bin_scores_, unseen_scores_, bin_weights_, feature_importances
     >>> X = rng.uniform(-1, 1, size=(300, 2))
     >>> y = np.where(X[:, 0] > 0, 2.0, -2.0) + 0.5 * rng.normal(size=300)
     >>> model = EmbeddingSumRegressorCV(step_loss_weights=4, cv=3, max_bins=8).fit(X, y)
-    >>> model.cv_results_["mean_test_squared_error"].shape  # 4 step-loss weights for each of 2 category weights
-    (8,)
+    >>> model.cv_results_["mean_test_squared_error"].shape  # 4 step-loss weights (no categories: one category weight)
+    (4,)
     >>> np.round(model.predict([[0.5, 0.0], [-0.5, 0.0]])).tolist()
     [2.0, -2.0]
     """

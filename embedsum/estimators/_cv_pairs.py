@@ -121,7 +121,7 @@ def pairs_by_cross_validation(model, bins, kept, codes, target, sw, layout, fold
 
     features = np.arange(len(bins.n_bins)) if kept is None else np.asarray(kept)
     axes = PairAxes(bins, sw, axis_bins=model.interaction_bins, binning=model.binning,
-                    min_bin_count=model.min_bin_count).subset(features)
+                    min_bin_count=model.min_bin_count, features=features)
     sub_names = None if names is None else [names[j] for j in features]
 
     def bins_layout(**pair_terms):

@@ -86,7 +86,7 @@ def cv_fit_dask(model, X, y, sample_weight=None, sensitive_features=None, *, cho
     for k, (_, test) in enumerate(folds):
         fold[test] = k
     fold_futures = scatter_folds(client, fold, table.parts.n_rows)
-    paths = model._grid(sw)
+    paths = model._grid(sw, categorical=bool(np.asarray(bins.is_categorical).any()))
     del target, sw, fold, folds
 
     layout = bins.layout(n_outputs)

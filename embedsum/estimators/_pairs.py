@@ -90,27 +90,21 @@ class PairAxes:
     ([5, 5], [8.0, 18.0, 28.0])
     """
 
-    def __init__(self, bins, sample_weight, *, axis_bins: int, binning: str, min_bin_count: int):
+    def __init__(self, bins, sample_weight, *, axis_bins: int, binning: str, min_bin_count: int, features=None):
         from ._fitted_bins import _digitizer
 
-        codes = np.array(bins.codes, dtype=np.intp, order="F")
+        # Only the given features' axes (the kept features of a screened fit), in their order.
+        features = np.arange(len(bins.n_bins)) if features is None else np.asarray(features, dtype=np.intp)
+        codes = np.array(bins.codes[:, features], dtype=np.intp, order="F")
         d = codes.shape[1]
-        cuts, n_bins = [None] * d, np.array(bins.n_bins, dtype=np.intp)
-        numeric = np.flatnonzero(~np.asarray(bins.is_categorical, dtype=bool))
+        cuts, n_bins = [None] * d, np.array(bins.n_bins, dtype=np.intp)[features]
+        numeric = np.flatnonzero(~np.asarray(bins.is_categorical, dtype=bool)[features])
         if len(numeric):
             digitizer = _digitizer(binning, axis_bins, min_bin_count)
-            codes[:, numeric] = digitizer.fit_transform(bins.values[:, numeric], sample_weight=sample_weight)
+            codes[:, numeric] = digitizer.fit_transform(bins.values[:, features[numeric]], sample_weight=sample_weight)
             for j, c in zip(numeric, digitizer.cuts_):
                 cuts[j], n_bins[j] = c, len(c) + 2
         self.cuts, self.codes, self.n_bins = cuts, codes, n_bins
-
-    def subset(self, features) -> "PairAxes":
-        """These axes for the given features only, in their order (the kept features of a screened fit)."""
-        features = np.asarray(features, dtype=np.intp)
-        view = object.__new__(PairAxes)
-        view.cuts = [self.cuts[j] for j in features]
-        view.codes, view.n_bins = self.codes[:, features], self.n_bins[features]
-        return view
 
     def training(self, pairs, sample_weight, rows=None) -> tuple[np.ndarray, list, list]:
         """``(joint codes (n, P), shapes, cell weights)`` of the pairs on every row.
