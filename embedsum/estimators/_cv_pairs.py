@@ -12,23 +12,12 @@ effects' alone wins (docs/design.md#pair-terms); otherwise the model keeps no pa
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 from ..scoring._codes import decision_values_of_codes
-from ._pairs import PairAxes, choose_pairs, resolve_interactions, with_pairs
-
-
-def _pair_problem(axes: PairAxes, pairs, sw, rows, codes, layout, bins_layout):
-    """The codes and the layout of the main effects plus ``pairs``, cell weights from ``rows``."""
-    from ..binning._digitizer import code_dtype
-
-    joint, shapes, weights = axes.training(pairs, sw, rows)
-    full = bins_layout(pairs=pairs, pair_shapes=shapes, pair_weights=weights)
-    width = max(int(np.max(layout.n_bins)), max(a * b for a, b in shapes))
-    all_codes = np.empty((len(sw), full.n_terms), dtype=code_dtype(width), order="F")
-    all_codes[:, :layout.n_features] = codes
-    all_codes[:, layout.n_features:] = joint
-    return all_codes, full
+from ._pairs import PairAxes, choose_pairs, pair_problem, pair_record, resolve_interactions, with_pairs
 
 
 def _decisions(coef, codes, layout):
@@ -42,12 +31,12 @@ def pair_candidates(model) -> list:
 
 
 def cross_validate_pairs(model, axes: PairAxes, codes, target, sw, layout, bins_layout, folds, fold_coefs,
-                         main_scores, candidate, monotonic_cst, held_out, names, groups=None) -> dict:
+                         main_scores, final, monotonic_cst, held_out, names, groups=None) -> dict:
     """Each ``interaction_weights`` candidate's held-out scores with pairs, beside the main effects'.
 
     ``layout`` and ``codes`` are the main effects' (of the kept features), ``fold_coefs[k]`` fold
     k's main-effects model at the chosen weights and ``main_scores[k]`` its held-out score;
-    ``candidate(weight)`` returns the estimator that fits with that ``interaction_weight``.
+    ``final`` is the estimator at the chosen weights, fitted again with each ``interaction_weight``.
     Returns ``{"interaction_weight": [...], "scores": (candidates, folds)}``, the candidates tried
     (the path stops at the first candidate that does not improve on the best so far; empty lists
     when there is nothing to try).
@@ -64,7 +53,7 @@ def cross_validate_pairs(model, axes: PairAxes, codes, target, sw, layout, bins_
         if not pairs:
             problems.append(None)
             continue
-        fold_codes, full = _pair_problem(axes, pairs, sw, train, codes, layout, bins_layout)
+        fold_codes, full = pair_problem(axes, pairs, sw, codes, bins_layout, rows=train)
         problems.append([fold_codes, full, with_pairs(fold_coefs[k], layout, full.n_bin_rows - layout.n_bin_rows)])
     scores = []
     for weight in weights:  # strong to weak, each fold warm-started from its previous fit
@@ -73,7 +62,7 @@ def cross_validate_pairs(model, axes: PairAxes, codes, target, sw, layout, bins_
             if problem is None:
                 continue
             fold_codes, full, x0 = problem
-            result = candidate(weight)._solve(
+            result = _with_weight(final, weight)._solve(
                 fold_codes[train], target[train], sw[train], full, x0, warn=False, limit_blas_threads=False,
                 monotonic_cst=monotonic_cst, groups=None if groups is None else groups[train])
             problem[2] = result.coef
@@ -88,21 +77,21 @@ def cross_validate_pairs(model, axes: PairAxes, codes, target, sw, layout, bins_
     return {"interaction_weight": weights, "scores": scores, "chosen": None}
 
 
-def fit_final_pairs(model, axes: PairAxes, codes, target, sw, layout, bins_layout, coef, weight, estimator,
+def fit_final_pairs(model, axes: PairAxes, codes, target, sw, layout, bins_layout, coef, estimator,
                     monotonic_cst, names, groups=None):
     """The final model with pairs: ranked on all rows from the final main effects ``coef``, fitted
-    at ``interaction_weight=weight`` from there. Returns ``(layout, codes, result, pairs)``, or
+    by ``estimator`` (at the chosen ``interaction_weight``) from there. Returns ``(layout, codes, result)``, or
     None when no pair gains anything on all rows."""
     explicit, n_auto = resolve_interactions(model.interactions, layout.n_features, names, monotonic_cst)
     pairs = explicit or choose_pairs(axes, n_auto, coef, codes, target, sw, model._loss(layout.n_outputs),
                                      monotonic_cst, layout)
     if not pairs:
         return None
-    all_codes, full = _pair_problem(axes, pairs, sw, None, codes, layout, bins_layout)
+    all_codes, full = pair_problem(axes, pairs, sw, codes, bins_layout)
     x0 = with_pairs(coef, layout, full.n_bin_rows - layout.n_bin_rows)
     result = estimator._solve(all_codes, target, sw, full, x0, warn=False, limit_blas_threads=False,
                               monotonic_cst=monotonic_cst, groups=groups)
-    return full, all_codes, result, pairs
+    return full, all_codes, result
 
 
 def pairs_by_cross_validation(model, bins, kept, codes, target, sw, layout, folds, path, best, coef, final,
@@ -117,22 +106,15 @@ def pairs_by_cross_validation(model, bins, kept, codes, target, sw, layout, fold
     ``(layout, codes, result, PairRecord, estimator)`` with the pairs' features as indices of
     all features.
     """
-    from ._pairs import PairRecord, pair_tables
-
     features = np.arange(len(bins.n_bins)) if kept is None else np.asarray(kept)
     axes = PairAxes(bins, sw, axis_bins=model.interaction_bins, binning=model.binning,
                     min_bin_count=model.min_bin_count, features=features)
     sub_names = None if names is None else [names[j] for j in features]
 
-    def bins_layout(**pair_terms):
-        return bins.layout(layout.n_outputs, features=features, **pair_terms)
-
-    def candidate(weight):
-        return _with_weight(final, weight)
-
+    bins_layout = functools.partial(bins.layout, layout.n_outputs, features=features)
     held_out = model._loss(layout.n_outputs).held_out
     results = cross_validate_pairs(model, axes, codes, target, sw, layout, bins_layout, folds, path["coefs"][best],
-                                   path["scores"][best], candidate, monotonic_cst, held_out, sub_names, groups)
+                                   path["scores"][best], final, monotonic_cst, held_out, sub_names, groups)
     if not len(results["interaction_weight"]):
         return None, results
     means = results["scores"].mean(axis=1)
@@ -141,15 +123,13 @@ def pairs_by_cross_validation(model, bins, kept, codes, target, sw, layout, fold
         return None, results
     weight = results["interaction_weight"][winner]
     estimator = _with_weight(final, weight)
-    fitted = fit_final_pairs(model, axes, codes, target, sw, layout, bins_layout, coef, weight, estimator,
+    fitted = fit_final_pairs(model, axes, codes, target, sw, layout, bins_layout, coef, estimator,
                              monotonic_cst, sub_names, groups)
     if fitted is None:
         return None, results
-    full, all_codes, result, pairs = fitted
+    full, all_codes, result = fitted
     results["chosen"] = weight
-    tables, cell_weights = pair_tables(full, result.coef, axes, np.asarray(bins.is_categorical)[features])
-    original = [(int(features[a]), int(features[b])) for a, b in pairs]
-    record = PairRecord(original, [(axes.cuts[a], axes.cuts[b]) for a, b in pairs], tables, cell_weights)
+    record = pair_record(full, result.coef, axes, bins.is_categorical, features)
     return (full, all_codes, result, record, estimator), results
 
 

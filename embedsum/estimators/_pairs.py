@@ -10,6 +10,7 @@ monotone constraint take no part in pairs, which could undo the constraint.
 
 from __future__ import annotations
 
+import functools
 import numbers
 
 import numpy as np
@@ -190,11 +191,10 @@ def pair_tables(layout, coef, axes: PairAxes, is_categorical) -> tuple[list, lis
 
 def _weighted_mean(table: np.ndarray, w: np.ndarray, axis: int) -> np.ndarray:
     """The ``w``-weighted mean of ``table`` along ``axis`` (kept as a length-1 axis); 0 where no weight."""
-    shape = w.shape + (1,) * (table.ndim - 2)
-    w = w.reshape(shape)
+    w = w.reshape(w.shape + (1,) * (table.ndim - 2))
     total = w.sum(axis=axis, keepdims=True)
-    return np.divide((w * table).sum(axis=axis, keepdims=True), total,
-                     out=np.zeros_like((w * table).sum(axis=axis, keepdims=True)), where=total > 0)
+    weighted = (w * table).sum(axis=axis, keepdims=True)
+    return np.divide(weighted, total, out=np.zeros_like(weighted), where=total > 0)
 
 
 class PairRecord:
@@ -212,8 +212,6 @@ def solve_terms(model, bins, target, sw, names, n_outputs: int, monotonic_cst, g
     effects are solved first, the pairs ranked on their residuals, and the whole model
     solved again from there; with a list of pairs, the whole model is solved at once.
     """
-    from ..binning._digitizer import code_dtype
-
     layout = bins.layout(n_outputs)
     explicit, n_auto = resolve_interactions(model.interactions, len(bins.n_bins), names, monotonic_cst)
     solve = model._solve
@@ -230,17 +228,35 @@ def solve_terms(model, bins, target, sw, names, n_outputs: int, monotonic_cst, g
         if not pairs and groups is None:
             return layout, bins.codes, main, None
         x0 = main.coef
-    joint, shapes, weights = axes.training(pairs, sw)
-    full = bins.layout(n_outputs, pairs=pairs, pair_shapes=shapes, pair_weights=weights)
+    if not pairs:  # nothing gains, and a fairness bound to hold: the main effects under it
+        return layout, bins.codes, solve(bins.codes, target, sw, layout, x0=x0, warn=False,
+                                         monotonic_cst=monotonic_cst, groups=groups), None
+    codes, full = pair_problem(axes, pairs, sw, bins.codes, functools.partial(bins.layout, n_outputs))
     if x0 is not None:
         x0 = with_pairs(x0, layout, full.n_bin_rows - layout.n_bin_rows)
-    width = max(int(np.max(bins.n_bins)), max((a * b for a, b in shapes), default=0))
-    codes = np.empty((joint.shape[0], full.n_terms), dtype=code_dtype(width), order="F")
-    codes[:, :layout.n_features] = bins.codes
-    codes[:, layout.n_features:] = joint
     result = solve(codes, target, sw, full, x0=x0, warn=False, monotonic_cst=monotonic_cst, groups=groups)
-    if not pairs:
-        return full, codes, result, None
-    tables, cell_weights = pair_tables(full, result.coef, axes, bins.is_categorical)
-    record = PairRecord(list(pairs), [(axes.cuts[a], axes.cuts[b]) for a, b in pairs], tables, cell_weights)
-    return full, codes, result, record
+    return full, codes, result, pair_record(full, result.coef, axes, bins.is_categorical)
+
+
+def pair_problem(axes: PairAxes, pairs, sw, codes, bins_layout, rows=None):
+    """``(codes, layout)`` of the main effects (their ``codes``) plus ``pairs``: one more code column
+    per pair, and ``bins_layout(pairs=, pair_shapes=, pair_weights=)`` with cell weights from ``rows``."""
+    from ..binning._digitizer import code_dtype
+
+    joint, shapes, weights = axes.training(pairs, sw, rows)
+    full = bins_layout(pairs=pairs, pair_shapes=shapes, pair_weights=weights)
+    d = full.n_features
+    width = max(int(np.max(full.n_bins)), max(a * b for a, b in shapes))
+    all_codes = np.empty((joint.shape[0], full.n_terms), dtype=code_dtype(width), order="F")
+    all_codes[:, :d] = codes
+    all_codes[:, d:] = joint
+    return all_codes, full
+
+
+def pair_record(layout, coef, axes: PairAxes, is_categorical, features=None) -> PairRecord:
+    """The fitted pairs of ``layout`` at ``coef`` as the model keeps them; ``features`` maps the
+    layout's feature indices (and those of ``axes`` and ``is_categorical``) to the table's."""
+    features = np.arange(layout.n_features) if features is None else np.asarray(features)
+    tables, cell_weights = pair_tables(layout, coef, axes, np.asarray(is_categorical)[features])
+    return PairRecord([(int(features[a]), int(features[b])) for a, b in layout.pairs],
+                      [(axes.cuts[a], axes.cuts[b]) for a, b in layout.pairs], tables, cell_weights)

@@ -53,16 +53,23 @@ def pair_terms(numeric, main_codes, pairs, pair_cuts, pair_scores, n_bins) -> tu
     """
     codes, tables = [], []
     for p, ((a, b), cuts) in enumerate(zip(pairs, pair_cuts)):
-        table = np.asarray(pair_scores[p], dtype=np.float64)
-        lengths = pair_axis_lengths(cuts, (a, b), n_bins)
-        if table.shape[:2] != lengths:
-            raise ValueError(f"pair_scores_[{p}] has shape {table.shape}; the axes of pair {(a, b)} have "
-                             f"{lengths[0]} and {lengths[1]} codes")
+        table, lengths = _flat_table(p, (a, b), cuts, pair_scores[p], n_bins)
         axis = [main_codes[j] if c is None else np.asarray(bin_codes(numeric[:, j], c), dtype=np.intp)
                 for j, c in ((a, cuts[0]), (b, cuts[1]))]
         codes.append(pair_code(axis[0], axis[1], lengths[1]))
-        tables.append(table.reshape((lengths[0] * lengths[1],) + table.shape[2:]))
+        tables.append(table)
     return codes, tables
+
+
+def _flat_table(p: int, pair, cuts, table, n_bins, one_output: bool = False):
+    """``(pair p's table read row by row, its axes' lengths)``; ValueError when its shape does not
+    match its axes (a model edited by hand)."""
+    table = np.asarray(table, dtype=np.float64)
+    lengths = pair_axis_lengths(cuts, pair, n_bins)
+    if table.shape[:2] != lengths or (one_output and table.ndim != 2):
+        raise ValueError(f"pair_scores_[{p}] has shape {table.shape}; the axes of pair {tuple(pair)} have "
+                         f"{lengths[0]} and {lengths[1]} codes")
+    return np.ascontiguousarray(table).reshape((lengths[0] * lengths[1],) + table.shape[2:]), lengths
 
 
 def numeric_pairs(pairs, pair_cuts, pair_scores, n_bins):
@@ -85,10 +92,5 @@ def numeric_pairs(pairs, pair_cuts, pair_scores, n_bins):
                 and table.shape == (numeric_n_bins(len(cuts[0])), numeric_n_bins(len(cuts[1]))):
             tables.append(table.ravel())  # the common case, checked in a few operations: one row is microseconds
             continue
-        table = np.asarray(table, dtype=np.float64)
-        lengths = pair_axis_lengths(cuts, (a, b), n_bins)
-        if table.shape != lengths:
-            raise ValueError(f"pair_scores_[{p}] has shape {table.shape}; the axes of pair {(a, b)} have "
-                             f"{lengths[0]} and {lengths[1]} codes")
-        tables.append(np.ascontiguousarray(table).reshape(-1))
+        tables.append(_flat_table(p, (a, b), cuts, table, n_bins, one_output=True)[0])
     return list(pairs), list(pair_cuts), tables

@@ -90,7 +90,7 @@ def loss_derivatives(loss, z: np.ndarray, target) -> tuple[np.ndarray, np.ndarra
 
     Log-loss: ``p - y`` and ``p (1 - p)``; squared error: the residual and 1; softmax (z of
     shape (n, K), class indices in ``target``): ``p_k - [y = k]`` and ``p_k (1 - p_k)`` per class
-    (the Hessian's diagonal), where ``p`` follows from the gradient the loss returns.
+    (the Hessian's diagonal, from :mod:`._laplace`'s per-row curvatures).
 
     Example
     -------
@@ -99,14 +99,11 @@ def loss_derivatives(loss, z: np.ndarray, target) -> tuple[np.ndarray, np.ndarra
     >>> g.tolist(), h.tolist()
     ([-0.5], [0.25])
     """
-    _, gradient = loss.loss_gradient(np.array(z, dtype=np.float64), target)
-    if loss.name == "squared":
-        return gradient, np.ones_like(gradient)
-    if loss.name == "softmax":
-        p = gradient.copy()
-        p[np.arange(len(p)), np.asarray(target, dtype=np.intp)] += 1.0
-    elif loss.name == "log":
-        p = gradient + target
-    else:
-        raise ValueError(f"pairs are ranked for the built-in losses ('log', 'softmax', 'squared'), not {loss.name!r}")
-    return gradient, p * (1.0 - p)
+    from ._laplace import _row_curvatures  # the loss's curvature per row, written once there
+
+    z = np.array(z, dtype=np.float64)
+    _, gradient = loss.loss_gradient(z, target)
+    K = 1 if z.ndim == 1 else z.shape[1]
+    blocks = _row_curvatures(loss.name, z.reshape(len(z), K), target, np.ones(len(z)))
+    hessian = np.stack([blocks[(k, k)] for k in range(K)], axis=1)  # the diagonal
+    return gradient, hessian[:, 0] if z.ndim == 1 else hessian
